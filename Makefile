@@ -1,0 +1,51 @@
+# Parley: `make run` to try it, `make test` to check it. Both set everything up first.
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint typecheck check-deploy smoke bench clean help
+
+help:
+	@echo "make run    - start Parley at http://127.0.0.1:$(PORT) with demo data (SQLite, test clock on)"
+	@echo "make test   - run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make lint   - ruff and mypy"
+	@echo "make bench  - throughput and latency next to same-run baselines (bench/README.md; DATABASE_URL adds PostgreSQL)"
+
+$(STAMP): pyproject.toml uv.lock scripts/bootstrap
+	@scripts/bootstrap
+	@touch $@
+
+var/secret-key:
+	@mkdir -p var
+	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))" > $@
+
+run: $(STAMP) var/secret-key
+	@PARLEY_SECRET_KEY="$$(cat var/secret-key)" PARLEY_TEST_CLOCK=$${PARLEY_TEST_CLOCK:-1} \
+	  PARLEY_DEMO=$${PARLEY_DEMO:-1} PARLEY_HTTPS=$${PARLEY_HTTPS:-0} \
+	  $(BIN)/parley serve --port $(PORT)
+
+test: $(STAMP)
+	@scripts/ensure-chromium
+	@DJANGO_SETTINGS_MODULE=parley.test_settings $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+check-deploy: $(STAMP)
+	@PARLEY_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	  PARLEY_ALLOWED_HOSTS=parley.example.org PARLEY_SMTP_HOST=smtp.example.org DJANGO_SETTINGS_MODULE=parley.settings \
+	  $(BIN)/parley check --deploy --fail-level WARNING
+
+# Not part of `make test`: minutes of load, numbers rather than pass/fail (except broken invariants).
+bench: $(STAMP)
+	@$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+smoke:
+	python3 ../shared/contract/smoke.py --base http://127.0.0.1:$(PORT)
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

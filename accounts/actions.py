@@ -1,0 +1,84 @@
+"""Every write to accounts: sign-up, API tokens, rate-limited log-in."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from accounts.models import ApiToken, User
+from core import audit, clock, ratelimit
+from core.errors import Conflict, Forbidden, NotAuthenticated, ValidationFailed
+
+TOKEN_PREFIX = "pk_"
+
+
+def sign_up(*, username: str, password: str, email: str) -> User:
+    """Creates a user. Refuses taken usernames, invalid e-mail and weak passwords."""
+    if not settings.SIGNUP_OPEN:
+        raise Forbidden("Sign-up is switched off on this deployment.", code="signup_closed")
+    fields: dict[str, list[str]] = {}
+    username = username.strip()
+    username_field = User._meta.get_field("username")
+    try:
+        username_field.clean(username, None)
+    except ValidationError as exc:
+        fields["username"] = list(exc.messages)
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        fields["email"] = list(exc.messages)
+    try:
+        validate_password(password, User(username=username, email=email))
+    except ValidationError as exc:
+        fields["password"] = list(exc.messages)
+    if fields:
+        raise ValidationFailed("Some fields are not valid.", fields=fields)
+    try:
+        with transaction.atomic():
+            if User.objects.filter(username__iexact=username).exists():
+                raise IntegrityError
+            user = User.objects.create_user(username=username, email=email, password=password)
+            audit.record("user.signed_up", subject=user, by=user, role="user")
+    except IntegrityError:
+        raise Conflict("That username is taken.", code="username_taken") from None
+    return user
+
+
+def check_login(*, username: str, password: str, client: str) -> User:
+    """Checks a username and password. Rate-limited per username and per client address: after
+    too many failures both are refused for a while, whatever the password."""
+    limit, window = settings.LOGIN_RATE_LIMIT
+    keys = (("login-user", username.lower()), ("login-client", client))
+    for scope, ident in keys:
+        ratelimit.guard(scope, ident, limit=limit, window=window)
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        for scope, ident in keys:
+            ratelimit.count(scope, ident, window=window)
+        raise NotAuthenticated("Wrong username or password.", code="invalid_credentials")
+    assert isinstance(user, User)
+    return user
+
+
+def issue_token(*, user: User, label: str = "") -> str:
+    """Creates an API token for `user` and returns it; only its digest is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user,
+        digest=token_digest(token),
+        prefix=token[:10],
+        label=label[:100],
+        created_at=clock.now(),
+    )
+    return token
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

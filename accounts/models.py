@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from core.ids import PublicIdField
+
+
+class User(AbstractUser):
+    """A person. Buyer in one order, seller in another; `is_staff` makes them an administrator."""
+
+    public_id = PublicIdField(prefix="usr")
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 digest is stored; the token itself is shown
+    once, when it is issued."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

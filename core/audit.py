@@ -1,0 +1,78 @@
+"""The audit trail: `record()` writes one event inside the caller's transaction.
+
+Other apps may `subscribe()` to every event, to keep a transactional outbox beside the trail
+(webhooks do). Core never imports its subscribers: they register themselves from their
+`AppConfig.ready()`, and `record()` calls them in order, synchronously, in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models, transaction
+
+from core import clock
+from core.actors import Actor, SystemActor
+from core.models import AuditEvent
+
+Subscriber = Callable[[AuditEvent, models.Model], object]  # what it returns is ignored
+_SUBSCRIBERS: list[Subscriber] = []
+
+
+def subscribe(fn: Subscriber) -> Subscriber:
+    """Calls `fn(event, subject)` for every event `record()` writes, right after writing it.
+
+    Contract for subscribers: only write rows to the database (they commit or roll back with
+    the change the event reports); never talk to the outside world, never sleep. An exception
+    in a subscriber aborts the caller's change, so that an outbox row is never missing for a
+    change that committed. Registering the same function twice has no effect."""
+    if fn not in _SUBSCRIBERS:
+        _SUBSCRIBERS.append(fn)
+    return fn
+
+
+def unsubscribe(fn: Subscriber) -> None:
+    if fn in _SUBSCRIBERS:
+        _SUBSCRIBERS.remove(fn)
+
+
+def case_id_of(subject: models.Model) -> int | None:
+    """The order a subject's events belong with (an order and its dispute share a timeline).
+    Models opt in with an `audit_case_id` property."""
+    return getattr(subject, "audit_case_id", None)
+
+
+def subject_type_of(subject: models.Model) -> str:
+    return subject._meta.model_name or type(subject).__name__.lower()
+
+
+def record(
+    code: str,
+    *,
+    subject: models.Model,
+    by: Actor,
+    role: str,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Writes the event `code` (dotted, stable: `order.delivered`) for `subject`, then tells
+    the subscribers.
+
+    `role` is the actor's role in this case (buyer, seller, staff, user or system). Joins the
+    caller's transaction (or opens one, without a savepoint), so the event and whatever the
+    subscribers write commit together."""
+    system = isinstance(by, SystemActor)
+    with transaction.atomic(savepoint=False):
+        event = AuditEvent.objects.create(
+            created_at=clock.now(),
+            code=code,
+            actor=None if isinstance(by, SystemActor) else by,
+            actor_role="system" if system else role,
+            rule=by.rule if isinstance(by, SystemActor) else "",
+            subject_type=subject_type_of(subject),
+            subject_id=subject.pk,
+            case_id=case_id_of(subject),
+            data=data or {},
+        )
+        for subscriber in _SUBSCRIBERS:
+            subscriber(event, subject)
+    return event

@@ -1,0 +1,73 @@
+"""Deadlines are rows stored with their case; the domain registers what each kind does.
+
+A handler receives the locked deadline row inside the worker's transaction and applies the
+effect through the same action a person would use. It returns a short outcome, or raises a
+`DomainError` when the case has moved on (the deadline is then marked moot). Running it, its
+effect and marking it done commit together, which is what makes a deadline fire exactly once.
+The worker itself lives in `ops.deadlines`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from django.db import models
+
+from core import clock
+from core.audit import case_id_of, subject_type_of
+from core.models import Deadline
+
+Handler = Callable[[Deadline], str]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def handles(kind: str) -> Callable[[Handler], Handler]:
+    """Registers the decorated function as the handler of deadlines of `kind`."""
+
+    def register(fn: Handler) -> Handler:
+        if kind in _HANDLERS and _HANDLERS[kind] is not fn:
+            raise RuntimeError(f"two handlers for deadline kind {kind!r}")
+        _HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def handler_for(kind: str) -> Handler:
+    return _HANDLERS[kind]
+
+
+def registered_kinds() -> frozenset[str]:
+    return frozenset(_HANDLERS)
+
+
+def schedule(*, kind: str, due_at: datetime, subject: models.Model, party: str = "") -> Deadline:
+    """Stores a deadline for `subject` in the caller's transaction."""
+    if kind not in _HANDLERS:
+        raise KeyError(f"no handler registered for deadline kind {kind!r}")
+    return Deadline.objects.create(
+        kind=kind,
+        due_at=due_at,
+        subject_type=subject_type_of(subject),
+        subject_id=subject.pk,
+        case_id=case_id_of(subject),
+        party=party,
+        created_at=clock.now(),
+    )
+
+
+def cancel(*, subject: models.Model, kinds: Iterable[str] | None = None, reason: str = "") -> int:
+    """Withdraws the subject's pending deadlines (all, or only these kinds).
+
+    Skips a deadline a worker is applying right now instead of waiting for it (that would
+    invert the lock order, see `ops.deadlines`); its handler will find the case moved on."""
+    qs = Deadline.objects.filter(
+        subject_type=subject_type_of(subject), subject_id=subject.pk, status=Deadline.Status.PENDING
+    )
+    if kinds is not None:
+        qs = qs.filter(kind__in=list(kinds))
+    ids = list(qs.select_for_update(skip_locked=True).values_list("id", flat=True))
+    return Deadline.objects.filter(id__in=ids).update(
+        status=Deadline.Status.CANCELLED, outcome=reason[:200], fired_at=clock.now()
+    )

@@ -1,0 +1,89 @@
+"""Transition tables as data. A domain declares `TRANSITIONS: dict[action, Transition]`; its
+actions call `check()` and its `allowed_actions` read the same table, so a screen never offers
+what the server then refuses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.errors import Conflict, Forbidden, NotAllowedInState
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    sources: frozenset[str]
+    target: str | None  # None: the action decides (for example by the outcome it applies)
+    roles: frozenset[str]
+
+    @classmethod
+    def of(cls, sources: Iterable[str], target: str | None, roles: Iterable[str]) -> Transition:
+        return cls(frozenset(sources), target, frozenset(roles))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether `action` is allowed now, and if not: why, the error code, and when it will be."""
+
+    action: str
+    allowed: bool
+    code: str | None = None
+    reason: str | None = None
+    available_at: datetime | None = None
+
+    @classmethod
+    def yes(cls, action: str) -> Verdict:
+        return cls(action, True)
+
+    def require(self) -> None:
+        """Raises the refusal this verdict describes; does nothing when allowed."""
+        if self.allowed:
+            return
+        detail = self.reason or f"{self.action} is not allowed now."
+        if self.code == "forbidden":
+            raise Forbidden(detail)
+        if self.code == "not_allowed_in_state":
+            raise NotAllowedInState(detail)
+        raise Conflict(detail, code=self.code, available_at=self.available_at)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "allowed": self.allowed,
+            "reason": self.reason,
+            "available_at": self.available_at,
+        }
+
+
+def check(
+    table: Mapping[str, Transition],
+    action: str,
+    *,
+    state: str,
+    roles: frozenset[str],
+    describe_state: str | None = None,
+) -> Verdict:
+    """The table's verdict on `action` by someone holding `roles` while in `state`."""
+    transition = table[action]
+    if not roles & transition.roles:
+        people = sorted(transition.roles - {"system"})
+        who = "the " + " or ".join(people) if people else "the system"
+        return Verdict(action, False, "forbidden", f"Only {who} can do this.")
+    if state not in transition.sources:
+        return Verdict(
+            action,
+            False,
+            "not_allowed_in_state",
+            f"Not possible while {describe_state or state.replace('_', ' ')}.",
+        )
+    return Verdict.yes(action)
+
+
+def first_refusal(*verdicts: Verdict) -> Verdict:
+    """The first refusing verdict, or the last one when all allow."""
+    for verdict in verdicts:
+        if not verdict.allowed:
+            return verdict
+    return verdicts[-1]

@@ -1,0 +1,30 @@
+"""`parley <command>`: Django's management commands, with Parley's own names
+(`parley worker`, `parley ledger-check`, `parley run`) and a clear message instead of a
+traceback when the configuration is wrong."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"ledger-check": "ledger_check", "seed-demo": "seed_demo"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parley.settings")
+    if len(argv) > 1:
+        argv[1] = ALIASES.get(argv[1], argv[1])
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(argv)
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"Parley cannot start: {exc}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""Parley's settings: everything a deployment may change comes from the environment.
+
+Defaults are safe for production (DEBUG off, a secret key required, secure cookies); `make run`
+switches on the developer conveniences explicitly (see `parley/cli.py`). The variables are
+listed in README.md and in `../shared/spec/API.md`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a yes/no value (use 1 or 0).")
+
+
+DATA_DIR = Path(os.environ.get("PARLEY_DATA_DIR", BASE_DIR / "var"))
+DEBUG = env_flag("PARLEY_DEBUG")
+TEST_CLOCK_ENABLED = env_flag("PARLEY_TEST_CLOCK")
+DEMO_DATA = env_flag("PARLEY_DEMO")
+POLICY = os.environ.get("PARLEY_POLICY", "standard")
+SIGNUP_OPEN = env_flag("PARLEY_SIGNUP_OPEN", default=True)
+# The sandbox provider accepts every deposit: money from nothing. It is the default provider so
+# Parley runs offline, but it only takes deposits where that is harmless (development, a test
+# clock) or where a deployment says so explicitly.
+PAYMENT_PROVIDER = os.environ.get("PARLEY_PAYMENT_PROVIDER", "sandbox")
+SANDBOX_PAYMENTS = env_flag("PARLEY_SANDBOX_PAYMENTS", default=DEBUG or TEST_CLOCK_ENABLED)
+
+
+def _secret_key() -> str:
+    key = os.environ.get("PARLEY_SECRET_KEY", "")
+    if key:
+        return key
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "PARLEY_SECRET_KEY is not set. Production needs a long random secret "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+        )
+    # Development only: one random key per data folder, so sessions survive restarts.
+    path = DATA_DIR / "dev-secret-key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = [h for h in os.environ.get("PARLEY_ALLOWED_HOSTS", "").split(",") if h] or (
+    ["127.0.0.1", "localhost", "[::1]"]
+)
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("PARLEY_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "core",
+    "policy",
+    "accounts",
+    "catalog",
+    "ledger",
+    "payments",
+    "orders",
+    "chat",
+    "disputes",
+    "tickets",
+    "notifications",
+    "webhooks",
+    "api",
+    "web",
+    "ops",
+]
+
+MIDDLEWARE = [
+    "api.fallback.ProblemFallbackMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.http.WriteThrottleMiddleware",
+    "api.idempotency.TransactionalWritesMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "web.middleware.DomainErrorPages",
+]
+
+ROOT_URLCONF = "parley.urls"
+WSGI_APPLICATION = "parley.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "web.context.parley",
+            ],
+        },
+    },
+]
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'parley.sqlite3'}",  # empty means unset
+        conn_max_age=int(os.environ.get("PARLEY_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # One writer at a time: IMMEDIATE takes the write lock at BEGIN, so a reader never has to
+    # upgrade mid-transaction (SQLITE_BUSY_SNAPSHOT); WAL lets readers run beside the writer.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    # Shared between web and worker processes without extra infrastructure; rate limits need
+    # counters every process sees.
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "parley_cache",
+    }
+}
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = Path(os.environ.get("PARLEY_MEDIA_ROOT", DATA_DIR / "private"))
+STORAGES = {
+    # Evidence and attachments are private: never served from MEDIA_URL, only through views
+    # that check who is asking.
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"base_url": None}},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or env_flag("PARLEY_PLAIN_STATIC")
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# E-mail goes out from the worker (notifications.actions.send_due_emails). Without an SMTP
+# host it is printed to the worker's console, which is what a local run wants.
+_SMTP_HOST = os.environ.get("PARLEY_SMTP_HOST", "")
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _SMTP_HOST,
+            "port": int(os.environ.get("PARLEY_SMTP_PORT", "587")),
+            "username": os.environ.get("PARLEY_SMTP_USER", ""),
+            "password": os.environ.get("PARLEY_SMTP_PASSWORD", ""),
+            "use_tls": env_flag("PARLEY_SMTP_TLS", default=True),
+            "timeout": 10,
+        },
+    }
+    if _SMTP_HOST
+    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+}
+DEFAULT_FROM_EMAIL = os.environ.get("PARLEY_FROM_EMAIL", "Parley <no-reply@parley.invalid>")
+
+# Outgoing webhooks (webhooks/targets.py) go to URLs staff register, so they are checked against
+# SSRF when registered and again before every send: https only, and no host that resolves to a
+# private, loopback, link-local or otherwise non-public address unless it is listed here (host
+# names, or IP addresses and networks such as 10.1.2.0/24).
+WEBHOOKS_ALLOW_HTTP = env_flag("PARLEY_WEBHOOKS_ALLOW_HTTP", default=TEST_CLOCK_ENABLED)
+WEBHOOKS_ALLOWED_HOSTS = [
+    h.strip().lower() for h in os.environ.get("PARLEY_WEBHOOKS_ALLOWED_HOSTS", "").split(",") if h.strip()
+]
+
+# Security headers. The site works over plain HTTP only in development.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+HTTPS = env_flag("PARLEY_HTTPS", default=not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env_flag("PARLEY_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if env_flag("PARLEY_BEHIND_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+NINJA_PAGINATION_MAX_LIMIT = 100
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PARLEY_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# How many failed logins one username or one address may make per window before a pause;
+# how many writes one user may make per minute; how many sign-ups one address per hour.
+LOGIN_RATE_LIMIT = (int(os.environ.get("PARLEY_LOGIN_LIMIT", "10")), 300)
+WRITE_RATE_LIMIT = (int(os.environ.get("PARLEY_WRITE_LIMIT", "120")), 60)
+SIGNUP_RATE_LIMIT = (int(os.environ.get("PARLEY_SIGNUP_LIMIT", "20")), 3600)
+# How many reverse proxies in front of Parley append to X-Forwarded-For (0: trust none).
+TRUSTED_PROXY_HOPS = int(os.environ.get("PARLEY_TRUSTED_PROXIES", "0"))
+# Evidence files: size, pixels, and how many one dispute may collect.
+EVIDENCE_MAX_BYTES = int(os.environ.get("PARLEY_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+EVIDENCE_MAX_PIXELS = 40_000_000
+EVIDENCE_MAX_FILES = int(os.environ.get("PARLEY_EVIDENCE_MAX_FILES", "30"))

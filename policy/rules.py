@@ -1,0 +1,211 @@
+"""Pure functions over a policy: fees, the settlement split, and the windows in which each
+party may act. No database, no clock: callers pass the times in.
+
+Rounding is defined here once. Each line is rounded half-up; whatever rounding leaves over
+goes to the other side of the split, so an order's escrow always ends at exactly zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.money import Money, share
+from policy.schema import Policy
+
+# Reasons for which the seller may keep nothing on a return (PRODUCT.md §4, both seeds).
+NO_KEEP_REASONS = frozenset({"defective", "not_as_described"})
+
+
+def buyer_fee(policy: Policy, price: Money) -> Money:
+    """The buyer's service fee: a percentage of the price, at least the policy's minimum."""
+    percent_fee = share(price.amount, policy.buyer_fee_percent, 100)
+    minimum = Money.from_major(policy.buyer_fee_minimum, price.currency).amount
+    return Money(max(percent_fee, minimum), price.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Where an order's escrow (price + fee) goes when the order ends."""
+
+    buyer_refund: Money  # the refunded part of the price
+    fee_refund: Money  # the same share of the service fee
+    seller_payout: Money  # the rest of the price, less commission
+    platform_fee: Money  # the fee kept, plus commission
+
+    @property
+    def total(self) -> Money:
+        return self.buyer_refund + self.fee_refund + self.seller_payout + self.platform_fee
+
+    @property
+    def to_buyer(self) -> Money:
+        return self.buyer_refund + self.fee_refund
+
+
+def settlement_split(policy: Policy, *, price: Money, fee: Money, buyer_refund: int) -> Split:
+    """Splits price + fee for a refund of `buyer_refund` minor units of the price (0 = the
+    seller is paid in full; price = full refund). The fee is refunded in the same proportion."""
+    if not 0 <= buyer_refund <= price.amount:
+        raise ValueError("the refund must be between 0 and the price")
+    currency = price.currency
+    fee_refund = share(fee.amount, buyer_refund, price.amount)
+    seller_gross = price.amount - buyer_refund
+    commission = share(seller_gross, policy.seller_commission_percent, 100)
+    return Split(
+        buyer_refund=Money(buyer_refund, currency),
+        fee_refund=Money(fee_refund, currency),
+        seller_payout=Money(seller_gross - commission, currency),
+        platform_fee=Money(fee.amount - fee_refund + commission, currency),
+    )
+
+
+def return_refund(policy: Policy, *, price: Money, seller_keep_percent: int) -> int:
+    """The part of the price refunded on a return when the seller keeps `seller_keep_percent`."""
+    kept = share(price.amount, seller_keep_percent, 100)
+    return price.amount - kept
+
+
+def max_seller_keep_percent(policy: Policy, *, reason: str) -> int:
+    """How much of the price a seller may keep on a return: nothing when the item was
+    defective or not as described, otherwise up to the policy's maximum."""
+    return 0 if reason in NO_KEEP_REASONS else policy.max_seller_keep_on_return
+
+
+# Windows -----------------------------------------------------------------------------------
+
+
+def dispute_opens_at(policy: Policy, *, placed_at: datetime) -> datetime:
+    return placed_at + policy.min_order_age
+
+
+def guarantee_ends_at(policy: Policy, *, delivered_at: datetime) -> datetime:
+    return delivered_at + policy.guarantee_window
+
+
+def escalation_opens_at(policy: Policy, *, opened_at: datetime) -> datetime:
+    return opened_at + policy.escalation_available_after
+
+
+def auto_escalates_at(policy: Policy, *, opened_at: datetime) -> datetime | None:
+    return None if policy.auto_escalate_after is None else opened_at + policy.auto_escalate_after
+
+
+def seller_response_due_at(policy: Policy, *, opened_at: datetime) -> datetime | None:
+    return None if policy.seller_response_due is None else opened_at + policy.seller_response_due
+
+
+def reminder_at(policy: Policy, *, due_at: datetime, now: datetime) -> datetime | None:
+    """When to remind someone of a deadline at `due_at`; None if there is no time for it."""
+    if policy.reminder_before_deadline is None:
+        return None
+    at = due_at - policy.reminder_before_deadline
+    return at if at > now else None
+
+
+def ticket_first_response_due_at(policy: Policy, *, opened_at: datetime) -> datetime:
+    """When the administration aims to have answered a new ticket (a target, not a timer)."""
+    return opened_at + policy.ticket_first_response_target
+
+
+def ticket_autoclose_at(policy: Policy, *, answered_at: datetime) -> datetime:
+    """When an answered ticket with no reply from its owner resolves by itself."""
+    return answered_at + policy.ticket_autoclose_after
+
+
+def humane(delta: timedelta) -> str:
+    """ "15 minutes", "48 hours", "7 days": how the UI names a policy duration (hours below
+    four days, as the marketplaces themselves say "72 hours")."""
+    seconds = int(delta.total_seconds())
+    units = (
+        (("hour", 3600), ("minute", 60)) if seconds < 4 * 86400 else (("day", 86400), ("hour", 3600), ("minute", 60))
+    )
+    for unit, size in units:
+        if seconds >= size and seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} seconds"
+
+
+# Refund rules -------------------------------------------------------------------------------
+
+
+def refund_refusal(
+    policy: Policy,
+    *,
+    order_kind: str,
+    delivered: bool,
+    reason: str,
+    buyer_refund: int,
+    price: int,
+    path: str,
+    seller_error: bool = False,
+    keep_percent: int | None = None,
+) -> tuple[str, str] | None:
+    """Why a refund may not happen this way, as (code, sentence); None when it may.
+
+    `path` is how the refund comes about: "agreement" (the seller proposed or accepted it),
+    "decision" (the administration), "timeout" (a deadline nobody met) or "forfeit" (a party
+    did not answer the administration). The rules hold on every path (PRODUCT.md §4)."""
+    if not 0 <= buyer_refund <= price:
+        return "validation_error", "The refund must be between zero and the price."
+    if keep_percent is not None:
+        most = max_seller_keep_percent(policy, reason=reason)
+        if not 0 <= keep_percent <= most:
+            if most == 0:
+                return (
+                    "keep_not_allowed",
+                    "The item was defective or not as described: the seller keeps nothing.",
+                )
+            return "keep_too_high", f"On a return the seller may keep at most {most} % of the price."
+    service_done = order_kind == "service" and delivered
+    if service_done and buyer_refund > 0:
+        if path == "decision" and not seller_error:
+            return "seller_error_required", (
+                "A completed service can be refunded only for a seller error in delivery; the decision must say so."
+            )
+        if path == "timeout":
+            return (
+                "seller_error_required",
+                "A completed service is refunded only after a finding of seller error.",
+            )
+    return None
+
+
+def describe(policy: Policy) -> list[str]:
+    """The rules of a policy as sentences people read on the order and dispute pages."""
+    h = humane
+    lines = [
+        f"The buyer pays a service fee of {policy.buyer_fee_percent} % (at least {policy.buyer_fee_minimum}).",
+        f"After delivery the buyer has {h(policy.guarantee_window)} to confirm or open a dispute; "
+        "then the order completes by itself and the seller is paid.",
+        f"A dispute can be opened {h(policy.min_order_age)} after ordering at the earliest."
+        if policy.min_order_age
+        else "A dispute can be opened at any time before the order completes.",
+    ]
+    if policy.seller_response_due is not None:
+        action = (
+            "the dispute goes to the administration"
+            if policy.seller_silence_action == "escalate"
+            else "the buyer is refunded"
+        )
+        lines.append(
+            f"The seller must respond to a dispute within {h(policy.seller_response_due)}; otherwise {action}."
+        )
+    who = " or ".join(policy.escalation_parties)
+    lines.append(
+        f"The {who} may ask the administration to step in {h(policy.escalation_available_after)} "
+        "after the dispute was opened."
+    )
+    if policy.auto_escalate_after is not None:
+        lines.append(
+            f"A dispute not resolved after {h(policy.auto_escalate_after)} goes to the administration by itself."
+        )
+    lines += [
+        f"Questions from the administration must be answered within {h(policy.info_request_due)}, "
+        "or that side's position is forfeited.",
+        f"On a return the seller may keep up to {policy.max_seller_keep_on_return} % of the price — nothing if the "
+        "item was defective or not as described.",
+        "A completed service is refunded only for a seller error in delivery.",
+        "A refund returns the same share of the service fee.",
+    ]
+    return lines

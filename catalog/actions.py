@@ -1,0 +1,69 @@
+"""Every write to listings."""
+
+from __future__ import annotations
+
+from accounts.models import User
+from catalog.models import Listing
+from core import audit, clock
+from core.errors import NotFound, ValidationFailed
+from core.money import MAX_AMOUNT, Money
+from policy.active import configured_policy
+
+# With the buyer's fee on top, an order's total must still be money Parley can hold.
+MAX_PRICE = MAX_AMOUNT // 2
+
+
+def _validate(*, title: str, description: str, kind: str, price: Money) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    if not title.strip():
+        fields["title"] = ["A title is required."]
+    elif len(title) > 120:
+        fields["title"] = ["At most 120 characters."]
+    if len(description) > 5000:
+        fields["description"] = ["At most 5000 characters."]
+    if kind not in Listing.Kind.values:
+        fields["kind"] = [f"One of: {', '.join(Listing.Kind.values)}."]
+    if price.amount <= 0:
+        fields["price"] = ["The price must be more than zero."]
+    elif price.amount > MAX_PRICE:
+        fields["price"] = [f"The price can be at most {Money(MAX_PRICE, price.currency)}."]
+    if price.currency not in configured_policy().currencies:
+        fields["price"] = [f"This marketplace trades in {', '.join(configured_policy().currencies)}."]
+    return fields
+
+
+def create_listing(*, by: User, title: str, description: str, kind: str, price: Money) -> Listing:
+    fields = _validate(title=title, description=description, kind=kind, price=price)
+    if fields:
+        raise ValidationFailed("The listing is not valid.", fields=fields)
+    now = clock.now()
+    listing = Listing.objects.create(
+        seller=by,
+        title=title.strip(),
+        description=description.strip(),
+        kind=kind,
+        price_amount=price.amount,
+        currency=price.currency,
+        created_at=now,
+        updated_at=now,
+    )
+    audit.record("listing.created", subject=listing, by=by, role="seller")
+    return listing
+
+
+def update_listing(
+    *, listing_id: int, by: User, title: str, description: str, kind: str, price: Money, is_active: bool
+) -> Listing:
+    """Changes a listing. Orders already placed keep the snapshot their buyer saw."""
+    listing = Listing.objects.filter(pk=listing_id, seller=by).first()
+    if listing is None:
+        raise NotFound("No such listing of yours.")
+    fields = _validate(title=title, description=description, kind=kind, price=price)
+    if fields:
+        raise ValidationFailed("The listing is not valid.", fields=fields)
+    listing.title, listing.description, listing.kind = title.strip(), description.strip(), kind
+    listing.price_amount, listing.currency, listing.is_active = price.amount, price.currency, is_active
+    listing.updated_at = clock.now()
+    listing.save()
+    audit.record("listing.updated", subject=listing, by=by, role="seller")
+    return listing

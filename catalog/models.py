@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from core.ids import PublicIdField
+from core.money import Money
+
+
+class Listing(models.Model):
+    class Kind(models.TextChoices):
+        PRODUCT = "product", "Product"
+        SERVICE = "service", "Service"
+
+    public_id = PublicIdField(prefix="lst")
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings")
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=5000)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    price_amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(condition=models.Q(price_amount__gt=0), name="listing_price_positive"),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["is_active", "id"], name="listing_active"),
+            models.Index(fields=["seller", "id"], name="listing_seller"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def price(self) -> Money:
+        return Money(self.price_amount, self.currency)

@@ -1,0 +1,277 @@
+"""Every change to an order. Each runs in one transaction: lock the order, check the verdict,
+change the state, write the audit event and the ledger entries, schedule or withdraw deadlines,
+queue notifications."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts.models import User
+from catalog.models import Listing
+from chat import actions as chat_actions
+from chat.models import Message
+from core import audit, clock, deadlines
+from core.actors import Actor, SystemActor
+from core.errors import Conflict, NotFound, ValidationFailed
+from ledger import accounts
+from ledger.models import Transaction
+from ledger.posting import Leg, post
+from notifications.actions import notify
+from orders.models import Order
+from orders.verdicts import roles_of, verdict
+from policy import rules
+from policy.active import current_version
+from policy.rules import Split
+
+AUTO_COMPLETE = "order.auto_complete"
+GUARANTEE_REMINDER = "order.guarantee_reminder"
+
+
+def link(order: Order) -> str:
+    return f"/orders/{order.public_id}/"
+
+
+def lock_order(order_id: int) -> Order:
+    """The order, locked for this transaction (only the order row, not its relations)."""
+    try:
+        return (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("policy_version", "buyer", "seller")
+            .get(pk=order_id)
+        )
+    except Order.DoesNotExist:
+        raise NotFound("No such order.") from None
+
+
+def place_order(*, by: User, listing_id: int) -> Order:
+    """Buys a listing: copies it onto the order, pins the policy, and moves price + fee from the
+    buyer's wallet into the order's escrow. 409 `insufficient_funds` when the wallet is short."""
+    listing = _buyable(listing_id, by=by)
+    version = current_version()
+    if listing.currency not in version.policy.currencies:
+        raise ValidationFailed(f"This marketplace no longer trades in {listing.currency}.")
+    with transaction.atomic():
+        order = Order.objects.create(
+            buyer=by,
+            seller=listing.seller,
+            listing=listing,
+            listing_snapshot=snapshot_of(listing),
+            kind=listing.kind,
+            currency=listing.currency,
+            price_amount=listing.price_amount,
+            fee_amount=rules.buyer_fee(version.policy, listing.price).amount,
+            policy_version=version,
+            placed_at=clock.now(),
+        )
+        post(
+            kind=Transaction.Kind.ORDER_FUNDED,
+            legs=[
+                Leg(accounts.wallet(by, order.currency), -order.total),
+                Leg(accounts.escrow(order.pk, order.currency), order.total),
+            ],
+            order_id=order.pk,
+            memo=f"escrow for {order.public_id}",
+        )
+        audit.record(
+            "order.placed",
+            subject=order,
+            by=by,
+            role="buyer",
+            data={"price": order.price.as_dict(), "fee": order.fee.as_dict(), "policy": version.label},
+        )
+        notify(
+            users=[order.seller],
+            code="order.placed",
+            link=link(order),
+            title=f"New order {order.public_id}: {listing.title}",
+            body=f"{by.username} paid {order.price}. The money is held in escrow until the order completes.",
+        )
+    return order
+
+
+def _buyable(listing_id: int, *, by: User) -> Listing:
+    listing = Listing.objects.select_related("seller").filter(pk=listing_id, is_active=True).first()
+    if listing is None:
+        raise NotFound("No such listing, or it is no longer for sale.")
+    if listing.seller_id == by.pk:
+        raise Conflict("You cannot buy your own listing.", code="own_listing")
+    return listing
+
+
+def snapshot_of(listing: Listing) -> dict[str, object]:
+    """What the buyer saw, kept with the order: "not as described" is judged against it."""
+    return {
+        "id": listing.public_id,
+        "title": listing.title,
+        "description": listing.description,
+        "kind": listing.kind,
+        "price": listing.price.as_dict(),
+    }
+
+
+def deliver(*, order_id: int, by: User, note: str = "") -> Order:
+    """The seller marks the order delivered; the buyer's guarantee window starts."""
+    if len(note) > 5000:
+        raise ValidationFailed("The delivery note is too long.", fields={"note": ["At most 5000 characters."]})
+    with transaction.atomic():
+        order = lock_order(order_id)
+        now = clock.now()
+        verdict(order, "deliver", by=by, now=now).require()
+        order.status = Order.Status.DELIVERED
+        order.delivered_at = now
+        order.delivery_note = note
+        order.save(update_fields=["status", "delivered_at", "delivery_note"])
+        audit.record("order.delivered", subject=order, by=by, role="seller", data={"has_note": bool(note)})
+        due = rules.guarantee_ends_at(order.policy, delivered_at=now)
+        deadlines.schedule(kind=AUTO_COMPLETE, due_at=due, subject=order, party="buyer")
+        if (remind_at := rules.reminder_at(order.policy, due_at=due, now=now)) is not None:
+            deadlines.schedule(kind=GUARANTEE_REMINDER, due_at=remind_at, subject=order, party="buyer")
+        notify(
+            users=[order.buyer],
+            code="order.delivered",
+            link=link(order),
+            title=f"Order {order.public_id} was delivered",
+            body="Check that you have everything before you confirm. If something is wrong, open a dispute "
+            f"before {due:%d %b %Y %H:%M} UTC; after that the order completes by itself.",
+        )
+    return order
+
+
+def confirm(*, order_id: int, by: User) -> Order:
+    """The buyer confirms delivery: the order completes and the seller is paid."""
+    with transaction.atomic():
+        order = lock_order(order_id)
+        verdict(order, "confirm", by=by, now=clock.now()).require()
+        split = settle(order, buyer_refund=0, by=by, role="buyer", status=Order.Status.COMPLETED)
+        audit.record("order.confirmed", subject=order, by=by, role="buyer")
+        notify(
+            users=[order.seller],
+            code="order.completed",
+            link=link(order),
+            title=f"Order {order.public_id} is complete",
+            body=f"{order.buyer.username} confirmed delivery. You were paid {split.seller_payout}.",
+        )
+    return order
+
+
+def auto_complete(*, order_id: int, by: SystemActor) -> Order:
+    """The guarantee window ended without confirmation or dispute: the order completes."""
+    with transaction.atomic():
+        order = lock_order(order_id)
+        verdict(order, "auto_complete", by=by, now=clock.now()).require()
+        split = settle(order, buyer_refund=0, by=by, role="system", status=Order.Status.COMPLETED)
+        audit.record("order.auto_completed", subject=order, by=by, role="system")
+        notify(
+            users=[order.buyer, order.seller],
+            code="order.auto_completed",
+            link=link(order),
+            title=f"Order {order.public_id} completed by itself",
+            body=f"The guarantee window ended without a confirmation or a dispute. "
+            f"{order.seller.username} was paid {split.seller_payout}.",
+        )
+    return order
+
+
+def cancel(*, order_id: int, by: User, reason: str = "") -> Order:
+    """The seller (or the administration) cancels an undelivered order: a full refund."""
+    if len(reason) > 1000:
+        raise ValidationFailed("The reason is too long.", fields={"reason": ["At most 1000 characters."]})
+    with transaction.atomic():
+        order = lock_order(order_id)
+        verdict(order, "cancel", by=by, now=clock.now()).require()
+        role = "staff" if "staff" in roles_of(order, by) else "seller"
+        split = settle(order, buyer_refund=order.price_amount, by=by, role=role, status=Order.Status.CANCELLED)
+        audit.record("order.cancelled", subject=order, by=by, role=role, data={"reason": reason})
+        notify(
+            users=[order.buyer, order.seller],
+            code="order.cancelled",
+            link=link(order),
+            title=f"Order {order.public_id} was cancelled",
+            body=f"{split.to_buyer} went back to {order.buyer.username}'s wallet."
+            + (f" Reason: {reason}" if reason else ""),
+        )
+    return order
+
+
+def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str) -> Split:
+    """Ends an order: empties its escrow to buyer, seller and platform in one ledger transaction.
+
+    The caller holds the order's lock and has checked its verdict. The settlement's unique key
+    makes a second settlement of the same order impossible, whatever races."""
+    split = rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=buyer_refund)
+    escrow = accounts.escrow(order.pk, order.currency)
+    legs = [Leg(escrow, -order.total)]
+    if split.to_buyer.amount:
+        legs.append(Leg(accounts.wallet(order.buyer, order.currency), split.to_buyer))
+    if split.seller_payout.amount:
+        legs.append(Leg(accounts.wallet(order.seller, order.currency), split.seller_payout))
+    if split.platform_fee.amount:
+        legs.append(Leg(accounts.platform_fees(order.currency), split.platform_fee))
+    post(
+        kind=Transaction.Kind.ORDER_SETTLED,
+        legs=legs,
+        order_id=order.pk,
+        memo=f"settlement of {order.public_id} ({status})",
+        unique_key=f"order:{order.pk}:settlement",
+    )
+    order.status = status
+    order.completed_at = clock.now()
+    order.save(update_fields=["status", "completed_at"])
+    deadlines.cancel(subject=order, reason=f"order {status}")
+    audit.record(
+        "order.settled",
+        subject=order,
+        by=by,
+        role=role,
+        data={
+            "status": status,
+            "buyer_refund": split.buyer_refund.as_dict(),
+            "fee_refund": split.fee_refund.as_dict(),
+            "seller_payout": split.seller_payout.as_dict(),
+            "platform_fee": split.platform_fee.as_dict(),
+        },
+    )
+    return split
+
+
+def post_message(*, order_id: int, by: User, body: str) -> Message:
+    """A message in the order chat, from the buyer, the seller or the administration."""
+    with transaction.atomic():
+        order = Order.objects.select_related("buyer", "seller").filter(pk=order_id).first()
+        if order is None:
+            raise NotFound("No such order.")
+        verdict(order, "message", by=by, now=clock.now()).require()
+        role = next(iter(sorted(roles_of(order, by))))
+        message = chat_actions.post_message(order_id=order.pk, channel="order", by=by, role=role, body=body)
+        others = [u for u in (order.buyer, order.seller) if u.pk != by.pk]
+        notify(
+            users=others,
+            code="order.message",
+            link=link(order) + "#chat",
+            title=f"New message on order {order.public_id}",
+            body=("The administration" if role == "staff" else by.username) + f" wrote: {message.body[:200]}",
+        )
+    return message
+
+
+def enter_dispute(order: Order, *, by: User) -> None:
+    """The buyer opened a dispute: the order is frozen and stops completing by itself.
+
+    The caller (`disputes.actions.open_dispute`) holds the order's lock and checked the verdict."""
+    order.status = Order.Status.DISPUTED
+    order.save(update_fields=["status"])
+    deadlines.cancel(subject=order, reason="dispute opened")
+    audit.record("order.disputed", subject=order, by=by, role="buyer")
+
+
+def settle_dispute(order: Order, *, buyer_refund: int, by: Actor, role: str) -> Split:
+    """Ends a disputed order with a refund of `buyer_refund` of the price (0: the seller is paid
+    in full). The caller holds the order's lock."""
+    verdict(order, "settle_dispute", by=by, now=clock.now()).require()
+    if buyer_refund == 0:
+        status = Order.Status.COMPLETED
+    elif buyer_refund == order.price_amount:
+        status = Order.Status.REFUNDED
+    else:
+        status = Order.Status.PARTIALLY_REFUNDED
+    return settle(order, buyer_refund=buyer_refund, by=by, role=role, status=status)

@@ -1,0 +1,43 @@
+"""What the order's deadlines do when they fall due, and how they are described to people."""
+
+from __future__ import annotations
+
+from core.actors import SystemActor
+from core.deadlines import handles
+from core.errors import NotAllowedInState
+from core.models import Deadline
+from notifications.actions import notify
+from orders import actions
+from orders.models import Order
+from policy import rules
+
+
+@handles(actions.AUTO_COMPLETE)
+def auto_complete(deadline: Deadline) -> str:
+    order = actions.auto_complete(order_id=deadline.subject_id, by=SystemActor(rule="guarantee_window"))
+    return f"order {order.public_id} completed"
+
+
+@handles(actions.GUARANTEE_REMINDER)
+def guarantee_reminder(deadline: Deadline) -> str:
+    order = Order.objects.select_related("buyer", "policy_version").get(pk=deadline.subject_id)
+    if order.status != Order.Status.DELIVERED or order.delivered_at is None:
+        raise NotAllowedInState("The order is no longer waiting for the buyer.")
+    ends = rules.guarantee_ends_at(order.policy, delivered_at=order.delivered_at)
+    notify(
+        users=[order.buyer],
+        code="order.guarantee_ending",
+        link=actions.link(order),
+        title=f"Order {order.public_id}: confirm or dispute before {ends:%d %b %H:%M} UTC",
+        body="If you have everything, confirm delivery. If not, open a dispute now: "
+        "when the guarantee window ends the order completes and the seller is paid.",
+    )
+    return "buyer reminded"
+
+
+def consequence(deadline: Deadline, order: Order) -> str | None:
+    """What happens by itself at this deadline; None for deadlines people do not need to see."""
+    if deadline.kind == actions.AUTO_COMPLETE:
+        payout = rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=0).seller_payout
+        return f"the order completes and {order.seller.username} is paid {payout}"
+    return None

@@ -1,0 +1,69 @@
+"""Reads of orders, always scoped to who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from core.errors import NotFound
+from core.models import Deadline
+from orders import deadlines as order_deadlines
+from orders.models import Order
+from orders.verdicts import can_see
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineView:
+    name: str
+    at: datetime
+    party: str | None
+    consequence: str
+
+
+def orders_for(user: User, *, role: str | None = None, status: str | None = None) -> QuerySet[Order]:
+    """The user's orders (as buyer, seller or both); staff see every order."""
+    qs = Order.objects.select_related("buyer", "seller", "policy_version")
+    if role == "buyer":
+        qs = qs.filter(buyer=user)
+    elif role == "seller":
+        qs = qs.filter(seller=user)
+    elif not user.is_staff:
+        qs = qs.filter(Q(buyer=user) | Q(seller=user))
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def get_order_for(user: User, public_id: str) -> Order:
+    """The order if the user is its buyer or seller or staff; otherwise "not found"."""
+    order = (
+        Order.objects.select_related("buyer", "seller", "policy_version", "listing").filter(public_id=public_id).first()
+    )
+    if order is None or not can_see(order, user):
+        raise NotFound("No such order.")
+    return order
+
+
+def deadlines_of(order: Order) -> list[DeadlineView]:
+    """The order's pending deadlines: when, who must act, and what happens otherwise."""
+    return deadlines_of_many([order])[order.pk]
+
+
+def deadlines_of_many(orders: Sequence[Order]) -> dict[int, list[DeadlineView]]:
+    """`deadlines_of` for a whole page of orders, in one query."""
+    by_id = {order.pk: order for order in orders}
+    views: dict[int, list[DeadlineView]] = {pk: [] for pk in by_id}
+    rows = Deadline.objects.filter(
+        subject_type="order", subject_id__in=list(by_id), status=Deadline.Status.PENDING
+    ).order_by("due_at", "id")
+    for row in rows:
+        text = order_deadlines.consequence(row, by_id[row.subject_id])
+        if text is not None:
+            views[row.subject_id].append(
+                DeadlineView(name=row.kind.split(".", 1)[1], at=row.due_at, party=row.party or None, consequence=text)
+            )
+    return views

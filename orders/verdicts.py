@@ -1,0 +1,89 @@
+"""Who may do what to an order, now: the transition table plus the policy's windows.
+
+`verdict()` is what the actions enforce and what `allowed_actions` shows, so the two cannot
+disagree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from accounts.models import User
+from core.actors import Actor, SystemActor
+from core.transitions import Verdict, check
+from orders.models import Order
+from orders.states import PERSON_ACTIONS, TRANSITIONS
+from policy import rules
+
+
+def roles_of(order: Order, actor: Actor) -> frozenset[str]:
+    """The caller's roles in this order. Staff who are a party act only as that party: nobody
+    mediates their own case."""
+    if isinstance(actor, SystemActor):
+        return frozenset({"system"})
+    roles = set()
+    if actor.pk == order.buyer_id:
+        roles.add("buyer")
+    if actor.pk == order.seller_id:
+        roles.add("seller")
+    if actor.is_staff and not roles:
+        roles.add("staff")
+    return frozenset(roles)
+
+
+def can_see(order: Order, user: User) -> bool:
+    return bool(roles_of(order, user))
+
+
+def verdict(order: Order, action: str, *, by: Actor, now: datetime) -> Verdict:
+    roles = roles_of(order, by)
+    if action == "open_dispute":
+        return _open_dispute(order, roles=roles, now=now)
+    return check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=_describe(order))
+
+
+def _describe(order: Order) -> str:
+    return f"the order is {order.get_status_display().lower()}"
+
+
+def _open_dispute(order: Order, *, roles: frozenset[str], now: datetime) -> Verdict:
+    action = "open_dispute"
+    base = check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=_describe(order))
+    if base.code == "forbidden":
+        return base
+    policy = order.policy
+    if order.status == Order.Status.DISPUTED:
+        return Verdict(action, False, "dispute_already_open", "A dispute is already open for this order.")
+    if order.status == Order.Status.COMPLETED:
+        return Verdict(
+            action,
+            False,
+            "dispute_window_closed",
+            "The order is completed and paid out; disputes and refunds are no longer possible.",
+        )
+    if not base.allowed:
+        return base
+    opens_at = rules.dispute_opens_at(policy, placed_at=order.placed_at)
+    if now < opens_at:
+        return Verdict(
+            action,
+            False,
+            "dispute_too_early",
+            f"Disputes can be opened {rules.humane(policy.min_order_age)} after ordering.",
+            available_at=opens_at,
+        )
+    if order.delivered_at is not None:
+        closes_at = rules.guarantee_ends_at(policy, delivered_at=order.delivered_at)
+        if now >= closes_at:
+            return Verdict(
+                action,
+                False,
+                "dispute_window_closed",
+                f"The guarantee window of {rules.humane(policy.guarantee_window)} after delivery has ended.",
+            )
+    return Verdict.yes(action)
+
+
+def allowed_actions(order: Order, *, user: User, now: datetime) -> list[Verdict]:
+    """The verdict on every action this user could ever take on this order."""
+    roles = roles_of(order, user)
+    return [verdict(order, action, by=user, now=now) for action in PERSON_ACTIONS if roles & TRANSITIONS[action].roles]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class DisputesConfig(AppConfig):
+    name = "disputes"
+    verbose_name = "Disputes"
+
+    def ready(self) -> None:
+        from disputes import deadlines, timeline  # noqa: F401 - registers handlers and sentences

@@ -1,0 +1,31 @@
+"""The refund rules spelled out for one case, as the mediator reads them before deciding."""
+
+from __future__ import annotations
+
+from disputes.models import Dispute, Reason
+from policy import rules
+
+
+def applicable_rules(dispute: Dispute) -> list[str]:
+    order = dispute.order
+    policy = order.policy
+    delivered = order.delivered_at is not None
+    lines = []
+    if not delivered:
+        lines.append("The order was never delivered: the buyer is eligible for a full refund.")
+    if dispute.reason in rules.NO_KEEP_REASONS:
+        lines.append(f"The reason is {Reason(dispute.reason).label.lower()}: on a return the seller may keep nothing.")
+    else:
+        lines.append(f"On a return the seller may keep up to {policy.max_seller_keep_on_return} % of the price.")
+    if order.kind == "service" and delivered:
+        lines.append("A completed service: a refund needs a finding of seller error in delivery (tick “seller error”).")
+    if dispute.reason == Reason.DEFECTIVE and delivered and order.kind == "product":
+        lines.append(
+            "Defective with no other resolution: the buyer is entitled to a full refund once the item "
+            "is returned (decide “return and refund” with 0 % kept)."
+        )
+    if dispute.reason in (Reason.INCORRECT, Reason.INCOMPLETE, Reason.DEFECTIVE):
+        lines.append("Incorrect, incomplete or defective delivery: a full or a partial refund may be decided.")
+    lines.append("A refund returns the same share of the buyer's service fee.")
+    lines.append("Only communication on Parley counts: the order chat and the dispute chat are the record.")
+    return lines

@@ -1,0 +1,238 @@
+"""The steps every dispute action is made of: locking, entering a state, resolving, keeping
+the deadlines and the "who are we waiting on" flags right. Only `disputes.actions`,
+`disputes.mediation` and `disputes.deadlines` call these, inside their transaction, and each of
+them ends with `finish(dispute)`, which saves the dispute."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from accounts.models import User
+from core import audit, clock, deadlines
+from core.actors import Actor, SystemActor
+from core.errors import NotFound
+from disputes.models import Dispute, InfoRequest, Proposal
+from disputes.outcomes import Effect
+from notifications.actions import notify
+from orders import actions as order_actions
+from policy import rules
+
+SELLER_RESPONSE = "dispute.seller_response"
+AUTO_ESCALATE = "dispute.auto_escalate"
+RETURN_SHIP = "dispute.return_ship"
+RETURN_RECEIVE = "dispute.return_receive"
+REDELIVERY = "dispute.redelivery"
+REDELIVERY_CONFIRM = "dispute.redelivery_confirm"
+INFO_ANSWER = "dispute.info_answer"
+REMINDED = (SELLER_RESPONSE, RETURN_SHIP, RETURN_RECEIVE, REDELIVERY, REDELIVERY_CONFIRM, INFO_ANSWER)
+
+
+def reminder_kind(kind: str) -> str:
+    return f"{kind}.reminder"
+
+
+def link(dispute: Dispute) -> str:
+    return f"/disputes/{dispute.public_id}/"
+
+
+def lock(dispute_id: int) -> Dispute:
+    """The dispute and its order, locked in that order (order first, as every money path does)."""
+    order_id = Dispute.objects.filter(pk=dispute_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise NotFound("No such dispute.")
+    order = order_actions.lock_order(order_id)
+    dispute = Dispute.objects.select_for_update(of=("self",)).get(pk=dispute_id)
+    dispute.order = order
+    return dispute
+
+
+def schedule(kind: str, *, due_at: datetime, subject: Dispute | InfoRequest, party: str, now: datetime) -> None:
+    """Schedules a deadline and, when there is time, its reminder."""
+    deadlines.schedule(kind=kind, due_at=due_at, subject=subject, party=party)
+    dispute = subject if isinstance(subject, Dispute) else subject.dispute
+    remind_at = rules.reminder_at(dispute.order.policy, due_at=due_at, now=now)
+    if kind in REMINDED and remind_at is not None:
+        deadlines.schedule(kind=reminder_kind(kind), due_at=remind_at, subject=subject, party=party)
+
+
+def cancel(dispute: Dispute, *kinds: str, reason: str) -> None:
+    wanted = [k for kind in kinds for k in (kind, reminder_kind(kind))]
+    deadlines.cancel(subject=dispute, kinds=wanted or None, reason=reason)
+
+
+def notify_parties(dispute: Dispute, *, code: str, title: str, body: str = "", skip: User | None = None) -> None:
+    order = dispute.order
+    users = [u for u in (order.buyer, order.seller) if skip is None or u.pk != skip.pk]
+    if dispute.assignee_id and (skip is None or dispute.assignee_id != skip.pk):
+        users.append(dispute.assignee)  # type: ignore[arg-type]
+    notify(users=users, code=code, title=title, body=body, link=link(dispute))
+
+
+def respond(dispute: Dispute, *, by: User) -> None:
+    """The seller's first answer (a message, a proposal, an acceptance) ends `awaiting_seller`."""
+    if dispute.status != Dispute.Status.AWAITING_SELLER or by.pk != dispute.order.seller_id:
+        return
+    dispute.status = Dispute.Status.NEGOTIATING
+    dispute.responded_at = clock.now()
+    cancel(dispute, SELLER_RESPONSE, reason="the seller responded")
+    audit.record("dispute.responded", subject=dispute, by=by, role="seller")
+
+
+def escalate(dispute: Dispute, *, by: Actor, role: str) -> None:
+    now = clock.now()
+    dispute.status = Dispute.Status.ESCALATED
+    dispute.escalated_at = now
+    dispute.escalated_by = role
+    cancel(
+        dispute,
+        SELLER_RESPONSE,
+        AUTO_ESCALATE,
+        RETURN_SHIP,
+        RETURN_RECEIVE,
+        REDELIVERY,
+        REDELIVERY_CONFIRM,
+        reason="escalated",
+    )
+    audit.record("dispute.escalated", subject=dispute, by=by, role=role)
+    label = dispute.order.policy.escalated_label
+    who = "Parley" if isinstance(by, SystemActor) else f"The {role}"
+    notify_parties(
+        dispute,
+        code="dispute.escalated",
+        title=f"Dispute {dispute.public_id}: {label}",
+        body=f"{who} brought in the administration. A mediator will look at the whole case and may ask you "
+        "for information; answer it in time, or your position is forfeited.",
+    )
+
+
+def close_info_requests(dispute: Dispute, *, reason: str) -> None:
+    """Closes the administration's open questions and their forfeit timers: the case left
+    mediation, so nobody can answer them any more."""
+    for request in dispute.info_requests.filter(status=InfoRequest.Status.OPEN):
+        request.status = InfoRequest.Status.CLOSED
+        request.save(update_fields=["status"])
+        deadlines.cancel(subject=request, reason=reason)
+
+
+def enter_return(dispute: Dispute, *, keep_percent: int, by: Actor, role: str) -> None:
+    now = clock.now()
+    dispute.status = Dispute.Status.AWAITING_RETURN
+    dispute.return_keep_percent = keep_percent
+    dispute.return_shipped_at = None
+    cancel(dispute, SELLER_RESPONSE, AUTO_ESCALATE, reason="return agreed")
+    close_info_requests(dispute, reason="return agreed")
+    schedule(
+        RETURN_SHIP,
+        due_at=now + dispute.order.policy.return_ship_due,
+        subject=dispute,
+        party="buyer",
+        now=now,
+    )
+    audit.record("dispute.return_started", subject=dispute, by=by, role=role, data={"keep_percent": keep_percent})
+
+
+def enter_redelivery(dispute: Dispute, *, by: Actor, role: str) -> None:
+    now = clock.now()
+    dispute.status = Dispute.Status.AWAITING_REDELIVERY
+    dispute.redelivered_at = None
+    cancel(dispute, SELLER_RESPONSE, AUTO_ESCALATE, reason="redelivery agreed")
+    close_info_requests(dispute, reason="redelivery agreed")
+    schedule(REDELIVERY, due_at=now + dispute.order.policy.redelivery_due, subject=dispute, party="seller", now=now)
+    audit.record("dispute.redelivery_started", subject=dispute, by=by, role=role)
+
+
+def apply(
+    dispute: Dispute,
+    effect: Effect,
+    *,
+    by: Actor,
+    role: str,
+    decided_by: str,
+    note: str = "",
+    seller_error: bool = False,
+) -> None:
+    """Carries out an agreed or decided effect: the money moves now, or the case moves on to a
+    return or a redelivery. Who decided it (and why) is recorded now, so that the return's
+    eventual refund is credited to this decision and not to an earlier one."""
+    dispute.decided_by, dispute.resolution_note, dispute.seller_error = decided_by, note, seller_error
+    if effect.kind == "await_return":
+        enter_return(dispute, keep_percent=effect.keep_percent or 0, by=by, role=role)
+    elif effect.kind == "await_redelivery":
+        enter_redelivery(dispute, by=by, role=role)
+    else:
+        resolve(
+            dispute,
+            buyer_refund=effect.buyer_refund,
+            outcome=effect.outcome,
+            decided_by=decided_by,
+            by=by,
+            role=role,
+            note=note,
+            seller_error=seller_error,
+        )
+
+
+def resolve(
+    dispute: Dispute,
+    *,
+    buyer_refund: int,
+    outcome: str,
+    decided_by: str,
+    by: Actor,
+    role: str,
+    note: str = "",
+    seller_error: bool = False,
+) -> None:
+    """Ends the dispute: settles the order's escrow once, closes everything still open."""
+    split = order_actions.settle_dispute(dispute.order, buyer_refund=buyer_refund, by=by, role=role)
+    dispute.status = Dispute.Status.RESOLVED
+    dispute.resolved_at = clock.now()
+    dispute.outcome = outcome
+    dispute.decided_by = decided_by
+    dispute.decided_by_user = None if isinstance(by, SystemActor) else by
+    dispute.resolution_note = note
+    dispute.seller_error = seller_error
+    dispute.settlement = {
+        "buyer_refund": split.buyer_refund.as_dict(),
+        "fee_refund": split.fee_refund.as_dict(),
+        "seller_payout": split.seller_payout.as_dict(),
+        "platform_fee": split.platform_fee.as_dict(),
+    }
+    dispute.proposals.filter(status=Proposal.Status.OPEN).update(status=Proposal.Status.LAPSED)
+    close_info_requests(dispute, reason="dispute resolved")
+    deadlines.cancel(subject=dispute, reason="dispute resolved")
+    audit.record(
+        "dispute.resolved",
+        subject=dispute,
+        by=by,
+        role=role,
+        data={"outcome": outcome, "decided_by": decided_by, **dispute.settlement},
+    )
+    notify_parties(
+        dispute,
+        code="dispute.resolved",
+        title=f"Dispute {dispute.public_id} is resolved",
+        body=f"Outcome: {outcome.replace('_', ' ')} ({decided_by}). {split.to_buyer} to the buyer, "
+        f"{split.seller_payout} to the seller.",
+    )
+
+
+def finish(dispute: Dispute) -> None:
+    """The last step of every dispute action: recomputes who the case waits on and saves the
+    dispute (the steps above only change it in memory)."""
+    buyer = seller = staff = False
+    status = dispute.status
+    if status == Dispute.Status.AWAITING_SELLER:
+        seller = True
+    elif status == Dispute.Status.NEGOTIATING:
+        authors = set(dispute.proposals.filter(status=Proposal.Status.OPEN).values_list("author_role", flat=True))
+        buyer, seller = ("seller" in authors, "buyer" in authors) if authors else (True, True)
+    elif status == Dispute.Status.AWAITING_RETURN:
+        buyer, seller = dispute.return_shipped_at is None, dispute.return_shipped_at is not None
+    elif status == Dispute.Status.AWAITING_REDELIVERY:
+        buyer, seller = dispute.redelivered_at is not None, dispute.redelivered_at is None
+    elif status == Dispute.Status.ESCALATED:
+        asked = set(dispute.info_requests.filter(status=InfoRequest.Status.OPEN).values_list("party", flat=True))
+        buyer, seller, staff = "buyer" in asked, "seller" in asked, not asked
+    dispute.waiting_on_buyer, dispute.waiting_on_seller, dispute.waiting_on_staff = buyer, seller, staff
+    dispute.save()

@@ -1,0 +1,195 @@
+"""The administration's part in a dispute: taking the case, asking a party for information,
+and deciding. Same discipline as `disputes.actions`: one transaction, verdict first."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts.models import User
+from accounts.queries import staff_member
+from core import audit, clock, deadlines
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.text import clean_text
+from disputes import lifecycle
+from disputes.lifecycle import INFO_ANSWER
+from disputes.models import Dispute, InfoRequest
+from disputes.outcomes import Effect, check_rules, decision_effect, split_of
+from disputes.verdicts import verdict
+from notifications.actions import notify
+from policy.rules import Split
+
+
+def assign(*, dispute_id: int, by: User, assignee: str | None) -> Dispute:
+    """A staff member takes the case (or hands it to another, or releases it: `assignee=None`).
+    Nobody mediates a case they are a party to."""
+    staff = None
+    if assignee:
+        staff = staff_member(assignee)
+        if staff is None:
+            raise ValidationFailed("No active staff member with that username.", fields={"assignee": ["unknown"]})
+    with transaction.atomic():
+        dispute = lifecycle.lock(dispute_id)
+        verdict(dispute, "assign", by=by, now=clock.now()).require()
+        if staff is not None and staff.pk in (dispute.order.buyer_id, dispute.order.seller_id):
+            raise Conflict("Staff cannot mediate a case they are a party to.", code="own_case")
+        dispute.assignee = staff
+        dispute.save(update_fields=["assignee"])
+        audit.record(
+            "dispute.assigned",
+            subject=dispute,
+            by=by,
+            role="staff",
+            data={"assignee": staff.username if staff else None},
+        )
+    return dispute
+
+
+def request_info(*, dispute_id: int, by: User, party: str, question: str) -> InfoRequest:
+    """Asks the buyer or the seller a question, due within the policy's `info_request_due`."""
+    if party not in ("buyer", "seller"):
+        raise ValidationFailed("Ask the buyer or the seller.", fields={"party": ["buyer or seller"]})
+    question = clean_text(question, "question", required=True)
+    with transaction.atomic():
+        dispute = lifecycle.lock(dispute_id)
+        now = clock.now()
+        verdict(dispute, "request_info", by=by, now=now).require()
+        due = now + dispute.order.policy.info_request_due
+        request = InfoRequest.objects.create(
+            dispute=dispute, party=party, question=question, asked_by=by, asked_at=now, due_at=due
+        )
+        request.dispute = dispute
+        lifecycle.schedule(INFO_ANSWER, due_at=due, subject=request, party=party, now=now)
+        audit.record(
+            "dispute.info_requested",
+            subject=dispute,
+            by=by,
+            role="staff",
+            data={"party": party, "question": question[:500], "due_at": due.isoformat()},
+        )
+        target = dispute.order.buyer if party == "buyer" else dispute.order.seller
+        consequence = (
+            "your claim is closed in the seller's favour"
+            if party == "buyer"
+            else "the dispute is resolved in the buyer's favour"
+        )
+        notify(
+            users=[target],
+            code="dispute.info_requested",
+            link=lifecycle.link(dispute),
+            title=f"The administration needs information from you (dispute {dispute.public_id})",
+            body=f"{question}\n\nPlease answer before {due:%d %b %Y %H:%M} UTC; otherwise {consequence}.",
+        )
+        lifecycle.finish(dispute)
+    return request
+
+
+def answer_info(*, request_id: int, by: User, body: str) -> InfoRequest:
+    body = clean_text(body, "body", required=True, what="your answer")
+    with transaction.atomic():
+        dispute_id = InfoRequest.objects.filter(pk=request_id).values_list("dispute_id", flat=True).first()
+        if dispute_id is None:
+            raise NotFound("No such information request.")
+        dispute = lifecycle.lock(dispute_id)
+        request = InfoRequest.objects.select_for_update().get(pk=request_id)
+        request.dispute = dispute
+        now = clock.now()
+        verdict(dispute, "answer_info", by=by, now=now).require()
+        party = "buyer" if by.pk == dispute.order.buyer_id else "seller"
+        if request.party != party or request.status != InfoRequest.Status.OPEN:
+            raise NotFound("No open question to you with this id.")
+        request.status, request.answer, request.answered_at = InfoRequest.Status.ANSWERED, body, now
+        request.save(update_fields=["status", "answer", "answered_at"])
+        deadlines.cancel(subject=request, reason="answered")
+        audit.record("dispute.info_answered", subject=dispute, by=by, role=party, data={"answer": body[:500]})
+        notify(
+            users=[request.asked_by],
+            code="dispute.info_answered",
+            link=lifecycle.link(dispute),
+            title=f"The {party} answered your question (dispute {dispute.public_id})",
+            body=body[:500],
+        )
+        lifecycle.finish(dispute)
+    return request
+
+
+def _decision(
+    dispute: Dispute, *, outcome: str, refund_amount: int | None, keep_percent: int | None, seller_error: bool
+) -> Effect:
+    effect = decision_effect(dispute.order, outcome=outcome, refund_amount=refund_amount, keep_percent=keep_percent)
+    check_rules(dispute, effect, path="decision", seller_error=seller_error)
+    return effect
+
+
+def preview_decision(
+    *,
+    dispute: Dispute,
+    by: User,
+    outcome: str,
+    refund_amount: int | None = None,
+    keep_percent: int | None = None,
+    seller_error: bool = False,
+) -> tuple[Effect, Split]:
+    """The dry run of `decide`: the same checks, the exact split, nothing written."""
+    verdict(dispute, "decide", by=by, now=clock.now()).require()
+    effect = _decision(
+        dispute,
+        outcome=outcome,
+        refund_amount=refund_amount,
+        keep_percent=keep_percent,
+        seller_error=seller_error,
+    )
+    return effect, split_of(dispute.order, effect)
+
+
+def decide(
+    *,
+    dispute_id: int,
+    by: User,
+    outcome: str,
+    note: str,
+    refund_amount: int | None = None,
+    seller_keep_percent: int | None = None,
+    seller_error: bool = False,
+) -> Dispute:
+    """The administration decides: the money moves now (or a return starts)."""
+    note = clean_text(note, "note", required=True, what="the decision, explained to both parties")
+    with transaction.atomic():
+        dispute = lifecycle.lock(dispute_id)
+        verdict(dispute, "decide", by=by, now=clock.now()).require()
+        effect = _decision(
+            dispute,
+            outcome=outcome,
+            refund_amount=refund_amount,
+            keep_percent=seller_keep_percent,
+            seller_error=seller_error,
+        )
+        audit.record(
+            "dispute.decided",
+            subject=dispute,
+            by=by,
+            role="staff",
+            data={
+                "outcome": outcome,
+                "note": note[:500],
+                "seller_error": seller_error,
+                "refund_amount": effect.buyer_refund,
+            },
+        )
+        lifecycle.apply(
+            dispute,
+            effect,
+            by=by,
+            role="staff",
+            decided_by="administrator",
+            note=note,
+            seller_error=seller_error,
+        )
+        if effect.kind == "await_return":
+            lifecycle.notify_parties(
+                dispute,
+                code="dispute.decided",
+                title=f"The administration decided on dispute {dispute.public_id}",
+                body=f"The item is to be returned; the seller keeps {effect.keep_percent} %. {note}",
+            )
+        lifecycle.finish(dispute)
+    return dispute

@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from core.ids import PublicIdField
+
+
+class Reason(models.TextChoices):
+    NOT_RECEIVED = "not_received", "Not received"
+    INCOMPLETE = "incomplete", "Incomplete"
+    INCORRECT = "incorrect", "Incorrect"
+    DEFECTIVE = "defective", "Defective"
+    NOT_AS_DESCRIBED = "not_as_described", "Not as described"
+    OTHER = "other", "Other"
+
+
+class ProposalKind(models.TextChoices):
+    FULL_DELIVERY = "full_delivery", "Full delivery"
+    REPLACEMENT = "replacement", "Replacement or fix"
+    PARTIAL_REFUND = "partial_refund", "Partial refund"
+    FULL_REFUND = "full_refund", "Full refund"
+    RETURN_AND_REFUND = "return_and_refund", "Return and refund"
+    WITHDRAW = "withdraw", "Withdraw the dispute (release the money to the seller)"
+
+
+class Dispute(models.Model):
+    class Status(models.TextChoices):
+        AWAITING_SELLER = "awaiting_seller", "Awaiting the seller"
+        NEGOTIATING = "negotiating", "Negotiating"
+        AWAITING_RETURN = "awaiting_return", "Awaiting return"
+        AWAITING_REDELIVERY = "awaiting_redelivery", "Awaiting redelivery"
+        ESCALATED = "escalated", "Escalated"
+        RESOLVED = "resolved", "Resolved"
+
+    class DecidedBy(models.TextChoices):
+        AGREEMENT = "agreement"
+        ADMINISTRATOR = "administrator"
+        TIMEOUT = "timeout"
+        FORFEIT = "forfeit"
+        WITHDRAWAL = "withdrawal"
+
+    public_id = PublicIdField(prefix="dsp")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="disputes")
+    reason = models.CharField(max_length=24, choices=Reason.choices)
+    description = models.TextField(max_length=5000)
+    requested_outcome = models.JSONField()  # {"kind": ..., "refund_amount"?: int}
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.AWAITING_SELLER)
+    opened_at = models.DateTimeField()
+    terms_accepted_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_by = models.CharField(max_length=16, blank=True)  # buyer, seller or system
+    # Who the case is waiting on, kept by every action so "Awaiting me" is one indexed query.
+    waiting_on_buyer = models.BooleanField(default=False)
+    waiting_on_seller = models.BooleanField(default=True)
+    waiting_on_staff = models.BooleanField(default=False)
+    # A return or redelivery agreed (or decided) and its progress.
+    return_keep_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    return_shipped_at = models.DateTimeField(null=True, blank=True)
+    redelivered_at = models.DateTimeField(null=True, blank=True)
+    redelivery_note = models.TextField(blank=True, max_length=5000)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_disputes",
+    )
+    # The resolution: what happened, who or what decided, and the money moved.
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=24, blank=True)
+    decided_by = models.CharField(max_length=16, choices=DecidedBy.choices, blank=True)
+    decided_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True, max_length=5000)
+    seller_error = models.BooleanField(default=False)
+    settlement = models.JSONField(null=True, blank=True)  # buyer_refund, fee_refund, seller_payout, platform_fee
+
+    class Meta:
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(
+                fields=["order"], condition=~models.Q(status="resolved"), name="one_open_dispute_per_order"
+            ),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["status", "id"], name="dispute_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def audit_case_id(self) -> int:
+        return self.order_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.RESOLVED
+
+
+class Proposal(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+        SUPERSEDED = "superseded"  # its author made a newer one
+        LAPSED = "lapsed"  # the dispute ended another way
+
+    public_id = PublicIdField(prefix="prp")
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="proposals")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_role = models.CharField(max_length=8)  # buyer or seller
+    kind = models.CharField(max_length=24, choices=ProposalKind.choices)
+    refund_amount = models.BigIntegerField(null=True, blank=True)  # partial refunds, minor units
+    seller_keep_percent = models.PositiveSmallIntegerField(null=True, blank=True)  # returns
+    note = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["dispute", "id"], name="proposal_dispute")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.author_role}"
+
+    @property
+    def audit_case_id(self) -> int:
+        return self.dispute.order_id
+
+
+class InfoRequest(models.Model):
+    """The administration asks one party for information, with a deadline."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        ANSWERED = "answered"
+        FORFEITED = "forfeited"
+        CLOSED = "closed"  # the case left mediation (resolved, or a return or redelivery agreed) first
+
+    public_id = PublicIdField(prefix="inf")
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="info_requests")
+    party = models.CharField(max_length=8)  # buyer or seller
+    question = models.TextField(max_length=5000)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    answer = models.TextField(blank=True, max_length=5000)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["dispute", "status"], name="inforequest_open")]
+
+    def __str__(self) -> str:
+        return f"question to the {self.party}"
+
+    @property
+    def audit_case_id(self) -> int:
+        return self.dispute.order_id
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    # Server-generated names only: nothing of the uploaded file name reaches the disk.
+    return f"evidence/{instance.dispute.public_id}/{instance.public_id}{instance.extension}"
+
+
+class Evidence(models.Model):
+    """An uploaded file, hashed and immutable: part of the case file."""
+
+    public_id = PublicIdField(prefix="evd")
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="evidence")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploader_role = models.CharField(max_length=8)
+    file = models.FileField(upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=40)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)  # of the stored bytes
+    upload_sha256 = models.CharField(max_length=64)  # of the bytes as uploaded (images are re-encoded)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.sha256[:12]})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("evidence is immutable once submitted")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("evidence is immutable once submitted")
+
+    @property
+    def audit_case_id(self) -> int:
+        return self.dispute.order_id
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

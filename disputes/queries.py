@@ -1,0 +1,173 @@
+"""Reads of disputes, always scoped to who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from chat import queries as chat_queries
+from core import timeline
+from core.errors import NotFound, ValidationFailed
+from core.models import Deadline
+from disputes import deadlines as dispute_deadlines
+from disputes.models import Dispute, Evidence, InfoRequest, Proposal
+from disputes.outcomes import proposal_effect, split_of
+from orders.models import Order
+from orders.queries import DeadlineView
+from orders.verdicts import can_see
+from policy.rules import Split
+
+TABS = ("open", "awaiting_me", "escalated", "closed")
+
+
+def disputes_for(user: User, *, tab: str = "open") -> QuerySet[Dispute]:
+    """The disputes on the user's orders (staff: all), filtered by the disputes page's tab."""
+    if tab not in TABS:
+        raise ValidationFailed(f"tab must be one of {', '.join(TABS)}.", fields={"tab": ["unknown"]})
+    qs = Dispute.objects.select_related("order__buyer", "order__seller", "order__policy_version", "assignee")
+    qs = qs.prefetch_related("info_requests")  # read by the answer_info verdict
+    mine = Q(order__buyer=user) | Q(order__seller=user)
+    if not user.is_staff:
+        qs = qs.filter(mine)
+    if tab == "open":
+        return qs.exclude(status=Dispute.Status.RESOLVED)
+    if tab == "escalated":
+        return qs.filter(status=Dispute.Status.ESCALATED)
+    if tab == "closed":
+        return qs.filter(status=Dispute.Status.RESOLVED)
+    waiting = Q(waiting_on_buyer=True, order__buyer=user) | Q(waiting_on_seller=True, order__seller=user)
+    if user.is_staff:
+        waiting |= Q(waiting_on_staff=True) & ~mine
+    return qs.filter(waiting)
+
+
+def get_dispute_for(user: User, public_id: str) -> Dispute:
+    dispute = (
+        Dispute.objects.select_related(
+            "order__buyer",
+            "order__seller",
+            "order__policy_version",
+            "order__listing",
+            "assignee",
+            "decided_by_user",
+        )
+        .filter(public_id=public_id)
+        .first()
+    )
+    if dispute is None or not can_see(dispute.order, user):
+        raise NotFound("No such dispute.")
+    return dispute
+
+
+def proposals_of(dispute: Dispute) -> list[Proposal]:
+    rows = list(dispute.proposals.select_related("author").order_by("id"))
+    for row in rows:
+        row.dispute = dispute
+    return rows
+
+
+def preview_of(proposal: Proposal) -> Split:
+    """Where the money goes if this proposal is accepted (after a return or redelivery)."""
+    order = proposal.dispute.order
+    effect = proposal_effect(
+        order,
+        kind=proposal.kind,
+        refund_amount=proposal.refund_amount,
+        keep_percent=proposal.seller_keep_percent,
+    )
+    return split_of(order, effect)
+
+
+def get_proposal_for(user: User, dispute: Dispute, public_id: str) -> Proposal:
+    proposal = dispute.proposals.filter(public_id=public_id).first()
+    if proposal is None:
+        raise NotFound("No such proposal.")
+    proposal.dispute = dispute
+    return proposal
+
+
+def evidence_of(dispute: Dispute) -> list[Evidence]:
+    return list(dispute.evidence.select_related("uploaded_by").order_by("id"))
+
+
+def get_evidence_for(user: User, public_id: str, *, dispute_id: str | None = None) -> Evidence:
+    """An evidence file the user may see (of the given dispute, when one is named)."""
+    qs = Evidence.objects.select_related("dispute__order").filter(public_id=public_id)
+    if dispute_id is not None:
+        qs = qs.filter(dispute__public_id=dispute_id)
+    item = qs.first()
+    if item is None or not can_see(item.dispute.order, user):
+        raise NotFound("No such file.")
+    return item
+
+
+def info_requests_of(dispute: Dispute) -> list[InfoRequest]:
+    rows = list(dispute.info_requests.select_related("asked_by").order_by("id"))
+    for row in rows:
+        row.dispute = dispute
+    return rows
+
+
+def get_info_request_for(dispute: Dispute, public_id: str) -> InfoRequest:
+    found = dispute.info_requests.filter(public_id=public_id).first()
+    if found is None:
+        raise NotFound("No such information request.")
+    return found
+
+
+def deadlines_of(dispute: Dispute) -> list[DeadlineView]:
+    """The dispute's running deadlines (its own and its information requests'), soonest first."""
+    return deadlines_of_many([dispute])[dispute.pk]
+
+
+def deadlines_of_many(disputes: Sequence[Dispute]) -> dict[int, list[DeadlineView]]:
+    """`deadlines_of` for a page of disputes, in two queries."""
+    by_id = {d.pk: d for d in disputes}
+    question_of = dict(InfoRequest.objects.filter(dispute_id__in=list(by_id)).values_list("id", "dispute_id"))
+    rows = Deadline.objects.filter(
+        Q(subject_type="dispute", subject_id__in=list(by_id))
+        | Q(subject_type="inforequest", subject_id__in=list(question_of)),
+        status=Deadline.Status.PENDING,
+    ).order_by("due_at", "id")
+    views: dict[int, list[DeadlineView]] = {pk: [] for pk in by_id}
+    for row in rows:
+        dispute_id = row.subject_id if row.subject_type == "dispute" else question_of[row.subject_id]
+        text = dispute_deadlines.consequence(row, by_id[dispute_id])
+        if text is not None:
+            views[dispute_id].append(
+                DeadlineView(name=row.kind.split(".", 1)[1], at=row.due_at, party=row.party or None, consequence=text)
+            )
+    return views
+
+
+def disputable_orders(user: User, *, limit: int = 50) -> QuerySet[Order]:
+    """The user's purchases a dispute could be about (or already is): paid, delivered, disputed."""
+    return (
+        Order.objects.filter(buyer=user, status__in=[Order.Status.PAID, Order.Status.DELIVERED, Order.Status.DISPUTED])
+        .select_related("buyer", "seller", "policy_version")
+        .order_by("-id")[:limit]
+    )
+
+
+def case_record(order_id: int) -> list[dict[str, Any]]:
+    """Both chats and every event of a case, in one chronological record (the case view)."""
+    entries: list[dict[str, Any]] = [
+        {
+            "at": m.created_at,
+            "kind": f"{m.channel} chat",
+            "who": m.author.username if m.author else "Parley",
+            "role": m.author_role,
+            "text": m.body,
+            "flags": m.flags,
+        }
+        for channel in ("order", "dispute")
+        for m in chat_queries.thread(order_id, channel)
+    ]
+    entries += [
+        {"at": t.at, "kind": "event", "who": t.actor, "role": t.actor_role, "text": t.text, "flags": []}
+        for t in timeline.for_case(order_id)
+    ]
+    return sorted(entries, key=lambda e: e["at"])

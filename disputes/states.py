@@ -1,0 +1,72 @@
+"""The dispute's transition table (PRODUCT.md §4). The actions enforce it, `allowed_actions`
+and the pages read it, the stateful tests walk it.
+
+```
+awaiting_seller ──seller responds──▶ negotiating ──proposal accepted──▶ resolved
+      │                                   │    ├─ return agreed ─▶ awaiting_return ─▶ resolved
+      │ seller_response timeout           │    └─ redelivery agreed ─▶ awaiting_redelivery ─▶ resolved
+      ▼                                   ▼
+  escalated ◀── a party escalates / auto_escalate_after elapsed / a return or redelivery missed
+      ├─ the administration requests information ─▶ that party answers (or forfeits)
+      └─ the administration decides ─▶ resolved (or awaiting_return for a decided return)
+```
+"""
+
+from __future__ import annotations
+
+from core.transitions import Transition
+
+T = Transition.of
+
+OPEN = ["awaiting_seller", "negotiating", "awaiting_return", "awaiting_redelivery", "escalated"]
+TALKING = ["awaiting_seller", "negotiating", "escalated"]
+PARTIES = ["buyer", "seller"]
+
+TRANSITIONS: dict[str, Transition] = {
+    "message": T(OPEN, None, ["buyer", "seller", "staff"]),
+    "add_evidence": T(OPEN, None, ["buyer", "seller", "staff"]),
+    # Proposals stay possible while the administration looks at the case: an agreement ends it.
+    # The seller's proposal is their response (negotiating); the buyer's revised request keeps
+    # the case waiting for the seller.
+    "propose": T(TALKING, None, PARTIES),
+    "accept_proposal": T(TALKING, None, PARTIES),
+    "reject_proposal": T(TALKING, None, PARTIES),
+    "escalate": T(["awaiting_seller", "negotiating", "awaiting_return", "awaiting_redelivery"], "escalated", PARTIES),
+    "mark_returned": T(["awaiting_return"], "awaiting_return", ["buyer"]),
+    "confirm_return": T(["awaiting_return"], "resolved", ["seller"]),
+    "redeliver": T(["awaiting_redelivery"], "awaiting_redelivery", ["seller"]),
+    "confirm_redelivery": T(["awaiting_redelivery"], "resolved", ["buyer"]),
+    "answer_info": T(["escalated"], "escalated", PARTIES),
+    "request_info": T(["escalated"], "escalated", ["staff"]),
+    "decide": T(["escalated"], None, ["staff"]),
+    "assign": T(OPEN, None, ["staff"]),
+    # What the system does when a deadline falls due.
+    "seller_silence": T(["awaiting_seller"], None, ["system"]),
+    "auto_escalate": T(["awaiting_seller", "negotiating"], "escalated", ["system"]),
+    "missed_step": T(["awaiting_return", "awaiting_redelivery"], "escalated", ["system"]),
+    "redelivery_timeout": T(["awaiting_redelivery"], "resolved", ["system"]),
+    "forfeit": T(["escalated"], "resolved", ["system"]),
+}
+
+# The actions a person may take on the dispute page, in the order the page shows them.
+PERSON_ACTIONS = (
+    "message",
+    "add_evidence",
+    "propose",
+    "escalate",
+    "mark_returned",
+    "confirm_return",
+    "redeliver",
+    "confirm_redelivery",
+    "answer_info",
+    "request_info",
+    "decide",
+    "assign",
+)
+
+# What each side may propose. Withdrawing releases the money to the seller, so it is the
+# buyer's alone; everything else either side may offer.
+PROPOSAL_KINDS: dict[str, tuple[str, ...]] = {
+    "buyer": ("partial_refund", "full_refund", "replacement", "full_delivery", "return_and_refund", "withdraw"),
+    "seller": ("partial_refund", "full_refund", "replacement", "full_delivery", "return_and_refund"),
+}

@@ -1,0 +1,27 @@
+from core import timeline
+
+timeline.register(
+    {
+        "dispute.opened": "{actor} opened a dispute ({reason}), asking for: {requested}",
+        "dispute.responded": "{actor} responded to the dispute",
+        "dispute.proposal_made": "{actor} proposed: {kind} ({buyer_gets} to the buyer, {seller_gets} to the seller)",
+        "dispute.proposal_accepted": "{actor} accepted the proposal: {kind}",
+        "dispute.proposal_rejected": "{actor} rejected the proposal: {kind}",
+        "dispute.escalated": "{actor} brought in the administration",
+        "dispute.return_started": "A return was agreed; the seller keeps {keep_percent} %",
+        "dispute.return_shipped": "{actor} sent the item back",
+        "dispute.return_received": "{actor} confirmed the returned item arrived",
+        "dispute.redelivery_started": "A new delivery by the seller was agreed",
+        "dispute.redelivered": "{actor} delivered again",
+        "dispute.redelivery_confirmed": "{actor} confirmed the new delivery",
+        "dispute.step_missed": "A deadline was missed ({step})",
+        "dispute.evidence_added": "{actor} added evidence: {file} (SHA-256 {sha256})",
+        "dispute.assigned": "{actor} assigned the case to {assignee}",
+        "dispute.info_requested": "{actor} asked the {party} for information: {question}",
+        "dispute.info_answered": "{actor} answered the administration",
+        "dispute.info_forfeited": "The {party} did not answer the administration in time and forfeits",
+        "dispute.decided": "{actor} decided: {outcome}. {note}",
+        "dispute.resolved": "The dispute was resolved: {outcome} ({decided_by}); {buyer_refund} refunded, "
+        "{fee_refund} fee refunded, {seller_payout} to the seller",
+    }
+)

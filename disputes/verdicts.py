@@ -1,0 +1,121 @@
+"""Who may do what to a dispute, now: the transition table, the policy's windows and the refund
+rules. `verdict()` is what the actions enforce and what `allowed_actions` shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from accounts.models import User
+from core.actors import Actor
+from core.transitions import Verdict, check
+from disputes.models import Dispute, Proposal
+from disputes.states import PERSON_ACTIONS, TRANSITIONS
+from orders.verdicts import roles_of as order_roles
+from policy import rules
+
+
+def roles_of(dispute: Dispute, actor: Actor) -> frozenset[str]:
+    return order_roles(dispute.order, actor)
+
+
+def party_of(dispute: Dispute, user: User) -> str | None:
+    roles = roles_of(dispute, user)
+    return "buyer" if "buyer" in roles else "seller" if "seller" in roles else None
+
+
+def status_label(dispute: Dispute) -> str:
+    """The state's name as the policy's marketplace calls it ("Involvement of the administration")."""
+    if dispute.status == Dispute.Status.ESCALATED:
+        return dispute.order.policy.escalated_label
+    return str(dispute.get_status_display())
+
+
+def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime) -> Verdict:
+    roles = roles_of(dispute, by)
+    base = check(TRANSITIONS, action, state=dispute.status, roles=roles, describe_state=_describe(dispute))
+    if not base.allowed:
+        if action == "escalate" and dispute.status == Dispute.Status.ESCALATED:
+            return Verdict(action, False, "already_escalated", "The administration is already involved.")
+        return base
+    special = _SPECIAL.get(action)
+    return special(dispute, roles=roles, now=now) if special else base
+
+
+def _describe(dispute: Dispute) -> str:
+    if dispute.status == Dispute.Status.RESOLVED:
+        return "the dispute is resolved"
+    return f"the dispute is {status_label(dispute).lower()}"
+
+
+def _escalate(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
+    policy = dispute.order.policy
+    if not roles & set(policy.escalation_parties):
+        only = " or ".join(policy.escalation_parties)
+        return Verdict("escalate", False, "forbidden", f"Under these rules only the {only} can escalate.")
+    opens_at = rules.escalation_opens_at(policy, opened_at=dispute.opened_at)
+    if now < opens_at:
+        return Verdict(
+            "escalate",
+            False,
+            "escalation_too_early",
+            f"You can ask the administration to step in {rules.humane(policy.escalation_available_after)} "
+            "after the dispute was opened.",
+            available_at=opens_at,
+        )
+    return Verdict.yes("escalate")
+
+
+def _mark_returned(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
+    if dispute.return_shipped_at is not None:
+        return Verdict("mark_returned", False, "not_allowed_in_state", "You already marked the item as returned.")
+    return Verdict.yes("mark_returned")
+
+
+def _redeliver(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
+    if dispute.redelivered_at is not None:
+        return Verdict("redeliver", False, "not_allowed_in_state", "You already delivered; the buyer must confirm.")
+    return Verdict.yes("redeliver")
+
+
+def _confirm_redelivery(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
+    # As with the order itself, nobody confirms a delivery that has not happened yet.
+    if dispute.redelivered_at is None:
+        return Verdict("confirm_redelivery", False, "not_allowed_in_state", "The seller has not delivered again yet.")
+    return Verdict.yes("confirm_redelivery")
+
+
+def _answer_info(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
+    parties = roles & {"buyer", "seller"}
+    asked = {r.party for r in dispute.info_requests.all() if r.status == "open"}  # prefetched in lists
+    if not asked & parties:
+        return Verdict("answer_info", False, "not_allowed_in_state", "The administration has not asked you anything.")
+    return Verdict.yes("answer_info")
+
+
+_SPECIAL = {
+    "escalate": _escalate,
+    "mark_returned": _mark_returned,
+    "redeliver": _redeliver,
+    "confirm_redelivery": _confirm_redelivery,
+    "answer_info": _answer_info,
+}
+
+
+def proposal_verdict(proposal: Proposal, action: str, *, by: Actor, now: datetime) -> Verdict:
+    """May `by` accept (or reject) this proposal now?"""
+    dispute = proposal.dispute
+    base = verdict(dispute, action, by=by, now=now)
+    if not base.allowed:
+        return base
+    if proposal.status != Proposal.Status.OPEN:
+        return Verdict(action, False, "not_allowed_in_state", f"This proposal is {proposal.status}.")
+    if proposal.author_role in roles_of(dispute, by):
+        return Verdict(action, False, "forbidden", "Only the other side can answer your proposal.")
+    return Verdict.yes(action)
+
+
+def allowed_actions(dispute: Dispute, *, user: User, now: datetime) -> list[Verdict]:
+    roles = roles_of(dispute, user)
+    return [
+        verdict(dispute, action, by=user, now=now) for action in PERSON_ACTIONS if roles & TRANSITIONS[action].roles
+    ]

@@ -1,0 +1,122 @@
+"""Telling people what happened: in the app at once, by e-mail from the worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from accounts.models import User
+from core import clock
+from core.errors import NotFound
+from notifications.models import Notification, OutboundEmail
+
+logger = logging.getLogger("parley.notifications")
+MAX_EMAIL_ATTEMPTS = 8
+SEND_LEASE = timedelta(minutes=5)  # how long a claimed e-mail is left to the worker sending it
+
+
+def notify(*, users: Iterable[User], code: str, title: str, body: str = "", link: str = "") -> list[Notification]:
+    """Notifies each user (once, however often they are listed), in the caller's transaction."""
+    now = clock.now()
+    created = []
+    seen: set[int] = set()
+    for user in users:
+        if user.pk in seen:
+            continue
+        seen.add(user.pk)
+        note = Notification.objects.create(
+            user=user, code=code, title=title[:200], body=body, link=link, created_at=now
+        )
+        created.append(note)
+        if user.email:
+            OutboundEmail.objects.create(
+                notification=note,
+                to=user.email,
+                subject=f"[Parley] {title}"[:200],
+                body=_email_body(user, title, body, link),
+                next_attempt_at=now,
+                created_at=now,
+            )
+    return created
+
+
+def _email_body(user: User, title: str, body: str, link: str) -> str:
+    base = getattr(settings, "PUBLIC_URL", "").rstrip("/")
+    lines = [f"Hello {user.username},", "", title]
+    if body:
+        lines += ["", body]
+    if link:
+        lines += ["", f"Open it in Parley: {base}{link}"]
+    lines += ["", "Keep all communication on Parley: contact outside the platform is not taken into account."]
+    return "\n".join(lines)
+
+
+def mark_read(*, user: User, public_id: str) -> Notification:
+    note = Notification.objects.filter(user=user, public_id=public_id).first()
+    if note is None:
+        raise NotFound("No such notification.")
+    if note.read_at is None:
+        note.read_at = clock.now()
+        note.save(update_fields=["read_at"])
+    return note
+
+
+def mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())
+
+
+def send_due_emails(*, limit: int = 50) -> int:
+    """Sends pending e-mails; returns how many were attempted.
+
+    No database lock is held while talking to the mail server: each e-mail is claimed in a short
+    transaction (its next attempt moved a lease ahead, so another worker leaves it alone), sent,
+    and its result recorded in a second one. A worker that dies mid-send leaves the e-mail to be
+    retried when the lease ends (delivery is at least once). Failures back off; the cap marks it
+    failed. Sending never blocks the action that queued the e-mail."""
+    attempted = 0
+    while attempted < limit and (email := _claim()) is not None:
+        attempted += 1
+        try:
+            send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
+        except Exception as exc:  # any transport failure: retry later
+            logger.warning("e-mail %s failed (attempt %s): %s", email.pk, email.attempts, exc)
+            _record(email.pk, error=f"{type(exc).__name__}: {exc}")
+        else:
+            _record(email.pk, error=None)
+    return attempted
+
+
+def _claim() -> OutboundEmail | None:
+    with transaction.atomic():
+        now = clock.now()
+        email = (
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")
+            .first()
+        )
+        if email is None:
+            return None
+        email.attempts += 1
+        email.next_attempt_at = now + SEND_LEASE
+        email.save(update_fields=["attempts", "next_attempt_at"])
+        return email
+
+
+def _record(email_id: int, *, error: str | None) -> None:
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().get(pk=email_id)
+        now = clock.now()
+        if error is None:
+            email.status, email.sent_at = OutboundEmail.Status.SENT, now
+        else:
+            email.last_error = error[:2000]
+            email.next_attempt_at = now + timedelta(seconds=min(60 * 2**email.attempts, 6 * 3600))
+            if email.attempts >= MAX_EMAIL_ATTEMPTS:
+                email.status = OutboundEmail.Status.FAILED
+        email.save()

@@ -1,0 +1,152 @@
+"""Reads of tickets, always scoped to who is asking, and of the contacts page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, Value, When
+
+from accounts.models import User
+from core.errors import Forbidden, NotFound
+from orders.models import Order
+from orders.queries import DeadlineView
+from tickets.contacts import Channel, parse_channels
+from tickets.models import ContactsPage, Ticket, TicketAttachment, TicketMessage
+from tickets.verdicts import can_see, sees_internal_notes
+
+QUEUE_ASSIGNEE_ME = "me"
+QUEUE_ASSIGNEE_NOBODY = "none"
+
+
+def tickets_for(user: User, *, status: str | None = None, own_only: bool = False) -> QuerySet[Ticket]:
+    """The user's own tickets; staff see every ticket unless `own_only`."""
+    qs = Ticket.objects.select_related("owner", "assignee", "order")
+    if own_only or not user.is_staff:
+        qs = qs.filter(owner=user)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def get_ticket_for(user: User, public_id: str) -> Ticket:
+    """The ticket if the user opened it or is staff; otherwise "not found"."""
+    ticket = (
+        Ticket.objects.select_related("owner", "assignee", "order", "policy_version")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if ticket is None or not can_see(ticket, user):
+        raise NotFound("No such ticket.")
+    return ticket
+
+
+def messages_for(ticket: Ticket, user: User) -> QuerySet[TicketMessage]:
+    """The thread as this user may read it, oldest first: internal notes only for staff."""
+    qs = (
+        TicketMessage.objects.filter(ticket=ticket)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("id")
+    )
+    if not sees_internal_notes(ticket, user):
+        qs = qs.filter(internal=False)
+    return qs
+
+
+def get_attachment_for(user: User, ticket_public_id: str, attachment_public_id: str) -> TicketAttachment:
+    """A file the user may read: on a ticket they see, and not on an internal note unless
+    they are the administration. Otherwise "not found"."""
+    ticket = get_ticket_for(user, ticket_public_id)
+    found = TicketAttachment.objects.filter(
+        public_id=attachment_public_id, message__in=messages_for(ticket, user)
+    ).first()
+    if found is None:
+        raise NotFound("No such file.")
+    return found
+
+
+def breached(ticket: Ticket, *, now: datetime) -> bool:
+    """The first-response target has passed and the administration has not answered yet."""
+    return ticket.status == Ticket.Status.OPEN and ticket.first_responded_at is None and now > ticket.first_response_due
+
+
+def _breached(now: datetime) -> Q:
+    """`breached()` as a condition the database evaluates, for the whole queue at once."""
+    return Q(status=Ticket.Status.OPEN, first_responded_at__isnull=True, first_response_due__lt=now)
+
+
+def staff_queue(
+    user: User,
+    *,
+    now: datetime,
+    status: str | None = None,
+    assignee: str | None = None,
+    category: str | None = None,
+) -> QuerySet[Ticket]:
+    """Tickets for the administration, each annotated with `breached`: those waiting for the
+    administration first, by first-response target. Resolved ones only when asked for. A staff
+    member's own tickets are left out: someone else answers them."""
+    if not user.is_staff:
+        raise Forbidden("Only the administration sees the ticket queue.")
+    qs = (
+        Ticket.objects.select_related("owner", "assignee")
+        .exclude(owner=user)
+        .annotate(
+            breached=ExpressionWrapper(_breached(now), output_field=BooleanField()),
+            waiting=Case(
+                When(status=Ticket.Status.OPEN, then=Value(0)),
+                When(status=Ticket.Status.ANSWERED, then=Value(1)),
+                default=Value(2),
+            ),
+        )
+    )
+    qs = qs.filter(status=status) if status else qs.exclude(status=Ticket.Status.RESOLVED)
+    if assignee == QUEUE_ASSIGNEE_ME:
+        qs = qs.filter(assignee=user)
+    elif assignee == QUEUE_ASSIGNEE_NOBODY:
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee:
+        qs = qs.filter(assignee__username=assignee)
+    if category:
+        qs = qs.filter(category=category)
+    return qs.order_by("waiting", "first_response_due", "id")
+
+
+def staff_members() -> QuerySet[User]:
+    """Who a ticket can be assigned to."""
+    return User.objects.filter(is_staff=True, is_active=True).order_by("username")
+
+
+def deadlines_of(ticket: Ticket) -> list[DeadlineView]:
+    """What happens by itself if nobody acts: an answered ticket resolves at `autoclose_at`."""
+    if ticket.status != Ticket.Status.ANSWERED or ticket.autoclose_at is None:
+        return []
+    return [
+        DeadlineView(
+            name="autoclose",
+            at=ticket.autoclose_at,
+            party="owner",
+            consequence="the ticket is resolved",
+        )
+    ]
+
+
+def orders_to_ask_about(user: User, *, limit: int = 50) -> QuerySet[Order]:
+    """The user's own orders, as buyer or seller, newest first: what a ticket may concern."""
+    return Order.objects.filter(Q(buyer=user) | Q(seller=user)).order_by("-id")[:limit]
+
+
+def contacts_page() -> ContactsPage:
+    """The contacts page; its defaults until staff first edit it."""
+    page = ContactsPage.objects.select_related("updated_by").filter(pk=ContactsPage.SINGLETON_ID).first()
+    return page or ContactsPage(pk=ContactsPage.SINGLETON_ID)
+
+
+def get_contacts_page_for_editing(user: User) -> ContactsPage:
+    if not user.is_staff:
+        raise Forbidden("Only the administration can edit the contacts page.")
+    return contacts_page()
+
+
+def contact_channels(page: ContactsPage) -> list[Channel]:
+    return parse_channels(page.channels)[0]

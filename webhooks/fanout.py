@@ -1,0 +1,89 @@
+"""Events into the outbox: every audit event becomes one delivery per interested endpoint.
+
+`queue_deliveries` is subscribed to `core.audit.record` (see `apps.py`), so it runs inside the
+transaction of the change the event reports: the deliveries commit with the change, or vanish
+with it when it rolls back. Nothing is sent here; the worker sends (`webhooks.actions`).
+Costs one small query per event when no endpoint is registered."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import models
+
+from core.ids import new_public_id
+from core.models import AuditEvent
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+# Changes to the webhook configuration are audited like any change, but not delivered: an
+# endpoint is not told about itself.
+NOT_DELIVERED = ("webhook.",)
+
+
+def queue_deliveries(event: AuditEvent, subject: models.Model) -> list[WebhookDelivery]:
+    """Queues `event` for every active endpoint whose filter takes it, in the caller's
+    transaction. All of them share one event id (the `webhook-id`)."""
+    if event.code.startswith(NOT_DELIVERED):
+        return []
+    active = WebhookEndpoint.objects.filter(is_active=True).values_list("pk", "event_filter")
+    endpoint_ids = [pk for pk, filters in active if matches(filters, event.code)]
+    if not endpoint_ids:
+        return []
+    event_id = new_public_id("evt")
+    payload = payload_of(event, subject, event_id=event_id)
+    return WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint_id=pk,
+            event_id=event_id,
+            event_code=event.code,
+            payload=payload,
+            next_attempt_at=event.created_at,
+            created_at=event.created_at,
+        )
+        for pk in endpoint_ids
+    )
+
+
+def matches(filters: list[str], code: str) -> bool:
+    """Whether an endpoint with these filters wants `code`. Empty takes everything; an entry
+    takes the code itself and its family at a dot: "order." and "order" take "order.delivered",
+    "dispute.resolved" takes only that code."""
+    if not filters:
+        return True
+    return any(code == entry or code.startswith(entry.rstrip(".") + ".") for entry in filters)
+
+
+def payload_of(event: AuditEvent, subject: models.Model, *, event_id: str) -> dict[str, Any]:
+    """The body receivers get: the event's facts, the subject and its order by public id, and
+    who acted. Never a database integer."""
+    return {
+        "id": event_id,
+        "type": event.code,
+        "created_at": rfc3339(event.created_at),
+        "data": {**event.data, **public_ids_of(subject, event.subject_type), "actor": _actor(event)},
+    }
+
+
+def public_ids_of(subject: models.Model, subject_type: str) -> dict[str, str]:
+    """`{"dispute_id": "dsp_…", "order_id": "ord_…"}`: the subject's public id under its type's
+    name, and the order it concerns (a dispute's, or a ticket's if it names one)."""
+    ids = {}
+    if public_id := getattr(subject, "public_id", None):
+        ids[f"{subject_type}_id"] = public_id
+    order = getattr(subject, "order", None)
+    if order_public_id := getattr(order, "public_id", None):
+        ids["order_id"] = order_public_id
+    return ids
+
+
+def _actor(event: AuditEvent) -> dict[str, str | None]:
+    return {
+        "role": event.actor_role,
+        "user_id": event.actor.public_id if event.actor is not None else None,
+        "rule": event.rule or None,
+    }
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

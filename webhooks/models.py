@@ -1,0 +1,74 @@
+"""Where events go (endpoints that staff register) and what is owed to them (the outbox)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+
+from core.ids import PublicIdField
+
+MAX_URL = 2000
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of the marketplace's backend that receives signed events.
+
+    `secret` is the shared HMAC key (`whsec_<base64>`, as Standard Webhooks serialises it). The
+    server needs it in clear to sign, so it is kept in the row; the API shows it once, when the
+    endpoint is created, and never again. `event_filter` lists event codes or families
+    ("order.", "dispute.resolved"); empty means every event."""
+
+    public_id = PublicIdField(prefix="whk")
+    url = models.CharField(max_length=MAX_URL)
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=100)
+    event_filter = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.public_id} → {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event owed to one endpoint: written in the transaction of the change it reports, sent
+    by the worker, retried with back-off until a 2xx answer or the attempt cap.
+
+    `event_id` is the `webhook-id` header: the same on every retry (receivers deduplicate on
+    it) and the same for every endpoint that receives the event."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        FAILED = "failed"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.PROTECT, related_name="deliveries")
+    event_id = models.CharField(max_length=32)
+    event_code = models.CharField(max_length=64)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhook_delivery_once_per_endpoint"),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(
+                fields=["next_attempt_at", "id"], name="webhook_delivery_due", condition=models.Q(status="pending")
+            ),
+            models.Index(fields=["endpoint", "id"], name="webhook_delivery_endpoint"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_code} {self.event_id} → {self.endpoint_id} ({self.status})"

@@ -1,0 +1,36 @@
+"""Reads of webhook endpoints and their deliveries: the administration's only."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from core.errors import Forbidden, NotFound
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+
+def _require_staff(user: User) -> None:
+    if not user.is_staff:
+        raise Forbidden("Only the administration manages webhooks.")
+
+
+def endpoints_for(user: User) -> QuerySet[WebhookEndpoint]:
+    """Every endpoint, active or not (staff only)."""
+    _require_staff(user)
+    return WebhookEndpoint.objects.select_related("created_by")
+
+
+def get_endpoint_for(user: User, public_id: str) -> WebhookEndpoint:
+    """The endpoint (staff only); "not found" when there is none with this id."""
+    endpoint = endpoints_for(user).filter(public_id=public_id).first()
+    if endpoint is None:
+        raise NotFound("No such webhook endpoint.")
+    return endpoint
+
+
+def deliveries_of(endpoint: WebhookEndpoint, *, status: str | None = None) -> QuerySet[WebhookDelivery]:
+    """What the endpoint was sent or is owed, optionally of one status."""
+    qs = WebhookDelivery.objects.filter(endpoint=endpoint)
+    if status:
+        qs = qs.filter(status=status)
+    return qs

@@ -1,0 +1,136 @@
+"""Where a webhook may go: the guard against server-side request forgery (OWASP API7).
+
+Staff type the URL, and Parley then makes requests to it from inside the deployment's network,
+so a URL must not reach what only the server can reach. A target is accepted when it is https
+(or http where `PARLEY_WEBHOOKS_ALLOW_HTTP` is on) and every address its host resolves to is
+public, unless the host or the address is in `PARLEY_WEBHOOKS_ALLOWED_HOSTS`.
+
+The check runs when an endpoint is registered and again before every send, because DNS answers
+change. `resolve()` returns the address it checked, and the sender connects to that address
+instead of looking the name up again, so a second answer cannot slip in between (DNS
+rebinding)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from dataclasses import dataclass
+from urllib.parse import SplitResult, urlsplit
+
+from django.conf import settings
+
+from core.errors import ValidationFailed
+from webhooks.models import MAX_URL
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_UNSAFE_CHARACTERS = re.compile(r"[\x00-\x20\x7f]")
+# The system resolver; tests replace it to play DNS answers without a network.
+_resolver = socket.getaddrinfo
+
+
+class TargetRefused(ValidationFailed):
+    """The URL may not be used as a webhook target (422, with the reason)."""
+
+    default_code = "webhook_url_not_allowed"
+
+    def __init__(self, detail: str, *, code: str | None = None) -> None:
+        super().__init__(detail, code=code, fields={"url": [detail]})
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    scheme: str  # "https" or "http"
+    host: str  # as the URL names it: the Host header and the name TLS verifies
+    port: int
+    path: str  # path and query, for the request line
+    address: str  # the checked IP address to connect to
+
+
+def resolve(url: str) -> Target:
+    """The target of `url`, checked; raises `TargetRefused` saying why it may not be used."""
+    parts = _parse(url)
+    host = _host(parts)
+    port = _port(parts)
+    addresses = _lookup(host, port)
+    if not _allowed_host(host):
+        for address in addresses:
+            if not (_is_public(address) or _allowed_address(address)):
+                raise TargetRefused(
+                    f"{host} resolves to {address}, which is not a public address. Webhooks are only "
+                    "sent to public hosts (an operator can allow a host with PARLEY_WEBHOOKS_ALLOWED_HOSTS)."
+                )
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Target(scheme=parts.scheme, host=host, port=port, path=path, address=str(addresses[0]))
+
+
+def _parse(url: str) -> SplitResult:
+    if not url or len(url) > MAX_URL or _UNSAFE_CHARACTERS.search(url):
+        raise TargetRefused(
+            f"Give an absolute URL of at most {MAX_URL} characters, without spaces.", code="validation_error"
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in {"https", "http"} or not parts.hostname:
+        raise TargetRefused("Give an absolute https:// URL.", code="validation_error")
+    if parts.scheme == "http" and not settings.WEBHOOKS_ALLOW_HTTP:
+        raise TargetRefused("Webhook URLs must use https.")
+    if parts.username is not None or parts.password is not None:
+        raise TargetRefused("Webhook URLs may not carry a user name or password.", code="validation_error")
+    if parts.fragment:
+        raise TargetRefused("Webhook URLs may not have a #fragment.", code="validation_error")
+    return parts
+
+
+def _host(parts: SplitResult) -> str:
+    host = parts.hostname or ""
+    try:
+        return host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        raise TargetRefused(f"{host!r} is not a valid host name.", code="validation_error") from None
+
+
+def _port(parts: SplitResult) -> int:
+    try:
+        port = parts.port
+    except ValueError:
+        raise TargetRefused("The URL's port is not a number between 0 and 65535.", code="validation_error") from None
+    return port or (443 if parts.scheme == "https" else 80)
+
+
+def _lookup(host: str, port: int) -> list[IPAddress]:
+    try:
+        found = _resolver(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise TargetRefused(f"{host} does not resolve ({exc}).", code="webhook_url_unresolvable") from None
+    addresses = [_unwrapped(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])) for info in found]
+    if not addresses:
+        raise TargetRefused(f"{host} does not resolve.", code="webhook_url_unresolvable")
+    return addresses
+
+
+def _unwrapped(address: IPAddress) -> IPAddress:
+    """An IPv4 address wrapped in IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it is."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _is_public(address: IPAddress) -> bool:
+    """Globally routable unicast: not private, loopback, link-local (cloud metadata at
+    169.254.169.254), shared (100.64/10), reserved, unspecified or multicast."""
+    return address.is_global and not address.is_multicast
+
+
+def _allowed_host(host: str) -> bool:
+    return host.lower() in settings.WEBHOOKS_ALLOWED_HOSTS
+
+
+def _allowed_address(address: IPAddress) -> bool:
+    for entry in settings.WEBHOOKS_ALLOWED_HOSTS:
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            continue  # a host name, matched by _allowed_host
+        if address.version == network.version and address in network:
+            return True
+    return False

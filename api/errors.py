@@ -1,0 +1,149 @@
+"""Refusals as RFC 9457 problem details (`application/problem+json`), mapped once."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from core.errors import DomainError, RateLimited
+
+logger = logging.getLogger("parley.api")
+
+TITLES = {
+    400: "Bad request",
+    401: "Authentication is required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Not possible in the current state",
+    413: "Too large",
+    422: "The input is not valid",
+    429: "Too many requests",
+    500: "Internal error",
+}
+CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+
+def problem(
+    api: NinjaAPI,
+    request: HttpRequest,
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    title: str | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "type": f"urn:parley:problem:{code}",
+        "title": title or TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.path,
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
+def _validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for error in errors:
+        loc = [str(p) for p in error.get("loc", [])]
+        # ninja prefixes the location with where the value came from (body, query, path).
+        out.append({"field": ".".join(loc[1:] if len(loc) > 1 else loc), "message": error.get("msg", "")})
+    return out
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        response = problem(
+            api,
+            request,
+            status=exc.status,
+            code=exc.code,
+            detail=exc.detail,
+            title=exc.title,
+            available_at=exc.available_at,
+            errors=[{"field": f, "message": m} for f, ms in exc.fields.items() for m in ms] or None,
+            **exc.extra,
+        )
+        if isinstance(exc, RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        return problem(
+            api,
+            request,
+            status=422,
+            code="validation_error",
+            detail="The request does not match the schema; see errors.",
+            errors=_validation_errors(list(exc.errors)),
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = problem(
+            api,
+            request,
+            status=401,
+            code="not_authenticated",
+            detail="Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token.",
+        )
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return problem(api, request, status=404, code="not_found", detail="Nothing is here.")
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        status = exc.status_code
+        return problem(api, request, status=status, code=CODES.get(status, "error"), detail=str(exc))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return problem(api, request, status=413, code="too_large", detail="The request body is too large.")
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Too many fields or files, a malformed multipart body...: the client's fault, not ours.
+        return problem(api, request, status=400, code="bad_request", detail="The request is malformed or too large.")
+
+    @api.exception_handler(PermissionDenied)
+    def denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return problem(api, request, status=403, code="forbidden", detail="Not allowed.")
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return problem(
+            api,
+            request,
+            status=500,
+            code="internal_error",
+            detail="Something went wrong on our side and nothing was changed. The error was logged; please try again.",
+        )

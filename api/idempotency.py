@@ -1,0 +1,166 @@
+"""Every write request runs in one database transaction, and `Idempotency-Key` for API POSTs.
+
+Any POST, PUT, PATCH or DELETE (web or API) runs inside one transaction; if it ends in a
+server error (5xx) the transaction is rolled back, so a crash half-way can never leave half a
+change behind. A refusal (4xx) commits whatever the request legitimately recorded on the way
+(failed log-in counters, for instance); the action that refused has already undone its own work.
+
+An API POST with an `Idempotency-Key` header runs in that same transaction together with the
+row that remembers its response, so either both commit or neither does:
+- a retry with the same key (same caller) replays the first response and does nothing again;
+- the same key with a different request is refused with 422 `idempotency_key_reused`;
+- a refused request (any non-2xx answer) is not remembered, so the key stays free;
+- two requests racing with one key: the database's unique index lets one commit, the other
+  is rolled back and answers with the winner's response.
+Anonymous calls have no owner to scope a key to, and log-in or sign-up answers are never
+stored (they would keep a token in clear text), so the header is ignored for them.
+
+A few operations run their own transactions and are left alone (`OWN_TRANSACTIONS`): moving the
+test clock applies each deadline in its own transaction, as the worker does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+
+from accounts.models import User
+from api.auth import api_user
+from core import clock
+from core.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+RETENTION = timedelta(hours=24)
+
+
+def _problem(status: int, code: str, detail: str) -> HttpResponse:
+    body = {
+        "type": f"urn:parley:problem:{code}",
+        "title": "Idempotency-Key problem",
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    return HttpResponse(json.dumps(body), status=status, content_type="application/problem+json")
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    digest = hashlib.sha256()
+    for part in (request.method or "", request.get_full_path(), request.content_type or ""):
+        digest.update(part.encode() + b"\0")
+    if (request.content_type or "").startswith("multipart/"):
+        # Reading request.body would refuse large uploads; hash the parsed parts instead.
+        for name, value in sorted(request.POST.lists()):
+            digest.update(f"{name}={value}".encode() + b"\0")
+        for name, upload in sorted((n, f) for n in request.FILES for f in request.FILES.getlist(n)):
+            digest.update(f"{name}:{upload.name}:{upload.size}".encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _replay(record: IdempotencyKey) -> HttpResponse:
+    response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _stored(user: User, key: str, fingerprint: str) -> HttpResponse | None:
+    record = IdempotencyKey.objects.filter(owner=user, key=key, created_at__gte=clock.now() - RETENTION).first()
+    if record is None:
+        return None
+    if record.fingerprint != fingerprint:
+        return _problem(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was used for a different request. Use a new key.",
+        )
+    return _replay(record)
+
+
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+NEVER_REMEMBERED = frozenset({"/api/v1/auth/token", "/api/v1/users"})
+OWN_TRANSACTIONS = frozenset({"/api/v1/test-clock/advance", "/test-clock/advance/"})
+
+
+class TransactionalWritesMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in UNSAFE or request.path in OWN_TRANSACTIONS:
+            return self.get_response(request)
+        key = request.headers.get(HEADER)
+        if (
+            request.method != "POST"
+            or key is None
+            or not request.path.startswith("/api/")
+            or request.path in NEVER_REMEMBERED
+        ):
+            return self._atomic(request)
+        return self._idempotent(request, key)
+
+    def _atomic(self, request: HttpRequest) -> HttpResponse:
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+        return response
+
+    def _idempotent(self, request: HttpRequest, key: str) -> HttpResponse:
+        key = key.strip()
+        if not key or len(key) > MAX_KEY_LENGTH:
+            return _problem(422, "validation_error", f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.")
+        user = api_user(request)
+        if user is None:
+            return self._atomic(request)
+        try:
+            fingerprint = _fingerprint(request)
+        except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+            return _problem(413, "too_large", "The request body is too large or has too many parts.")
+        if (earlier := _stored(user, key, fingerprint)) is not None:
+            return earlier
+        lost_race = False
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+                return response
+            if not 200 <= response.status_code < 300:
+                return response
+            try:
+                with transaction.atomic():
+                    IdempotencyKey.objects.filter(owner=user, key=key).delete()  # an expired one
+                    IdempotencyKey.objects.create(
+                        owner=user,
+                        key=key,
+                        fingerprint=fingerprint,
+                        status_code=response.status_code,
+                        content_type=response.get("Content-Type", "application/json"),
+                        body=response.content,
+                        created_at=clock.now(),
+                    )
+            except IntegrityError:
+                transaction.set_rollback(True)
+                lost_race = True
+        if lost_race:
+            return _stored(user, key, fingerprint) or _problem(
+                409, "idempotency_key_in_use", "A request with this Idempotency-Key is in progress."
+            )
+        return response
+
+
+def prune(*, older_than: timedelta = RETENTION) -> int:
+    """Deletes remembered responses past their retention (the worker calls this)."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=clock.now() - older_than).delete()
+    return deleted

@@ -1,0 +1,44 @@
+"""The HTTP API, v1 (`../shared/spec/API.md`). Routers parse, call one action or query, and
+serialise; every refusal becomes a problem+json through `api.errors`."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from api import errors
+from api.auth import bearer
+from api.routers import (
+    accounts,
+    disputes,
+    ledger,
+    listings,
+    notifications,
+    orders,
+    testclock,
+    tickets,
+    wallet,
+    webhooks,
+)
+
+api = NinjaAPI(
+    title="Parley API",
+    version="1",
+    description="Escrow, disputes and support for marketplaces. Authenticate with "
+    "`Authorization: Bearer <token>` from `POST /api/v1/auth/token`. Errors are RFC 9457 problem details.",
+    auth=bearer,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+
+api.add_router("", accounts.router)
+api.add_router("", wallet.router)
+api.add_router("", ledger.router)
+api.add_router("", listings.router)
+api.add_router("", orders.router)
+api.add_router("", disputes.router)
+api.add_router("", tickets.router)
+api.add_router("", notifications.router)
+api.add_router("", webhooks.router)
+api.add_router("", testclock.router)

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from api.permissions import caller
+from api.schemas import ERRORS, MoneyIn, MoneyOut
+from catalog import actions, queries
+from catalog.models import Listing
+from core.pagination import keyset_page
+
+router = Router(tags=["listings"])
+
+
+class ListingIn(Schema):
+    title: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=5000)
+    kind: Literal["product", "service"]
+    price: MoneyIn
+
+
+class ListingUpdateIn(ListingIn):
+    is_active: bool = True
+
+
+class ListingOut(Schema):
+    id: str
+    title: str
+    description: str
+    kind: str
+    price: MoneyOut
+    seller: str
+    is_active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, listing: Listing) -> ListingOut:
+        return cls(
+            id=listing.public_id,
+            title=listing.title,
+            description=listing.description,
+            kind=listing.kind,
+            price=MoneyOut.of(listing.price),
+            seller=listing.seller.username,
+            is_active=listing.is_active,
+            created_at=listing.created_at,
+        )
+
+
+class ListingPage(Schema):
+    items: list[ListingOut]
+    next_cursor: str | None
+
+
+@router.post("/listings", response={201: ListingOut, **ERRORS})
+def create(request: HttpRequest, payload: ListingIn) -> Status[ListingOut]:
+    listing = actions.create_listing(
+        by=caller(request),
+        title=payload.title,
+        description=payload.description,
+        kind=payload.kind,
+        price=payload.price.to_money(),
+    )
+    return Status(201, ListingOut.of(listing))
+
+
+@router.get("/listings", response={200: ListingPage, **ERRORS}, auth=None)
+def browse(request: HttpRequest, cursor: str | None = None, limit: int | None = None) -> ListingPage:
+    page = keyset_page(queries.browse(), cursor=cursor, limit=limit)
+    return ListingPage(items=[ListingOut.of(x) for x in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/listings/{listing_id}", response={200: ListingOut, **ERRORS}, auth=None)
+def detail(request: HttpRequest, listing_id: str) -> ListingOut:
+    return ListingOut.of(queries.get_listing(listing_id))
+
+
+@router.put("/listings/{listing_id}", response={200: ListingOut, **ERRORS})
+def update(request: HttpRequest, listing_id: str, payload: ListingUpdateIn) -> ListingOut:
+    user = caller(request)
+    listing = queries.get_listing(listing_id, viewer=user)
+    updated = actions.update_listing(
+        listing_id=listing.pk,
+        by=user,
+        title=payload.title,
+        description=payload.description,
+        kind=payload.kind,
+        price=payload.price.to_money(),
+        is_active=payload.is_active,
+    )
+    return ListingOut.of(updated)

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from api.permissions import caller
+from api.schemas import ERRORS, AllowedAction, DeadlineOut, MoneyOut
+from catalog.queries import get_listing
+from chat import queries as chat_queries
+from chat.models import Message
+from core import clock
+from core.pagination import keyset_page
+from orders import actions, queries
+from orders.models import Order
+from orders.queries import DeadlineView
+from orders.verdicts import allowed_actions
+
+router = Router(tags=["orders"])
+
+OrderStatus = Literal["paid", "delivered", "completed", "disputed", "refunded", "partially_refunded", "cancelled"]
+
+
+class PolicyRef(Schema):
+    name: str
+    version: int
+
+
+class OrderOut(Schema):
+    id: str
+    status: OrderStatus
+    buyer: str
+    seller: str
+    price: MoneyOut
+    fee: MoneyOut
+    total: MoneyOut
+    placed_at: datetime
+    delivered_at: datetime | None
+    completed_at: datetime | None
+    delivery_note: str
+    listing_snapshot: dict[str, Any]
+    policy: PolicyRef
+    allowed_actions: list[AllowedAction]
+    deadlines: list[DeadlineOut]
+
+    @classmethod
+    def of(
+        cls, order: Order, *, viewer: Any, now: datetime | None = None, deadlines: list[DeadlineView] | None = None
+    ) -> OrderOut:
+        """`now`: one instant for a whole list, so every row is judged at the same moment (and
+        the test clock is read once per request, not once per row); `deadlines`: read for the
+        whole page at once (`queries.deadlines_of_many`)."""
+        now = now or clock.now()
+        if deadlines is None:
+            deadlines = queries.deadlines_of(order)
+        return cls(
+            id=order.public_id,
+            status=order.status,  # type: ignore[arg-type]
+            buyer=order.buyer.username,
+            seller=order.seller.username,
+            price=MoneyOut.of(order.price),
+            fee=MoneyOut.of(order.fee),
+            total=MoneyOut.of(order.total),
+            placed_at=order.placed_at,
+            delivered_at=order.delivered_at,
+            completed_at=order.completed_at,
+            delivery_note=order.delivery_note,
+            listing_snapshot=order.listing_snapshot,
+            policy=PolicyRef(name=order.policy_version.name, version=order.policy_version.number),
+            allowed_actions=[AllowedAction(**v.as_dict()) for v in allowed_actions(order, user=viewer, now=now)],
+            deadlines=[DeadlineOut(**asdict(d)) for d in deadlines],
+        )
+
+
+class OrderPage(Schema):
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+class PlaceOrderIn(Schema):
+    listing_id: str = Field(min_length=1, max_length=32)
+
+
+class DeliverIn(Schema):
+    note: str = Field(default="", max_length=5000)
+
+
+class CancelIn(Schema):
+    reason: str = Field(default="", max_length=1000)
+
+
+class MessageIn(Schema):
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class MessageOut(Schema):
+    id: str
+    author: str | None
+    author_role: str
+    body: str
+    flags: list[str]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        return cls(
+            id=message.public_id,
+            author=message.author.username if message.author else None,
+            author_role=message.author_role,
+            body=message.body,
+            flags=list(message.flags),
+            created_at=message.created_at,
+        )
+
+
+class MessagePage(Schema):
+    items: list[MessageOut]
+    next_cursor: str | None
+
+
+@router.post("/orders", response={201: OrderOut, **ERRORS})
+def place(request: HttpRequest, payload: PlaceOrderIn) -> Status[OrderOut]:
+    user = caller(request)
+    listing = get_listing(payload.listing_id)
+    order = actions.place_order(by=user, listing_id=listing.pk)
+    return Status(201, OrderOut.of(queries.get_order_for(user, order.public_id), viewer=user))
+
+
+@router.get("/orders", response={200: OrderPage, **ERRORS})
+def list_orders(
+    request: HttpRequest,
+    role: Literal["buyer", "seller"] | None = None,
+    status: OrderStatus | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> OrderPage:
+    user = caller(request)
+    page = keyset_page(queries.orders_for(user, role=role, status=status), cursor=cursor, limit=limit)
+    now = clock.now()
+    deadlines = queries.deadlines_of_many(page.items)
+    return OrderPage(
+        items=[OrderOut.of(o, viewer=user, now=now, deadlines=deadlines[o.pk]) for o in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/orders/{order_id}", response={200: OrderOut, **ERRORS})
+def detail(request: HttpRequest, order_id: str) -> OrderOut:
+    user = caller(request)
+    return OrderOut.of(queries.get_order_for(user, order_id), viewer=user)
+
+
+@router.post("/orders/{order_id}/deliver", response={200: OrderOut, **ERRORS})
+def deliver(request: HttpRequest, order_id: str, payload: DeliverIn) -> OrderOut:
+    user = caller(request)
+    order = queries.get_order_for(user, order_id)
+    actions.deliver(order_id=order.pk, by=user, note=payload.note)
+    return OrderOut.of(queries.get_order_for(user, order_id), viewer=user)
+
+
+@router.post("/orders/{order_id}/confirm", response={200: OrderOut, **ERRORS})
+def confirm(request: HttpRequest, order_id: str) -> OrderOut:
+    user = caller(request)
+    order = queries.get_order_for(user, order_id)
+    actions.confirm(order_id=order.pk, by=user)
+    return OrderOut.of(queries.get_order_for(user, order_id), viewer=user)
+
+
+@router.post("/orders/{order_id}/cancel", response={200: OrderOut, **ERRORS})
+def cancel(request: HttpRequest, order_id: str, payload: CancelIn | None = None) -> OrderOut:
+    user = caller(request)
+    order = queries.get_order_for(user, order_id)
+    actions.cancel(order_id=order.pk, by=user, reason=payload.reason if payload else "")
+    return OrderOut.of(queries.get_order_for(user, order_id), viewer=user)
+
+
+@router.get("/orders/{order_id}/messages", response={200: MessagePage, **ERRORS})
+def messages(request: HttpRequest, order_id: str, cursor: str | None = None, limit: int | None = None) -> MessagePage:
+    """The order chat, oldest first."""
+    user = caller(request)
+    order = queries.get_order_for(user, order_id)
+    page = keyset_page(chat_queries.thread(order.pk, "order"), cursor=cursor, limit=limit, oldest_first=True)
+    return MessagePage(items=[MessageOut.of(m) for m in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/orders/{order_id}/messages", response={201: MessageOut, **ERRORS})
+def post_message(request: HttpRequest, order_id: str, payload: MessageIn) -> Status[MessageOut]:
+    user = caller(request)
+    order = queries.get_order_for(user, order_id)
+    return Status(201, MessageOut.of(actions.post_message(order_id=order.pk, by=user, body=payload.body)))

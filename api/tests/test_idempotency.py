@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from ledger import queries as ledger
+from ledger.models import Transaction
+from orders.models import Order
+from testsupport import factories
+
+
+def deposit(client, amount=10_00, key="k-1"):
+    return client.post(
+        "/wallet/deposits",
+        {"amount": {"amount": amount, "currency": "USD"}},
+        headers={"Idempotency-Key": key},
+    )
+
+
+def test_same_key_replays_the_first_response_and_moves_money_once(api, make_user):
+    user = make_user()
+    client = api(user)
+    first = deposit(client)
+    second = deposit(client)
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert ledger.wallet_balance(user, "USD").amount == 10_00
+    assert Transaction.objects.filter(kind="deposit").count() == 1
+
+
+def test_same_key_with_another_body_is_refused(api, make_user):
+    client = api(make_user())
+    deposit(client, amount=10_00)
+    response = deposit(client, amount=20_00)
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_reused"
+
+
+def test_a_refused_request_leaves_the_key_free(api, make_user):
+    buyer, seller = make_user(), make_user()
+    item = factories.listing(seller, price=100_00)
+    client = api(buyer)
+    refused = client.post("/orders", {"listing_id": item.public_id}, headers={"Idempotency-Key": "o-1"})
+    assert refused.status_code == 409 and refused.json()["code"] == "insufficient_funds"
+    factories.fund(buyer, 200_00)
+    placed = client.post("/orders", {"listing_id": item.public_id}, headers={"Idempotency-Key": "o-1"})
+    assert placed.status_code == 201
+    again = client.post("/orders", {"listing_id": item.public_id}, headers={"Idempotency-Key": "o-1"})
+    assert again.json()["id"] == placed.json()["id"]
+    assert Order.objects.count() == 1
+
+
+def test_keys_are_scoped_to_the_caller(api, make_user):
+    alice, bob = make_user(), make_user()
+    deposit(api(alice), key="shared")
+    response = deposit(api(bob), key="shared")
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
+    assert ledger.wallet_balance(bob, "USD").amount == 10_00
+
+
+def test_overlong_key_is_a_validation_problem(api, make_user):
+    response = deposit(api(make_user()), key="x" * 300)
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"

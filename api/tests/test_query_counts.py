@@ -1,0 +1,65 @@
+"""API lists cost the same number of queries for 3 rows as for 15: no query per row (N+1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from testsupport import factories
+from testsupport.querycount import Market, assert_same_cost, queries_for
+
+
+@pytest.fixture
+def market(make_user):
+    return Market(make_user("buyer"), make_user("seller"))
+
+
+@pytest.fixture
+def buyer_api(api, market):
+    return api(market.buyer)
+
+
+@pytest.mark.parametrize("query", [{}, {"role": "buyer"}, {"status": "delivered"}])
+def test_order_list(market, buyer_api, query):
+    assert_same_cost(market, lambda: buyer_api.get("/orders", **query))
+
+
+def test_wallet_entries(market, buyer_api):
+    assert_same_cost(market, lambda: buyer_api.get("/wallet/entries"))
+
+
+def test_listings(market, buyer_api):
+    assert_same_cost(market, lambda: buyer_api.get("/listings"))
+
+
+def test_order_chat(market, buyer_api):
+    market.grow(1)
+    order = market.orders[0]
+
+    def chat():
+        return buyer_api.get(f"/orders/{order.public_id}/messages")
+
+    few = queries_for(chat)
+    market.chat(order, 12)
+    assert queries_for(chat) == few
+
+
+def test_dispute_lists_carry_allowed_actions_and_deadlines_in_constant_queries(api, make_user, tclock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    buyer = make_user("lister")
+    client = api(buyer)
+
+    def listing_queries(n: int) -> tuple[int, dict]:
+        for _ in range(n):
+            factories.dispute_of(buyer)
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get("/disputes", tab="open").json()
+        return len(ctx.captured_queries), body
+
+    few, _ = listing_queries(2)
+    many, body = listing_queries(6)
+    assert few == many
+    first = body["items"][0]
+    assert {"action", "allowed", "reason", "available_at"} <= set(first["allowed_actions"][0])
+    assert any(d["name"] == "seller_response" for d in first["deadlines"])

@@ -1,0 +1,258 @@
+"""Forms of the web UI. They parse and validate input; the actions decide."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from core.money import Money, MoneyError
+from disputes.states import PROPOSAL_KINDS
+from orders.models import Order
+from policy.active import configured_policy
+from tickets.models import MAX_BODY, MAX_SUBJECT, Ticket
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    return [(c, c) for c in configured_policy().currencies]
+
+
+class MoneyFormMixin(forms.Form):
+    """An amount in major units ("19.99") and a currency, cleaned into `Money`."""
+
+    amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
+    currency = forms.ChoiceField(choices=currency_choices)
+
+    def money(self) -> Money:
+        return Money.from_major(self.cleaned_data["amount"], self.cleaned_data["currency"])
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if "amount" in data and "currency" in data:
+            try:
+                Money.from_major(data["amount"], str(data["currency"]))
+            except MoneyError as exc:
+                self.add_error("amount", str(exc))
+        return data
+
+
+class DepositForm(MoneyFormMixin):
+    pass
+
+
+class ListingForm(MoneyFormMixin):
+    title = forms.CharField(max_length=120)
+    description = forms.CharField(max_length=5000, widget=forms.Textarea, required=False)
+    kind = forms.ChoiceField(
+        choices=[
+            ("product", "Product (keys, items, accounts)"),
+            ("service", "Service (boosting, design, work)"),
+        ]
+    )
+    is_active = forms.BooleanField(required=False, initial=True, label="For sale")
+
+    field_order = ["title", "description", "kind", "amount", "currency", "is_active"]
+
+
+class DeliverForm(forms.Form):
+    note = forms.CharField(
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Delivery note",
+        help_text="For digital goods: the key, the login, or where to find the files.",
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=1000, required=False, label="Reason (shown to the buyer)")
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Write a message…"}),
+        label="Message",
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the actions check what they contain."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+def attachments_field() -> MultipleFileField:
+    return MultipleFileField(
+        label="Attachments (optional)",
+        help_text="Screenshots or PDF documents, up to 5 files of 5 MB each.",
+    )
+
+
+class TicketForm(forms.Form):
+    subject = forms.CharField(max_length=MAX_SUBJECT)
+    category = forms.ChoiceField(choices=Ticket.Category.choices)
+    order_id = forms.ChoiceField(label="Order (optional)", required=False)
+    body = forms.CharField(
+        max_length=MAX_BODY,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="Message",
+        help_text="What happened, what you expected, and anything we need to look it up.",
+    )
+    attachments = attachments_field()
+
+    def __init__(self, *args: Any, orders: Iterable[Order], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "No particular order")]
+        choices += [(o.public_id, f"{o.public_id} · {o.listing_snapshot['title']}") for o in orders]
+        self.fields["order_id"].choices = choices  # type: ignore[attr-defined]
+
+
+class TicketReplyForm(forms.Form):
+    body = forms.CharField(max_length=MAX_BODY)
+    internal = forms.BooleanField(required=False)
+    attachments = attachments_field()
+
+
+class LinkDisputeForm(forms.Form):
+    dispute_id = forms.CharField(max_length=32, required=False)
+
+
+class ContactsForm(forms.Form):
+    intro = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Introduction"
+    )
+    channels = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text='One per line, as "Label: value", for example "E-mail: support@example.org".',
+    )
+    opening_hours = forms.CharField(max_length=200)
+
+
+def amount_in_minor_units(value: Decimal | None, currency: str) -> int | None:
+    return None if value is None else Money.from_major(value, currency).amount
+
+
+class DisputeForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=[
+            ("not_received", "I did not receive it"),
+            ("incomplete", "It is incomplete"),
+            ("incorrect", "It is not what I ordered (incorrect)"),
+            ("defective", "It does not work (defective)"),
+            ("not_as_described", "It is not as described"),
+            ("other", "Something else"),
+        ],
+        label="Reason for the dispute",
+    )
+    description = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What is wrong, and what did you already try with the seller?",
+    )
+    requested_kind = forms.ChoiceField(
+        choices=[
+            ("full_delivery", "Full delivery of what I paid for"),
+            ("replacement", "A replacement or a fix"),
+            ("partial_refund", "A partial refund"),
+            ("full_refund", "A full refund"),
+            ("return_and_refund", "Return it and get a refund"),
+        ],
+        label="What would resolve it for you?",
+    )
+    refund_amount = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        label="Partial refund amount",
+        help_text="Only for a partial refund.",
+    )
+    images = MultipleFileField(
+        required=False,
+        label="Images or documents (optional)",
+        help_text="JPEG, PNG, WebP or PDF, up to 10 MB each. They are hashed and kept as evidence.",
+    )
+    accept_terms = forms.BooleanField(
+        label="I agree to the dispute terms: the payment stays frozen until the dispute is resolved; communication "
+        "outside Parley is not taken into account; if I do not answer the administration in time my claim may be "
+        "closed.",
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("requested_kind") == "partial_refund" and not data.get("refund_amount"):
+            self.add_error("refund_amount", "Say how much you want refunded.")
+        return data
+
+
+class ProposalForm(forms.Form):
+    """A proposal; `role` limits the kinds to what that side may propose (states.PROPOSAL_KINDS)."""
+
+    LABELS = {
+        "partial_refund": "Partial refund",
+        "full_refund": "Full refund",
+        "replacement": "Replacement or fix",
+        "full_delivery": "Full delivery",
+        "return_and_refund": "Return and refund",
+        "withdraw": "Withdraw the dispute (the seller is paid)",
+    }
+    kind = forms.ChoiceField(choices=list(LABELS.items()), label="Proposal")
+    refund_amount = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        label="Refund amount",
+        help_text="For a partial refund.",
+    )
+    seller_keep_percent = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        label="Share of the price the seller keeps (%)",
+        help_text="For a return.",
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Note to the other side",
+    )
+
+    def __init__(self, *args: Any, role: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if role in PROPOSAL_KINDS:
+            kind = self.fields["kind"]
+            assert isinstance(kind, forms.ChoiceField)
+            kind.choices = [(k, self.LABELS[k]) for k in PROPOSAL_KINDS[role]]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Note")
+
+
+class AnswerForm(forms.Form):
+    body = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Your answer")
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(
+        label="Add a file",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
+    )

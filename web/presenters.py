@@ -1,0 +1,42 @@
+"""Small view-model helpers: how the UI names parties and deadlines for the person looking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from accounts.models import User
+from orders.models import Order
+
+
+def who(party: str | None, order: Order, viewer: User) -> str:
+    if party == "buyer":
+        return "You" if order.buyer_id == viewer.pk else f"The buyer ({order.buyer.username})"
+    if party == "seller":
+        return "You" if order.seller_id == viewer.pk else f"The seller ({order.seller.username})"
+    if party == "staff":
+        return "The administration"
+    return "Both sides"
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    """A deadline as a person reads it: who must act, by when, and what happens otherwise."""
+
+    name: str
+    at: datetime
+    who: str
+    mine: bool
+    consequence: str
+
+
+def obligations(deadlines: Sequence[Any], order: Order, viewer: User) -> list[Obligation]:
+    rows = []
+    for d in deadlines:
+        mine = (d.party == "buyer" and order.buyer_id == viewer.pk) or (
+            d.party == "seller" and order.seller_id == viewer.pk
+        )
+        rows.append(Obligation(d.name, d.at, who(d.party, order, viewer), mine, d.consequence))
+    return rows

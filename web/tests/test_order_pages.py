@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from testsupport import factories
+
+
+def test_a_disputed_order_links_to_its_dispute_and_to_support(client, make_user, tclock):
+    buyer, seller = make_user(), make_user()
+    order = factories.delivered_order(buyer, seller)
+    tclock.advance(minutes=15)
+    dispute = factories.open_dispute(order)
+    client.force_login(buyer)
+    page = client.get(f"/orders/{order.public_id}/").content.decode()
+    assert f'href="/disputes/{dispute.public_id}/"' in page
+    assert "A dispute is already open for this order." in page
+    assert f"/tickets/new/?order={order.public_id}" in page
+
+
+def test_open_dispute_explains_when_it_becomes_possible(client, make_user):
+    buyer, seller = make_user(), make_user()
+    order = factories.paid_order(buyer, seller)
+    client.force_login(buyer)
+    page = client.get(f"/orders/{order.public_id}/").content.decode()
+    assert "Disputes can be opened 15 minutes after ordering." in page
+    assert 'data-testid="why-open_dispute"' in page
+
+
+def test_the_proposal_form_offers_each_side_only_what_it_may_propose(client, make_user, tclock):
+    buyer, seller = make_user(), make_user()
+    order = factories.delivered_order(buyer, seller)
+    tclock.advance(minutes=15)
+    dispute = factories.open_dispute(order)
+    client.force_login(seller)
+    assert b'value="withdraw"' not in client.get(f"/disputes/{dispute.public_id}/").content
+    client.force_login(buyer)
+    assert b'value="withdraw"' in client.get(f"/disputes/{dispute.public_id}/").content

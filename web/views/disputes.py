@@ -1,0 +1,325 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from chat import actions as chat_actions
+from chat import queries as chat_queries
+from core import clock, timeline
+from core.errors import DomainError, ValidationFailed
+from core.pagination import keyset_page
+from disputes import actions, export, mediation, opening, queries
+from disputes.evidence import download_response
+from disputes.models import Dispute
+from disputes.outcomes import proposal_effect, split_of
+from disputes.verdicts import allowed_actions, party_of, proposal_verdict, status_label
+from orders import queries as order_queries
+from orders.verdicts import verdict as order_verdict
+from policy import rules
+from web.auth import me
+from web.errors import add_to_form, refusals_as_messages
+from web.forms import AnswerForm, DisputeForm, EvidenceForm, NoteForm, ProposalForm, amount_in_minor_units
+from web.presenters import obligations
+
+TAB_LABELS = {
+    "open": "Open Disputes",
+    "awaiting_me": "Awaiting me",
+    "escalated": "Escalated",
+    "closed": "Closed",
+}
+
+
+def dispute_url(dispute: Dispute) -> str:
+    return f"/disputes/{dispute.public_id}/"
+
+
+@login_required
+def dispute_list(request: HttpRequest) -> HttpResponse:
+    user = me(request)
+    tab = request.GET.get("tab", "open")
+    if tab not in TAB_LABELS:
+        tab = "open"
+    page = keyset_page(queries.disputes_for(user, tab=tab), cursor=request.GET.get("cursor"), limit=25)
+    rows = [(d, status_label(d), party_of(d, user) or "staff") for d in page.items]
+    return render(
+        request,
+        "web/disputes.html",
+        {
+            "rows": rows,
+            "page": page,
+            "tab": tab,
+            "tabs": TAB_LABELS,
+            "nav": "disputes",
+        },
+    )
+
+
+@login_required
+def dispute_new(request: HttpRequest) -> HttpResponse:
+    """ "Create New Dispute": choose the order, then describe the problem ("Create Dispute")."""
+    user = me(request)
+    order_id = request.GET.get("order") or request.POST.get("order")
+    if not order_id:
+        return _choose_order(request)
+    order = order_queries.get_order_for(user, order_id)
+    gate = order_verdict(order, "open_dispute", by=user, now=clock.now())
+    form = DisputeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and gate.allowed and form.is_valid():
+        data = form.cleaned_data
+        try:
+            dispute = opening.open_dispute(
+                order_id=order.pk,
+                by=user,
+                reason=data["reason"],
+                description=data["description"],
+                requested_kind=data["requested_kind"],
+                refund_amount=amount_in_minor_units(data["refund_amount"], order.currency),
+                accept_terms=data["accept_terms"],
+                evidence=data["images"],
+            )
+        except DomainError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, "Your dispute is open. The payment stays frozen until it is resolved.")
+            return redirect(dispute_url(dispute))
+    return render(
+        request,
+        "web/dispute_new.html",
+        {
+            "order": order,
+            "gate": gate,
+            "form": form,
+            "rules": rules.describe(order.policy),
+            "nav": "disputes",
+        },
+    )
+
+
+def _choose_order(request: HttpRequest) -> HttpResponse:
+    user = me(request)
+    now = clock.now()
+    rows = [(o, order_verdict(o, "open_dispute", by=user, now=now)) for o in queries.disputable_orders(user)]
+    return render(request, "web/dispute_choose.html", {"rows": rows, "nav": "disputes"})
+
+
+@login_required
+def dispute_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = me(request)
+    dispute = queries.get_dispute_for(user, public_id)
+    order = dispute.order
+    now = clock.now()
+    chat = list(chat_queries.thread(order.pk, "dispute"))
+    if chat:
+        chat_actions.mark_read(user=user, order_id=order.pk, channel="dispute", up_to=chat[-1].pk)
+    proposals = queries.proposals_of(dispute)
+    cards = [
+        (
+            p,
+            queries.preview_of(p),
+            {a: proposal_verdict(p, a, by=user, now=now) for a in ("accept_proposal", "reject_proposal")},
+        )
+        for p in proposals
+    ]
+    party = party_of(dispute, user)
+    return render(
+        request,
+        "web/dispute_detail.html",
+        {
+            "dispute": dispute,
+            "order": order,
+            "label": status_label(dispute),
+            "party": party,
+            "verdicts": {v.action: v for v in allowed_actions(dispute, user=user, now=now)},
+            "obligations": obligations(queries.deadlines_of(dispute), order, user),
+            "cards": cards,
+            "evidence": queries.evidence_of(dispute),
+            "my_questions": [r for r in queries.info_requests_of(dispute) if r.party == party and r.status == "open"],
+            "info_requests": queries.info_requests_of(dispute),
+            "timeline": timeline.for_case(order.pk),
+            "chat": chat,
+            "chat_last_id": chat[-1].pk if chat else 0,
+            "proposal_form": ProposalForm(role=party),
+            "note_form": NoteForm(),
+            "answer_form": AnswerForm(),
+            "evidence_form": EvidenceForm(),
+            "escalate_button": order.policy.escalate_button,
+            "rules": rules.describe(order.policy),
+            "nav": "disputes",
+        },
+    )
+
+
+@login_required
+def dispute_chat(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = me(request)
+    dispute = queries.get_dispute_for(user, public_id)
+    try:
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        raise ValidationFailed("after must be a message number") from None
+    new = list(chat_queries.thread(dispute.order_id, "dispute", after_id=after))
+    if new:
+        chat_actions.mark_read(user=user, order_id=dispute.order_id, channel="dispute", up_to=new[-1].pk)
+    return render(
+        request,
+        "web/_chat_poll.html",
+        {
+            "messages_": new,
+            "poll_url": request.path,
+            "last_id": new[-1].pk if new else after,
+        },
+    )
+
+
+@login_required
+def proposal_preview(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The money split of the proposal being typed, for the live preview under the form."""
+    dispute = queries.get_dispute_for(me(request), public_id)
+    order = dispute.order
+    try:
+        amount = request.GET.get("refund_amount") or None
+        refund = amount_in_minor_units(Decimal(amount), order.currency) if amount else None
+        keep_raw = request.GET.get("seller_keep_percent") or None
+        keep = int(keep_raw) if keep_raw else None
+        effect = proposal_effect(order, kind=request.GET.get("kind", ""), refund_amount=refund, keep_percent=keep)
+    except (DomainError, InvalidOperation, ValueError) as exc:
+        message = exc.detail if isinstance(exc, DomainError) else "Enter a valid amount."
+        return render(request, "web/_split.html", {"error": message})
+    return render(request, "web/_split.html", {"split": split_of(order, effect)})
+
+
+def _dispute_for_post(request: HttpRequest, public_id: str) -> Dispute:
+    return queries.get_dispute_for(me(request), public_id)
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def dispute_message(request: HttpRequest, public_id: str) -> HttpResponse:
+    dispute = _dispute_for_post(request, public_id)
+    body = request.POST.get("body", "")
+    actions.post_message(dispute_id=dispute.pk, by=me(request), body=body)
+    return redirect(dispute_url(dispute) + "#chat")
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def dispute_propose(request: HttpRequest, public_id: str) -> HttpResponse:
+    dispute = _dispute_for_post(request, public_id)
+    form = ProposalForm(request.POST, role=party_of(dispute, me(request)))
+    if not form.is_valid():
+        raise ValidationFailed(
+            "Check the proposal: " + "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        )
+    data = form.cleaned_data
+    proposal = actions.propose(
+        dispute_id=dispute.pk,
+        by=me(request),
+        kind=data["kind"],
+        refund_amount=amount_in_minor_units(data["refund_amount"], dispute.order.currency),
+        seller_keep_percent=data["seller_keep_percent"],
+        note=data["note"],
+    )
+    messages.success(request, f"Proposal sent: {proposal.get_kind_display()}.")
+    return redirect(dispute_url(dispute))
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def proposal_answer(request: HttpRequest, public_id: str, proposal_id: str, answer: str) -> HttpResponse:
+    user = me(request)
+    dispute = _dispute_for_post(request, public_id)
+    proposal = queries.get_proposal_for(user, dispute, proposal_id)
+    if answer == "accept":
+        actions.accept_proposal(proposal_id=proposal.pk, by=user)
+        messages.success(request, f"Accepted: {proposal.get_kind_display()}.")
+    else:
+        actions.reject_proposal(proposal_id=proposal.pk, by=user, note=request.POST.get("note", ""))
+        messages.info(request, "Proposal rejected. You can make your own proposal.")
+    return redirect(dispute_url(dispute))
+
+
+STEPS = {
+    "escalate": (
+        lambda d, u, n: actions.escalate(dispute_id=d, by=u),
+        "The administration has been asked to step in.",
+    ),
+    "return-shipped": (
+        lambda d, u, n: actions.mark_returned(dispute_id=d, by=u, note=n),
+        "Marked as returned.",
+    ),
+    "return-received": (
+        lambda d, u, n: actions.confirm_return(dispute_id=d, by=u),
+        "Return confirmed; refund sent.",
+    ),
+    "redeliver": (lambda d, u, n: actions.redeliver(dispute_id=d, by=u, note=n), "Delivered again."),
+    "confirm-redelivery": (
+        lambda d, u, n: actions.confirm_redelivery(dispute_id=d, by=u),
+        "Confirmed. The order is complete.",
+    ),
+}
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def dispute_step(request: HttpRequest, public_id: str, step: str) -> HttpResponse:
+    dispute = _dispute_for_post(request, public_id)
+    if step not in STEPS:
+        raise ValidationFailed("Unknown step.")
+    run, done = STEPS[step]
+    run(dispute.pk, me(request), request.POST.get("note", "")[:5000])
+    messages.success(request, done)
+    return redirect(dispute_url(dispute))
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def dispute_answer(request: HttpRequest, public_id: str, request_id: str) -> HttpResponse:
+    dispute = _dispute_for_post(request, public_id)
+    info = queries.get_info_request_for(dispute, request_id)
+    mediation.answer_info(request_id=info.pk, by=me(request), body=request.POST.get("body", ""))
+    messages.success(request, "Thank you. Your answer went to the administration.")
+    return redirect(dispute_url(dispute))
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def dispute_evidence(request: HttpRequest, public_id: str) -> HttpResponse:
+    dispute = _dispute_for_post(request, public_id)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise ValidationFailed("Choose a file to upload.")
+    item = actions.add_evidence(dispute_id=dispute.pk, by=me(request), upload=form.cleaned_data["file"])
+    messages.success(request, f"Added {item.original_name} (SHA-256 {item.sha256[:16]}…).")
+    return redirect(dispute_url(dispute) + "#evidence")
+
+
+@login_required
+def evidence_file(request: HttpRequest, public_id: str) -> FileResponse:
+    return download_response(queries.get_evidence_for(me(request), public_id))
+
+
+@login_required
+def case_export(request: HttpRequest, public_id: str) -> JsonResponse:
+    """The case file as JSON, for the parties and the administration."""
+    dispute = queries.get_dispute_for(me(request), public_id)
+    response = JsonResponse(export.case_file(dispute), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="case-{dispute.public_id}.json"'
+    return response
+
+
+@login_required
+def case_print(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The case file as a printable page."""
+    dispute = queries.get_dispute_for(me(request), public_id)
+    return render(request, "web/case_print.html", {"case": export.case_file(dispute), "dispute": dispute})

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from catalog import actions, queries
+from core.errors import DomainError, Forbidden
+from core.pagination import keyset_page
+from orders import actions as order_actions
+from policy.active import configured_policy
+from policy.rules import buyer_fee
+from web.auth import me
+from web.errors import add_to_form, refusals_as_messages
+from web.forms import ListingForm
+
+
+def browse(request: HttpRequest) -> HttpResponse:
+    mine = request.GET.get("mine") == "1" and request.user.is_authenticated
+    seller = me(request) if mine else None
+    qs = queries.browse(seller=seller, include_inactive=mine)
+    page = keyset_page(qs, cursor=request.GET.get("cursor"), limit=24)
+    return render(request, "web/listings.html", {"page": page, "mine": mine, "nav": "listings"})
+
+
+def detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    viewer = request.user if isinstance(request.user, User) else None
+    listing = queries.get_listing(public_id, viewer=viewer)
+    fee = buyer_fee(configured_policy(), listing.price)
+    return render(
+        request,
+        "web/listing_detail.html",
+        {
+            "listing": listing,
+            "fee": fee,
+            "total": listing.price + fee,
+            "nav": "listings",
+        },
+    )
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    form = ListingForm(request.POST or None, initial={"currency": configured_policy().currencies[0]})
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing = actions.create_listing(
+                by=me(request),
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                kind=form.cleaned_data["kind"],
+                price=form.money(),
+            )
+        except DomainError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, "Your listing is live.")
+            return redirect("web:listing", public_id=listing.public_id)
+    return render(request, "web/listing_form.html", {"form": form, "nav": "listings"})
+
+
+@login_required
+def edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    listing = queries.get_listing(public_id, viewer=me(request))
+    if listing.seller_id != me(request).pk:
+        raise Forbidden("Only the seller can edit a listing.")
+    initial = {
+        "title": listing.title,
+        "description": listing.description,
+        "kind": listing.kind,
+        "amount": listing.price.to_major(),
+        "currency": listing.currency,
+        "is_active": listing.is_active,
+    }
+    form = ListingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_listing(
+                listing_id=listing.pk,
+                by=me(request),
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                kind=form.cleaned_data["kind"],
+                price=form.money(),
+                is_active=form.cleaned_data["is_active"],
+            )
+        except DomainError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, "Listing saved. Orders already placed keep what their buyers saw.")
+            return redirect("web:listing", public_id=listing.public_id)
+    return render(request, "web/listing_form.html", {"form": form, "listing": listing, "nav": "listings"})
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def buy(request: HttpRequest, public_id: str) -> HttpResponse:
+    listing = queries.get_listing(public_id)
+    order = order_actions.place_order(by=me(request), listing_id=listing.pk)
+    messages.success(request, f"Paid. {order.total} is held in escrow until you confirm delivery.")
+    return redirect("web:order", public_id=order.public_id)

@@ -1,0 +1,166 @@
+"""The administration's pages: one inbox, the case view, mediation. Staff only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from core import clock
+from core.errors import DomainError, Forbidden, ValidationFailed
+from disputes import actions, guidance, mediation, queries
+from disputes.models import Dispute, Reason
+from disputes.verdicts import allowed_actions, status_label
+from ledger import queries as ledger_queries
+from policy import rules
+from web import inbox
+from web.auth import me
+from web.errors import back, refusals_as_messages
+from web.forms import amount_in_minor_units
+from web.presenters import obligations
+
+
+def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged-in staff only; anyone else is refused (403), never shown the page."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not me(request).is_staff:
+            raise Forbidden("This page is for the administration.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_only
+def inbox_view(request: HttpRequest) -> HttpResponse:
+    filters = inbox.Filters.from_query(request.GET, viewer=me(request))
+    items = inbox.items(filters, now=clock.now())
+    return render(
+        request,
+        "web/staff_inbox.html",
+        {
+            "items": items,
+            "filters": filters,
+            "kinds": inbox.KINDS,
+            "nav": "staff",
+            "reasons": Reason.choices,
+        },
+    )
+
+
+@staff_only
+def case_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = me(request)
+    dispute = queries.get_dispute_for(user, public_id)
+    order = dispute.order
+    now = clock.now()
+    return render(
+        request,
+        "web/staff_case.html",
+        {
+            "dispute": dispute,
+            "order": order,
+            "label": status_label(dispute),
+            "verdicts": {v.action: v for v in allowed_actions(dispute, user=user, now=now)},
+            "obligations": obligations(queries.deadlines_of(dispute), order, user),
+            "applicable": guidance.applicable_rules(dispute),
+            "rules": rules.describe(order.policy),
+            "proposals": [(p, queries.preview_of(p)) for p in queries.proposals_of(dispute)],
+            "evidence": queries.evidence_of(dispute),
+            "info_requests": queries.info_requests_of(dispute),
+            "record": queries.case_record(order.pk),
+            "ledger_lines": ledger_queries.order_entries(order.pk),
+            "staff": User.objects.filter(is_staff=True).order_by("username"),
+            "nav": "staff",
+        },
+    )
+
+
+def _decision_terms(request: HttpRequest, dispute: Dispute) -> dict[str, Any]:
+    data = request.POST if request.method == "POST" else request.GET
+    try:
+        amount = data.get("refund_amount") or None
+        keep = data.get("seller_keep_percent") or None
+        return {
+            "outcome": data.get("outcome", ""),
+            "refund_amount": amount_in_minor_units(Decimal(amount), dispute.order.currency) if amount else None,
+            "keep_percent": int(keep) if keep else None,
+            "seller_error": data.get("seller_error") in ("on", "true", "1"),
+        }
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed("Enter the amount as a number like 12.50 and the share as a whole percentage.") from None
+
+
+@staff_only
+def decision_preview(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The dry run of a decision: the exact split, or why it would be refused."""
+    dispute = queries.get_dispute_for(me(request), public_id)
+    try:
+        _, split = mediation.preview_decision(dispute=dispute, by=me(request), **_decision_terms(request, dispute))
+    except DomainError as exc:
+        return render(request, "web/_split.html", {"error": exc.detail})
+    return render(request, "web/_split.html", {"split": split})
+
+
+@require_POST
+@staff_only
+@refusals_as_messages
+def decide(request: HttpRequest, public_id: str) -> HttpResponse:
+    dispute = queries.get_dispute_for(me(request), public_id)
+    terms = _decision_terms(request, dispute)
+    mediation.decide(
+        dispute_id=dispute.pk,
+        by=me(request),
+        outcome=terms["outcome"],
+        refund_amount=terms["refund_amount"],
+        seller_keep_percent=terms["keep_percent"],
+        seller_error=terms["seller_error"],
+        note=request.POST.get("note", ""),
+    )
+    messages.success(request, "Decision recorded; both parties have been told.")
+    return redirect("web:staff_case", public_id=public_id)
+
+
+@require_POST
+@staff_only
+@refusals_as_messages
+def request_info(request: HttpRequest, public_id: str) -> HttpResponse:
+    dispute = queries.get_dispute_for(me(request), public_id)
+    mediation.request_info(
+        dispute_id=dispute.pk,
+        by=me(request),
+        party=request.POST.get("party", ""),
+        question=request.POST.get("question", ""),
+    )
+    messages.success(request, "Question sent. The deadline is running.")
+    return redirect("web:staff_case", public_id=public_id)
+
+
+@require_POST
+@staff_only
+@refusals_as_messages
+def assign(request: HttpRequest, public_id: str) -> HttpResponse:
+    dispute = queries.get_dispute_for(me(request), public_id)
+    name = request.POST.get("assignee", "") or None
+    mediation.assign(dispute_id=dispute.pk, by=me(request), assignee=name)
+    messages.success(request, f"Assigned to {name}." if name else "Case released.")
+    return back(request, f"/staff/disputes/{public_id}/")
+
+
+@require_POST
+@staff_only
+@refusals_as_messages
+def staff_message(request: HttpRequest, public_id: str) -> HttpResponse:
+    dispute = queries.get_dispute_for(me(request), public_id)
+    actions.post_message(dispute_id=dispute.pk, by=me(request), body=request.POST.get("body", ""))
+    return redirect(f"/staff/disputes/{public_id}/#record")

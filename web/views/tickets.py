@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core import clock
+from core.errors import DomainError, ValidationFailed
+from core.pagination import keyset_page
+from policy.active import configured_policy
+from policy.rules import humane
+from tickets import actions, queries
+from tickets.attachments import download_response
+from tickets.models import Ticket
+from tickets.verdicts import allowed_actions, reply_action, sees_internal_notes, verdict
+from web.auth import me
+from web.errors import add_to_form, back, refusals_as_messages
+from web.forms import LinkDisputeForm, TicketForm, TicketReplyForm
+
+
+@login_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    qs = queries.tickets_for(me(request), own_only=True)
+    page = keyset_page(qs, cursor=request.GET.get("cursor"), limit=25)
+    answer_within = humane(configured_policy().ticket_first_response_target)
+    return render(request, "web/tickets.html", {"page": page, "answer_within": answer_within, "nav": "tickets"})
+
+
+@login_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    user = me(request)
+    order = request.GET.get("order", "")
+    form = TicketForm(
+        request.POST or None,
+        request.FILES or None,
+        orders=queries.orders_to_ask_about(user),
+        initial={"order_id": order, "category": "order" if order else "other"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = actions.open_ticket(
+                by=user,
+                subject=form.cleaned_data["subject"],
+                category=form.cleaned_data["category"],
+                body=form.cleaned_data["body"],
+                order_public_id=form.cleaned_data["order_id"] or None,
+                files=form.cleaned_data["attachments"],
+            )
+        except DomainError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, "Your ticket is open. We will let you know when we answer.")
+            return redirect("web:ticket", public_id=ticket.public_id)
+    answer_within = humane(configured_policy().ticket_first_response_target)
+    return render(request, "web/ticket_form.html", {"form": form, "answer_within": answer_within, "nav": "tickets"})
+
+
+@login_required
+def ticket_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = me(request)
+    ticket = queries.get_ticket_for(user, public_id)
+    staff_view = sees_internal_notes(ticket, user)
+    verdicts = {v.action: v for v in allowed_actions(ticket, user=user)}
+    return render(
+        request,
+        "web/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "thread": queries.messages_for(ticket, user),
+            "verdicts": verdicts,
+            "reply_verdict": verdicts[reply_action(ticket, user)],
+            "staff_view": staff_view,
+            "breached": queries.breached(ticket, now=clock.now()),
+            "answer_within": humane(ticket.policy.ticket_first_response_target),
+            "staff_members": queries.staff_members() if staff_view else [],
+            "nav": "staff" if staff_view else "tickets",
+        },
+    )
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def ticket_reply(request: HttpRequest, public_id: str) -> HttpResponse:
+    ticket = queries.get_ticket_for(me(request), public_id)
+    form = TicketReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise ValidationFailed("Write a message of at most 5000 characters.")
+    body, files = form.cleaned_data["body"], form.cleaned_data["attachments"]
+    if form.cleaned_data["internal"]:
+        actions.add_internal_note(ticket_id=ticket.pk, by=me(request), body=body, files=files)
+        messages.success(request, "Internal note added. Only the administration sees it.")
+    else:
+        actions.reply(ticket_id=ticket.pk, by=me(request), body=body, files=files)
+        messages.success(request, "Reply sent.")
+    return redirect(ticket_url(public_id) + "#thread")
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def ticket_resolve(request: HttpRequest, public_id: str) -> HttpResponse:
+    ticket = queries.get_ticket_for(me(request), public_id)
+    actions.resolve(ticket_id=ticket.pk, by=me(request))
+    messages.success(request, "The ticket is resolved. A reply reopens it.")
+    return redirect(ticket_url(public_id))
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def ticket_reopen(request: HttpRequest, public_id: str) -> HttpResponse:
+    ticket = queries.get_ticket_for(me(request), public_id)
+    actions.reopen(ticket_id=ticket.pk, by=me(request))
+    messages.success(request, "The ticket is open again.")
+    return redirect(ticket_url(public_id))
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def ticket_assign(request: HttpRequest, public_id: str) -> HttpResponse:
+    ticket = queries.get_ticket_for(me(request), public_id)
+    assignee = request.POST.get("assignee", "").strip() or None
+    ticket = actions.assign(ticket_id=ticket.pk, by=me(request), assignee_username=assignee)
+    who = ticket.assignee.username if ticket.assignee else "nobody"
+    messages.success(request, f"Ticket {ticket.public_id} is assigned to {who}.")
+    return back(request, ticket_url(public_id))
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def ticket_link_dispute(request: HttpRequest, public_id: str) -> HttpResponse:
+    ticket = queries.get_ticket_for(me(request), public_id)
+    form = LinkDisputeForm(request.POST)
+    if not form.is_valid():
+        raise ValidationFailed("A dispute id looks like dsp_…")
+    actions.link_dispute(ticket_id=ticket.pk, by=me(request), dispute_id=form.cleaned_data["dispute_id"])
+    messages.success(request, "Dispute link saved.")
+    return redirect(ticket_url(public_id))
+
+
+@login_required
+def ticket_attachment(request: HttpRequest, public_id: str, attachment_id: str) -> FileResponse:
+    found = queries.get_attachment_for(me(request), public_id, attachment_id)
+    return download_response(file=found.file, name=found.name, content_type=found.content_type)
+
+
+@login_required
+def staff_queue(request: HttpRequest) -> HttpResponse:
+    """The administration's ticket queue: waiting tickets first, by first-response target."""
+    filters = {key: request.GET.get(key) or None for key in ("status", "assignee", "category")}
+    user = me(request)
+    page = Paginator(queries.staff_queue(user, now=clock.now(), **filters), 50).get_page(request.GET.get("page"))
+    takeable = {t.pk for t in page.object_list if t.assignee_id != user.pk and verdict(t, "assign", by=user).allowed}
+    return render(
+        request,
+        "web/staff_tickets.html",
+        {
+            "page": page,
+            "takeable": takeable,
+            "filters": filters,
+            "statuses": Ticket.Status.choices,
+            "categories": Ticket.Category.choices,
+            "nav": "staff",
+        },
+    )
+
+
+def ticket_url(public_id: str) -> str:
+    return f"/tickets/{public_id}/"

@@ -1,0 +1,175 @@
+"""Demo data for `make run`: three people and a marketplace in motion, made through the same
+actions people use, so every row is one the application could have written itself. With the
+test clock on, the demo moves it forward to put disputes in several states."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from accounts.models import User
+from catalog import actions as catalog
+from catalog.models import Listing
+from core.money import Money
+from disputes import actions as disputes
+from disputes import opening
+from ops import deadlines
+from orders import actions as orders
+from orders.models import Order
+from payments import actions as payments
+from tickets import actions as tickets
+from tickets import contacts
+
+logger = logging.getLogger("parley.demo")
+PASSWORD = "parley-demo"
+
+
+def _user(username: str, *, staff: bool = False) -> User:
+    user = User.objects.create_user(username=username, email=f"{username}@example.org", password=PASSWORD)
+    if staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return user
+
+
+def _support(alice: User, bob: User, carol: User) -> None:
+    """The contacts page, a ticket the administration answered and one waiting for it."""
+    contacts.update_contacts(
+        by=carol,
+        channels="E-mail: support@parley.example\nTelegram: @parley_support",
+        opening_hours="Daily, around the clock",
+        intro="Feel free to contact us at any time, but please open a ticket with your question first.",
+    )
+    asked = tickets.open_ticket(
+        by=alice,
+        subject="How do I withdraw my balance?",
+        category="payment",
+        body="I would like to move part of my wallet balance to my bank account.",
+    )
+    tickets.reply(
+        ticket_id=asked.pk,
+        by=carol,
+        body="Withdrawals go through the payment provider; in this demo the sandbox only takes deposits.",
+    )
+    tickets.open_ticket(
+        by=bob,
+        subject="Can I price a listing in EUR?",
+        category="other",
+        body="Some of my buyers are in Europe.",
+    )
+
+
+def _listings(bob: User) -> dict[str, Listing]:
+    items = {
+        "key": (
+            "Steam key: Hollow Orbit (EU)",
+            "product",
+            19_99,
+            "Region: EU. The key arrives in the delivery note within an hour of payment.",
+        ),
+        "skin": (
+            "Rare skin: Ember Dragon",
+            "product",
+            12_50,
+            "Traded in-game to your character after payment.",
+        ),
+        "account": (
+            "Game account: level 80 mage",
+            "product",
+            35_00,
+            "Full access with the original e-mail. All expansions unlocked.",
+        ),
+        "gift": ("Gift card, 25 USD", "product", 24_00, "A digital gift card code, delivered instantly."),
+        "boost": (
+            "Ranked boosting: Silver to Gold",
+            "service",
+            45_00,
+            "A season's worth of ranked games played on your account within 3 days.",
+        ),
+        "logo": (
+            "Logo design, three drafts",
+            "service",
+            60_00,
+            "Three drafts in 48 hours, one round of changes, source files included.",
+        ),
+    }
+    return {
+        key: catalog.create_listing(by=bob, title=title, kind=kind, price=Money(price, "USD"), description=text)
+        for key, (title, kind, price, text) in items.items()
+    }
+
+
+def _delivered(alice: User, bob: User, listing: Listing, note: str) -> Order:
+    order = orders.place_order(by=alice, listing_id=listing.pk)
+    return orders.deliver(order_id=order.pk, by=bob, note=note)
+
+
+def seed() -> bool:
+    """Seeds an empty database; returns False (and does nothing) if anyone exists already."""
+    if User.objects.exists():
+        return False
+    alice, bob = _user("alice"), _user("bob")
+    carol = _user("carol", staff=True)
+    payments.deposit(by=alice, amount=Money(500_00, "USD"))
+    catalogue = _listings(bob)
+    if settings.TEST_CLOCK_ENABLED:
+        _disputes(alice, bob, catalogue)
+    # Orders in every everyday state: waiting for delivery, delivered, completed.
+    orders.place_order(by=alice, listing_id=catalogue["boost"].pk)
+    _delivered(alice, bob, catalogue["skin"], "Traded to character 'AliceTheBrave' on EU-West.")
+    done = _delivered(alice, bob, catalogue["logo"], "Drafts: see the three files in the chat.")
+    orders.post_message(order_id=done.pk, by=alice, body="Thanks, the second draft is perfect.")
+    orders.confirm(order_id=done.pk, by=alice)
+    pending = orders.place_order(by=alice, listing_id=catalogue["key"].pk)
+    orders.post_message(order_id=pending.pk, by=alice, body="Hi! Is this key really for the EU region?")
+    orders.post_message(order_id=pending.pk, by=bob, body="Yes, EU. I'll send it within the hour.")
+    _support(alice, bob, carol)
+    logger.info("demo data seeded (users alice, bob, carol; password %s)", PASSWORD)
+    return True
+
+
+def _disputes(alice: User, bob: User, catalogue: dict[str, Listing]) -> None:
+    """Disputes in several states. Moves the test clock forward by about two days."""
+    silent = _delivered(alice, bob, catalogue["account"], "Login: mage80 / the password is in the chat.")
+    deadlines.advance(seconds=16 * 60)
+    opening.open_dispute(
+        order_id=silent.pk,
+        by=alice,
+        reason="not_as_described",
+        accept_terms=True,
+        description="The account is level 60, not 80, and two expansions are missing.",
+        requested_kind="full_refund",
+    )
+    deadlines.advance(seconds=48 * 3600)  # bob never answered: the dispute went to the administration
+    fresh = _delivered(alice, bob, catalogue["gift"], "CODE: GIFT-4821-XXXX")
+    talking = _delivered(alice, bob, catalogue["key"], "KEY-7H2Q-99PL-DEMO")
+    deadlines.advance(seconds=16 * 60)
+    opening.open_dispute(
+        order_id=fresh.pk,
+        by=alice,
+        reason="defective",
+        accept_terms=True,
+        description="The gift card code says 'already redeemed'.",
+        requested_kind="replacement",
+    )
+    dispute = opening.open_dispute(
+        order_id=talking.pk,
+        by=alice,
+        reason="incorrect",
+        accept_terms=True,
+        description="The key is for the US region; I paid for EU.",
+        requested_kind="full_refund",
+    )
+    disputes.post_message(
+        dispute_id=dispute.pk,
+        by=bob,
+        body="Sorry about that. Would a partial refund work? The key does work with a VPN.",
+    )
+    disputes.propose(
+        dispute_id=dispute.pk,
+        by=bob,
+        kind="partial_refund",
+        refund_amount=8_00,
+        note="8.00 back and you keep the key.",
+    )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.http.multipartparser import MultiPartParserError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core import ratelimit
-from core.errors import RateLimited
+from core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SIGNUP_PATHS = frozenset({"/api/v1/users", "/signup/"})
@@ -82,3 +85,71 @@ class WriteThrottleMiddleware:
         response["Retry-After"] = str(exc.retry_after)
         return response
 
+
+NUL = "\x00"
+
+
+def _has_nul(value: Any) -> bool:
+    """True when `value` (parsed JSON, or a string) holds U+0000 in any key or string."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _pairs_have_nul(pairs: Iterable[tuple[str, list[str]]]) -> bool:
+    return any(NUL in key or any(NUL in v for v in values) for key, values in pairs)
+
+
+class NulCharacterGuard:
+    """Refuses text carrying the NUL character (U+0000) before any view sees it. No person
+    types it, PostgreSQL cannot store it in a text column, and letting it through would turn
+    a typo'd or hostile request into a server error deep inside an action.
+
+    Looks at the path, the query string, JSON bodies and form fields: the same parts of the
+    request the idempotency middleware reads, in the same way (multipart through request.POST,
+    so uploads are never read into memory twice)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refusal = self._refusal(request)
+        if refusal is None:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            body = {
+                "type": f"urn:parley:problem:{refusal.code}",
+                "title": refusal.title,
+                "status": refusal.status,
+                "detail": refusal.detail,
+                "code": refusal.code,
+                "instance": request.path,
+            }
+            return HttpResponse(json.dumps(body), status=refusal.status, content_type="application/problem+json")
+        return render(request, "web/refused.html", {"error": refusal}, status=refusal.status)
+
+    def _refusal(self, request: HttpRequest) -> DomainError | None:
+        if NUL in request.path:
+            return NotFound("Nothing is here: the address contains a NUL character.")
+        detail = "Text may not contain the NUL character (U+0000)."
+        if _pairs_have_nul(request.GET.lists()):
+            return ValidationFailed(detail)
+        if request.method not in UNSAFE:
+            return None
+        content_type = request.content_type or ""
+        try:
+            if content_type == "application/json":
+                try:
+                    parsed = json.loads(request.body)
+                except ValueError:
+                    return None  # unreadable JSON is the parser's to refuse, with its own message
+                return ValidationFailed(detail) if _has_nul(parsed) else None
+            if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                return ValidationFailed(detail) if _pairs_have_nul(request.POST.lists()) else None
+        except (SuspiciousOperation, MultiPartParserError):
+            return None  # too large, too many parts or malformed: refused later with the proper status
+        return None

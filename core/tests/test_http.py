@@ -67,3 +67,56 @@ def test_sign_ups_are_throttled_per_address(api):
     ]
     assert codes == [201, 201, 429]
 
+
+def test_nul_in_a_json_body_is_a_validation_problem_and_creates_nothing(api, make_user):
+    from catalog.models import Listing
+
+    client = api(make_user())
+    body = {"title": "Key\x00card", "kind": "product", "price": {"amount": 100, "currency": "USD"}}
+    answer = client.post("/listings", body)
+    assert answer.status_code == 422
+    assert answer["Content-Type"] == "application/problem+json"
+    assert answer.json()["code"] == "validation_error"
+    assert "NUL" in answer.json()["detail"]
+    assert client.post("/listings", {"\x00": 1, **body, "title": "Key card"}).status_code == 422  # keys too
+    assert not Listing.objects.exists()
+
+
+def test_the_text_backslash_u0000_is_ordinary_text(api, make_user):
+    client = api(make_user())
+    body = {"title": "Escape \\u0000 shown", "kind": "product", "price": {"amount": 100, "currency": "USD"}}
+    answer = client.post("/listings", body)
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["title"] == "Escape \\u0000 shown"
+
+
+def test_nul_in_a_path_or_query_is_refused_before_any_lookup(api, make_user):
+    client = api(make_user())
+    assert client.get("/orders/ord_\x00x").status_code == 404
+    assert client.get("/orders/ord_\x00x").json()["code"] == "not_found"
+    listed = client.get("/disputes", status="open\x00")
+    assert listed.status_code == 422
+    assert listed.json()["code"] == "validation_error"
+
+
+def test_nul_in_a_form_field_is_refused_on_the_web_and_in_multipart_api_calls(client, make_user, api):
+    from tickets.models import Ticket
+
+    user = make_user()
+    client.force_login(user)
+    page = client.post("/tickets/new/", {"subject": "Help", "category": "other", "body": "a\x00b"})
+    assert page.status_code == 422
+    assert b"NUL" in page.content
+    from tickets import actions as tickets
+
+    ticket = tickets.open_ticket(by=user, subject="Help", category="other", body="A question.")
+    caller = api(user)
+    multipart = caller.client.post(
+        f"/api/v1/tickets/{ticket.public_id}/replies/with-files",
+        {"body": "More\x00"},
+        headers={"Authorization": f"Bearer {caller.token}"},
+    )
+    assert multipart.status_code == 422
+    assert multipart.json()["code"] == "validation_error"
+    assert Ticket.objects.count() == 1
+    assert ticket.messages.count() == 1

@@ -3,9 +3,10 @@ valid and invalid, as an authenticated user with real data: whatever it sends, t
 answer without a 5xx. Path ids point at real objects, so bodies reach the actions; the ledger
 check after the test proves no generated request moved money wrongly.
 
-PARLEY_FUZZ_EXAMPLES (default 8 per operation) sets how hard it tries; a long hunt, on
-PostgreSQL, which is stricter about text than SQLite:
-    DATABASE_URL=postgres://... HYPOTHESIS_PROFILE=dev PARLEY_FUZZ_EXAMPLES=300 make test PYTEST_ARGS=api/tests/test_fuzz.py"""
+PARLEY_FUZZ_EXAMPLES (default 8 per operation) sets how hard it tries. A long hunt runs on
+PostgreSQL, which is stricter about text than SQLite, with the exploring profile:
+    DATABASE_URL=postgres://... HYPOTHESIS_PROFILE=dev PARLEY_FUZZ_EXAMPLES=300 \
+        make test PYTEST_ARGS=api/tests/test_fuzz.py"""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from parley.wsgi import application
 from testsupport import factories
 from tickets import actions as tickets
 
+EXAMPLES = int(os.environ.get("PARLEY_FUZZ_EXAMPLES", "8"))
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
@@ -55,7 +57,7 @@ def world(make_user, tclock, in_process):
 
 
 @schema.parametrize()
-@settings(max_examples=int(os.environ.get("PARLEY_FUZZ_EXAMPLES", "8")), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_request_makes_the_server_fail(case, world):
     token, ids = world
     for name in case.path_parameters or {}:

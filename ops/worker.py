@@ -15,7 +15,7 @@ from django.db import close_old_connections
 
 from api.idempotency import prune as prune_idempotency_keys
 from notifications.actions import send_due_emails
-from ops import deadlines
+from ops import deadlines, orphan_files
 from webhooks.actions import prune_deliveries, send_due_webhooks
 
 logger = logging.getLogger("parley.worker")
@@ -27,7 +27,7 @@ class Worker:
         self.interval = interval
         self.batch = batch
         self.stopping = False
-        self._last_prune = 0.0
+        self._last_prune = float("-inf")  # prune in the first round, however long the machine has been up
 
     def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         logger.info("worker stopping after the current item")
@@ -39,10 +39,16 @@ class Worker:
         done += send_due_emails(limit=self.batch)
         done += send_due_webhooks(limit=self.batch)
         if time.monotonic() - self._last_prune > PRUNE_EVERY:
-            prune_idempotency_keys()
-            prune_deliveries()
-            self._last_prune = time.monotonic()
+            self.prune()
         return done
+
+    def prune(self) -> None:
+        """Housekeeping, once an hour: expired idempotency keys, old webhook deliveries, and
+        uploaded files whose record was rolled back."""
+        prune_idempotency_keys()
+        prune_deliveries()
+        orphan_files.sweep()
+        self._last_prune = time.monotonic()
 
     def run(self, *, once: bool = False) -> None:
         signal.signal(signal.SIGTERM, self.stop)

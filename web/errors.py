@@ -9,21 +9,30 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.errors import DomainError
 
 
+def local_url(request: HttpRequest, candidate: str | None) -> str | None:
+    """`candidate` when it is an address on this site (a path, or a URL of this host), else
+    None. Anything else (a view name, "-1", another host) is never followed."""
+    if not candidate or not candidate.startswith(("/", "http://", "https://")):
+        return None
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None
+
+
 def back(request: HttpRequest, fallback: str = "/") -> HttpResponse:
     """Redirects to `next` (if it is ours), the referring page, or `fallback`."""
     for candidate in (request.POST.get("next"), request.GET.get("next"), request.headers.get("Referer")):
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return redirect(candidate)
-    return redirect(fallback)
+        if (url := local_url(request, candidate)) is not None:
+            return HttpResponseRedirect(url)
+    return HttpResponseRedirect(fallback)
 
 
 def refusals_as_messages(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -3,15 +3,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import actions
 from core.errors import DomainError
 from core.http import client_ip
-from web.errors import add_to_form
+from web.errors import add_to_form, local_url
 
 
 class LoginForm(forms.Form):
@@ -34,10 +33,7 @@ class SignUpForm(forms.Form):
 
 
 def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return "/"
+    return local_url(request, request.POST.get("next") or request.GET.get("next")) or "/"
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -53,7 +49,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.detail)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(_next(request))
+            return HttpResponseRedirect(_next(request))
     return render(request, "web/login.html", {"form": form, "next": _next(request)})
 
 

@@ -31,7 +31,9 @@ def test_a_refused_action_goes_back_only_to_this_site(client, make_user, next_va
     assert order.status == "delivered"
 
 
-@pytest.mark.parametrize(("next_value", "lands_on"), [("/disputes/", "/disputes/"), ("-1", "/"), ("//evil.example", "/")])
+@pytest.mark.parametrize(
+    ("next_value", "lands_on"), [("/disputes/", "/disputes/"), ("-1", "/"), ("//evil.example", "/")]
+)
 def test_logging_in_follows_next_only_within_this_site(client, make_user, next_value, lands_on):
     from conftest import PASSWORD
 

@@ -256,3 +256,23 @@ class EvidenceForm(forms.Form):
         label="Add a file",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
     )
+
+
+class WebhookForm(forms.Form):
+    url = forms.CharField(
+        max_length=2000,
+        label="URL",
+        widget=forms.URLInput(attrs={"placeholder": "https://marketplace.example/parley-events"}),
+        help_text="https:// on a public host. Every event is signed with the secret shown once after saving.",
+    )
+    description = forms.CharField(max_length=200, required=False)
+    events = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "order.\ndispute.resolved"}),
+        help_text='Event codes or families, one per line or separated by commas ("order." is every order '
+        "event). Empty: every event.",
+    )
+
+    def event_list(self) -> list[str]:
+        return [e for e in self.cleaned_data["events"].replace(",", "\n").split() if e]

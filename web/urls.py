@@ -1,6 +1,18 @@
 from django.urls import path
 
-from web.views import accounts, contacts, disputes, home, listings, notifications, orders, staff, tickets, wallet
+from web.views import (
+    accounts,
+    contacts,
+    disputes,
+    home,
+    listings,
+    notifications,
+    orders,
+    staff,
+    tickets,
+    wallet,
+    webhooks,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -77,4 +89,7 @@ urlpatterns = [
     path("contacts/", contacts.contacts, name="contacts"),
     path("contacts/edit/", contacts.contacts_edit, name="contacts_edit"),
     path("staff/tickets/", tickets.staff_queue, name="staff_tickets"),
+    path("staff/webhooks/", webhooks.endpoint_list, name="staff_webhooks"),
+    path("staff/webhooks/<str:public_id>/", webhooks.endpoint_detail, name="staff_webhook"),
+    path("staff/webhooks/<str:public_id>/disable/", webhooks.endpoint_disable, name="staff_webhook_disable"),
 ]

@@ -95,7 +95,7 @@ def clean_filters(events: Sequence[str]) -> list[str]:
     if bad:
         raise ValidationFailed(
             f"Not an event code or family: {', '.join(bad)}. Use codes like order.delivered, or order. for all.",
-            fields={"events": [f"invalid: {e}" for e in bad]},
+            fields={"events": [f"Not an event code or family: {e} (order.delivered, or order. for all)" for e in bad]},
         )
     return cleaned
 

@@ -36,7 +36,13 @@ def case(make_user, tclock):
     }
 
 
-STAFF_PAGES = ["/staff/", "/staff/disputes/{d}/", "/staff/disputes/{d}/preview/?outcome=full_refund"]
+STAFF_PAGES = [
+    "/staff/",
+    "/staff/disputes/{d}/",
+    "/staff/disputes/{d}/preview/?outcome=full_refund",
+    "/staff/tickets/",
+    "/staff/webhooks/",
+]
 STAFF_POSTS = [
     "/staff/disputes/{d}/decide/",
     "/staff/disputes/{d}/ask/",

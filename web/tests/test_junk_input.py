@@ -13,6 +13,7 @@ from django.test import Client
 from disputes import mediation
 from testsupport import factories
 from tickets import actions as tickets
+from webhooks import actions as webhooks
 
 JUNK = ["", "-1", "abc", "1e999", "9" * 30, "<b>x</b>", "%", "NaN", "ord_x", "//evil.example"]
 QUERY = ["tab", "cursor", "page", "after", "order", "status", "assignee", "category", "kind", "next"]
@@ -20,7 +21,7 @@ QUERY += ["refund_amount", "seller_keep_percent", "outcome", "party", "reason"]
 FIELDS = ["body", "note", "reason", "description", "requested_outcome", "outcome", "refund_amount"]
 FIELDS += ["seller_keep_percent", "seller_error", "party", "question", "assignee", "dispute", "order"]
 FIELDS += ["amount", "currency", "seconds", "title", "price", "kind", "subject", "category", "internal"]
-FIELDS += ["agree", "next", "answer", "hours", "channels", "hours_text", "intro"]
+FIELDS += ["agree", "next", "answer", "hours", "channels", "hours_text", "intro", "url", "events"]
 
 PAGES = [
     "/",
@@ -49,6 +50,8 @@ PAGES = [
     "/staff/tickets/",
     "/staff/disputes/{d}/",
     "/staff/disputes/{d}/preview/",
+    "/staff/webhooks/",
+    "/staff/webhooks/{w}/",
 ]
 ACTIONS = [
     "/orders/{p}/messages/",
@@ -79,6 +82,8 @@ ACTIONS = [
     "/tickets/{t}/reopen/",
     "/contacts/edit/",
     "/notifications/read-all/",
+    "/staff/webhooks/",
+    "/staff/webhooks/{w}/disable/",
     "/test-clock/advance/",
 ]
 
@@ -94,6 +99,7 @@ def world(make_user, tclock, settings) -> dict[str, Any]:
     tclock.advance(hours=48)  # the seller stays silent: the case is escalated by itself
     question = mediation.request_info(dispute_id=dispute.pk, by=staff, party="buyer", question="Which region?")
     ticket = tickets.open_ticket(by=buyer, subject="Help", category="other", body="A question.")
+    endpoint = webhooks.create_endpoint(by=staff, url="http://127.0.0.1:9/events")
     ids = {
         "o": order.public_id,
         "p": paid.public_id,
@@ -102,6 +108,7 @@ def world(make_user, tclock, settings) -> dict[str, Any]:
         "q": dispute.proposals.first().public_id,
         "i": question.public_id,
         "t": ticket.public_id,
+        "w": endpoint.public_id,
     }
     return {"people": (buyer, seller, staff), "ids": ids}
 

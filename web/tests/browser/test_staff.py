@@ -96,3 +96,30 @@ def test_people_who_are_not_staff_cannot_open_staff_pages(page_for, live_server,
     for path in ("/staff/", f"/staff/disputes/{dispute.public_id}/"):
         response = buyer.goto(f"{live_server.url}{path}")
         assert response.status == 403
+
+
+def test_carol_registers_a_webhook_copies_its_secret_and_sees_its_deliveries(page_for, live_server, cast, shot):
+    alice, bob, carol = cast
+    staff = page_for("carol")
+    staff.get_by_role("link", name="Staff console").click()
+    staff.get_by_role("link", name="webhooks").click()
+    staff.get_by_label("URL").fill("http://127.0.0.1:9/parley-events")
+    staff.get_by_label("Description").fill("Marketplace backend")
+    staff.get_by_label("Events").fill("order.\ndispute.")
+    staff.get_by_role("button", name="Register").click()
+    secret = staff.get_by_test_id("new-secret")
+    expect(secret).to_contain_text("shown now and never again")
+    expect(secret.locator("code")).to_contain_text("whsec_")
+    shot(staff, "staff-webhook-registered")
+
+    factories.paid_order(alice, bob)  # an event for the endpoint
+    staff.goto(f"{live_server.url}/staff/webhooks/")
+    expect(staff.get_by_test_id("endpoints")).to_contain_text("1 pending")
+    expect(staff.get_by_test_id("new-secret")).to_have_count(0)
+    shot(staff, "staff-webhooks")
+    staff.get_by_role("link", name="Deliveries").click()
+    expect(staff.get_by_test_id("deliveries")).to_contain_text("order.placed")
+    staff.get_by_role("button", name="Disable this endpoint").click()
+    expect(staff.get_by_text("The endpoint is disabled")).to_be_visible()
+    expect(staff.get_by_test_id("deliveries")).to_contain_text("The endpoint was disabled.")
+    shot(staff, "staff-webhook-deliveries")

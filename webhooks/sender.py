@@ -81,14 +81,19 @@ def post(*, url: str, secret: str, event_id: str, payload: dict[str, Any]) -> At
         watchdog.cancel()
         connection.close()
     if connection.aborted:  # even a status line read before the cut does not count
-        return Attempt(None, f"no complete answer within {TIMEOUT:g} s")
+        return Attempt(None, TIMED_OUT.format(TIMEOUT))
     return attempt
+
+
+TIMED_OUT = "no complete answer within {:g} s"
 
 
 def _exchange(connection: http.client.HTTPConnection, *, path: str, body: str, headers: dict[str, str]) -> Attempt:
     try:
         connection.request("POST", path, body=body.encode(), headers=headers)
         status = connection.getresponse().status
+    except TimeoutError:  # the socket's own timeout; whichever of it and the watchdog fires first
+        return Attempt(None, TIMED_OUT.format(TIMEOUT))
     except (OSError, http.client.HTTPException) as exc:
         return Attempt(None, f"{type(exc).__name__}: {exc}")
     return Attempt(status, _failure(status))

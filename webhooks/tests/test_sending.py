@@ -122,16 +122,16 @@ def test_a_redirect_is_not_followed_but_retried(receiver, endpoint, event):
     assert delivery.status == Status.SENT
 
 
-@pytest.mark.parametrize("answer", [("slow", 1.0), ("trickle", 1.0)], ids=["silent", "trickling"])
+@pytest.mark.parametrize("answer", [("slow", 3.0), ("trickle", 3.0)], ids=["silent", "trickling"])
 def test_a_receiver_that_takes_too_long_is_cut_off_and_retried(receiver, endpoint, event, monkeypatch, answer):
+    # Had the attempt waited for the receiver, it would have been a 200 (silent) or a
+    # malformed answer (trickling): the status and the message show it was cut off.
     monkeypatch.setattr(sender, "TIMEOUT", 0.3)
     hook = endpoint(receiver.url)
     receiver.script(answer)
     event()
 
-    started = time.monotonic()
     assert actions.send_due_webhooks() == 1
-    assert time.monotonic() - started < 0.9
 
     delivery = hook.deliveries.get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.PENDING, 1, None)

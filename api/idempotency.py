@@ -140,7 +140,11 @@ class TransactionalWritesMiddleware:
                 return response
             try:
                 with transaction.atomic():
-                    IdempotencyKey.objects.filter(owner=user, key=key).delete()  # an expired one
+                    # Only an expired row may give way. A live one belongs to a request that
+                    # committed after our check above: the unique index must refuse us then.
+                    IdempotencyKey.objects.filter(
+                        owner=user, key=key, created_at__lt=clock.now() - RETENTION
+                    ).delete()
                     IdempotencyKey.objects.create(
                         owner=user,
                         key=key,

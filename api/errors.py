@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, RawPostDataException
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -132,6 +132,18 @@ def install(api: NinjaAPI) -> None:
     def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
         # Too many fields or files, a malformed multipart body...: the client's fault, not ours.
         return problem(api, request, status=400, code="bad_request", detail="The request is malformed or too large.")
+
+    @api.exception_handler(RawPostDataException)
+    def not_json(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+        # A form or multipart body sent to an endpoint that reads JSON: the form was parsed
+        # first (for checks every request gets), so the raw body is gone.
+        return problem(
+            api,
+            request,
+            status=400,
+            code="bad_request",
+            detail="This endpoint takes a JSON body (Content-Type: application/json).",
+        )
 
     @api.exception_handler(PermissionDenied)
     def denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

@@ -142,9 +142,7 @@ class TransactionalWritesMiddleware:
                 with transaction.atomic():
                     # Only an expired row may give way. A live one belongs to a request that
                     # committed after our check above: the unique index must refuse us then.
-                    IdempotencyKey.objects.filter(
-                        owner=user, key=key, created_at__lt=clock.now() - RETENTION
-                    ).delete()
+                    IdempotencyKey.objects.filter(owner=user, key=key, created_at__lt=clock.now() - RETENTION).delete()
                     IdempotencyKey.objects.create(
                         owner=user,
                         key=key,

@@ -89,14 +89,29 @@ class WriteThrottleMiddleware:
 NUL = "\x00"
 
 
+MAX_JSON_DEPTH = 32  # no request of the API nests deeper than a few levels
+
+
+class _TooDeep(Exception):
+    pass
+
+
 def _has_nul(value: Any) -> bool:
-    """True when `value` (parsed JSON, or a string) holds U+0000 in any key or string."""
-    if isinstance(value, str):
-        return NUL in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+    """True when `value` (parsed JSON, or a string) holds U+0000 in any key or string. Walks
+    without recursion and refuses (`_TooDeep`) what no request of ours nests so deep."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _TooDeep
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend((k, depth + 1) for k in item)
+            pending.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            pending.extend((v, depth + 1) for v in item)
     return False
 
 
@@ -142,14 +157,21 @@ class NulCharacterGuard:
             return None
         content_type = request.content_type or ""
         try:
-            if content_type == "application/json":
-                try:
-                    parsed = json.loads(request.body)
-                except ValueError:
-                    return None  # unreadable JSON is the parser's to refuse, with its own message
-                return ValidationFailed(detail) if _has_nul(parsed) else None
             if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 return ValidationFailed(detail) if _pairs_have_nul(request.POST.lists()) else None
+            if not request.body:
+                return None
+            # The API parses a JSON body whatever Content-Type the client sent, so look at every
+            # other body as JSON too.
+            try:
+                parsed = json.loads(request.body)
+            except RecursionError:
+                return ValidationFailed(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+            except ValueError:
+                return None  # unreadable JSON is the parser's to refuse, with its own message
+            return ValidationFailed(detail) if _has_nul(parsed) else None
+        except _TooDeep:
+            return ValidationFailed(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
         except (SuspiciousOperation, MultiPartParserError):
             return None  # too large, too many parts or malformed: refused later with the proper status
         return None

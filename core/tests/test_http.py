@@ -120,3 +120,42 @@ def test_nul_in_a_form_field_is_refused_on_the_web_and_in_multipart_api_calls(cl
     assert multipart.json()["code"] == "validation_error"
     assert Ticket.objects.count() == 1
     assert ticket.messages.count() == 1
+
+
+def test_nul_is_found_whatever_content_type_the_client_claims(api, make_user):
+    # The API parses a JSON body even when the client calls it text/plain.
+    from tickets.models import Ticket
+
+    caller = api(make_user())
+    answer = caller.client.post(
+        "/api/v1/tickets",
+        data='{"subject": "nul\\u0000", "category": "other", "body": "a"}',
+        content_type="text/plain",
+        headers={"Authorization": f"Bearer {caller.token}"},
+    )
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "validation_error"
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize("depth", [40, 500, 5000])
+def test_json_nested_deeper_than_any_request_of_ours_is_refused_not_a_crash(api, depth):
+    body = '{"username": ' + "[" * depth + "]" * depth + ', "password": "x"}'
+    answer = api().post("/auth/token", raw=body)
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "validation_error"
+    assert "nested" in answer.json()["detail"]
+
+
+def test_a_form_sent_to_a_json_endpoint_is_a_bad_request(api, make_user):
+    anonymous = api().client.post("/api/v1/auth/token", {"username": "alice", "password": "x"})  # multipart
+    assert anonymous.status_code == 400
+    assert anonymous["Content-Type"] == "application/problem+json"
+    assert "JSON" in anonymous.json()["detail"]
+    caller = api(make_user())
+    deposit = caller.client.post(
+        "/api/v1/wallet/deposits",
+        {"amount": "100"},
+        headers={"Authorization": f"Bearer {caller.token}", "Idempotency-Key": "form-1"},
+    )
+    assert deposit.status_code == 400

@@ -60,8 +60,10 @@ def settlement_split(policy: Policy, *, price: Money, fee: Money, buyer_refund: 
 
 
 def return_refund(policy: Policy, *, price: Money, seller_keep_percent: int) -> int:
-    """The part of the price refunded on a return when the seller keeps `seller_keep_percent`."""
-    kept = share(price.amount, seller_keep_percent, 100)
+    """The part of the price refunded on a return when the seller keeps `seller_keep_percent`.
+    The share is a ceiling ("keeps up to 50 %"), so the kept part is rounded down, not half-up,
+    and the buyer gets the rest: 50 % of 0.03 keeps 0.01 and refunds 0.02."""
+    kept = price.amount * seller_keep_percent // 100
     return price.amount - kept
 
 
@@ -163,7 +165,7 @@ def refund_refusal(
             return "seller_error_required", (
                 "A completed service can be refunded only for a seller error in delivery; the decision must say so."
             )
-        if path == "timeout":
+        if path in ("timeout", "forfeit"):
             return (
                 "seller_error_required",
                 "A completed service is refunded only after a finding of seller error.",

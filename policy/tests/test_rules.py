@@ -96,3 +96,20 @@ def test_a_fee_minimum_a_currency_cannot_express_is_refused_when_the_policy_load
         load_policy(str(path))
     path.write_text('extends = "standard"\ncurrencies = ["JPY"]\nbuyer_fee_minimum = "30"\n')
     assert rules.buyer_fee(load_policy(str(path)), Money(100, "JPY")) == Money(30, "JPY")
+
+
+@given(price=st.integers(1, 10**9), keep=st.integers(0, 100))
+@example(price=1, keep=50)
+@example(price=3, keep=50)
+@example(price=10_001, keep=50)
+def test_on_a_return_the_seller_never_keeps_more_than_the_agreed_share(price, keep):
+    refund = rules.return_refund(PRESETS["standard"], price=Money(price, "USD"), seller_keep_percent=keep)
+    kept = price - refund
+    assert 0 <= refund <= price
+    assert kept * 100 <= price * keep  # at most the share, to the cent
+    assert (kept + 1) * 100 > price * keep  # and less than a cent below it
+
+
+def test_half_of_three_cents_refunds_two():
+    assert rules.return_refund(PRESETS["standard"], price=Money(3, "USD"), seller_keep_percent=50) == 2
+    assert rules.return_refund(PRESETS["standard"], price=Money(1, "USD"), seller_keep_percent=50) == 1

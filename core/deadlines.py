@@ -57,6 +57,17 @@ def schedule(*, kind: str, due_at: datetime, subject: models.Model, party: str =
     )
 
 
+def pending(*, subject: models.Model, kind: str, due_by: datetime) -> bool:
+    """Is a deadline of this kind for the subject due by then and not applied yet?"""
+    return Deadline.objects.filter(
+        subject_type=subject_type_of(subject),
+        subject_id=subject.pk,
+        kind=kind,
+        status=Deadline.Status.PENDING,
+        due_at__lte=due_by,
+    ).exists()
+
+
 def cancel(*, subject: models.Model, kinds: Iterable[str] | None = None, reason: str = "") -> int:
     """Withdraws the subject's pending deadlines (all, or only these kinds).
 

@@ -18,7 +18,7 @@ from core.errors import Forbidden, NotFound
 from core.text import clean_text
 from disputes import evidence as evidence_files
 from disputes import lifecycle
-from disputes.lifecycle import REDELIVERY, REDELIVERY_CONFIRM, RETURN_RECEIVE, RETURN_SHIP
+from disputes.kinds import REDELIVERY, REDELIVERY_CONFIRM, RETURN_RECEIVE, RETURN_SHIP
 from disputes.models import Dispute, Evidence, Proposal, ProposalKind
 from disputes.outcomes import Effect, check_rules, proposal_effect, split_of
 from disputes.states import PROPOSAL_KINDS
@@ -199,9 +199,7 @@ def reject_proposal(*, proposal_id: int, by: User, note: str = "") -> Proposal:
             role=role,
             data={"kind": proposal.kind, "note": note},
         )
-        lifecycle.respond(dispute, by=by)
-        if dispute.status == Dispute.Status.AWAITING_SELLER:
-            dispute.status = Dispute.Status.NEGOTIATING
+        lifecycle.respond(dispute, by=by)  # only the seller can reject while it waits for them
         lifecycle.notify_parties(
             dispute,
             code="dispute.proposal_rejected",

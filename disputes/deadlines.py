@@ -11,7 +11,7 @@ from core.deadlines import handles
 from core.errors import Conflict, NotAllowedInState
 from core.models import Deadline
 from disputes import lifecycle
-from disputes.lifecycle import (
+from disputes.kinds import (
     AUTO_ESCALATE,
     INFO_ANSWER,
     REDELIVERY,
@@ -138,8 +138,24 @@ def info_forfeit(deadline: Deadline) -> str:
         order = dispute.order
         refund = 0 if request.party == "buyer" else order.price_amount
         effect = Effect("settle", "release_to_seller" if refund == 0 else "full_refund", refund)
-        check_rules(dispute, effect, path="forfeit")
         audit.record("dispute.info_forfeited", subject=dispute, by=by, role="system", data={"party": request.party})
+        try:
+            check_rules(dispute, effect, path="forfeit")
+        except Conflict as refusal:
+            # A delivered service is refunded only on a finding of seller error, and silence is
+            # no such finding: the seller's position is lost, the decision stays with staff.
+            audit.record(
+                "dispute.forfeit_needs_decision", subject=dispute, by=by, role="system", data={"code": refusal.code}
+            )
+            lifecycle.notify_parties(
+                dispute,
+                code="dispute.info_forfeited",
+                title=f"Dispute {dispute.public_id}: the seller did not answer the administration",
+                body="The seller's position is forfeited. A delivered service is refunded only for a seller "
+                "error, so a mediator decides the case now.",
+            )
+            lifecycle.finish(dispute)
+            return "forfeited by the seller: the administration decides (a service refund needs a seller error)"
         lifecycle.resolve(
             dispute,
             buyer_refund=refund,

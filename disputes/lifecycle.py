@@ -11,24 +11,22 @@ from accounts.models import User
 from core import audit, clock, deadlines
 from core.actors import Actor, SystemActor
 from core.errors import NotFound
+from disputes.kinds import (
+    AUTO_ESCALATE,
+    REDELIVERY,
+    REDELIVERY_CONFIRM,
+    REMINDED,
+    RETURN_RECEIVE,
+    RETURN_SHIP,
+    SELLER_RESPONSE,
+    reminder_kind,
+)
 from disputes.models import Dispute, InfoRequest, Proposal
 from disputes.outcomes import Effect
+from disputes.verdicts import forget_passed_deadline
 from notifications.actions import notify
 from orders import actions as order_actions
 from policy import rules
-
-SELLER_RESPONSE = "dispute.seller_response"
-AUTO_ESCALATE = "dispute.auto_escalate"
-RETURN_SHIP = "dispute.return_ship"
-RETURN_RECEIVE = "dispute.return_receive"
-REDELIVERY = "dispute.redelivery"
-REDELIVERY_CONFIRM = "dispute.redelivery_confirm"
-INFO_ANSWER = "dispute.info_answer"
-REMINDED = (SELLER_RESPONSE, RETURN_SHIP, RETURN_RECEIVE, REDELIVERY, REDELIVERY_CONFIRM, INFO_ANSWER)
-
-
-def reminder_kind(kind: str) -> str:
-    return f"{kind}.reminder"
 
 
 def link(dispute: Dispute) -> str:
@@ -72,6 +70,8 @@ def respond(dispute: Dispute, *, by: User) -> None:
     """The seller's first answer (a message, a proposal, an acceptance) ends `awaiting_seller`."""
     if dispute.status != Dispute.Status.AWAITING_SELLER or by.pk != dispute.order.seller_id:
         return
+    if deadlines.pending(subject=dispute, kind=SELLER_RESPONSE, due_by=clock.now()):
+        return  # too late to count: the worker is about to apply the seller's silence
     dispute.status = Dispute.Status.NEGOTIATING
     dispute.responded_at = clock.now()
     cancel(dispute, SELLER_RESPONSE, reason="the seller responded")
@@ -98,6 +98,7 @@ def escalate(dispute: Dispute, *, by: Actor, role: str) -> None:
     who = "Parley" if isinstance(by, SystemActor) else f"The {role}"
     notify_parties(
         dispute,
+        skip=by if isinstance(by, User) else None,  # who escalated knows
         code="dispute.escalated",
         title=f"Dispute {dispute.public_id}: {label}",
         body=f"{who} brought in the administration. A mediator will look at the whole case and may ask you "
@@ -236,3 +237,4 @@ def finish(dispute: Dispute) -> None:
         buyer, seller, staff = "buyer" in asked, "seller" in asked, not asked
     dispute.waiting_on_buyer, dispute.waiting_on_seller, dispute.waiting_on_staff = buyer, seller, staff
     dispute.save()
+    forget_passed_deadline(dispute)  # the deadlines changed with the case

@@ -11,7 +11,7 @@ from core import audit, clock, deadlines
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.text import clean_text
 from disputes import lifecycle
-from disputes.lifecycle import INFO_ANSWER
+from disputes.kinds import INFO_ANSWER
 from disputes.models import Dispute, InfoRequest
 from disputes.outcomes import Effect, check_rules, decision_effect, split_of
 from disputes.verdicts import verdict

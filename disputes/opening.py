@@ -16,6 +16,7 @@ from core.errors import Conflict, ValidationFailed
 from core.text import clean_text
 from disputes import evidence as evidence_files
 from disputes import lifecycle
+from disputes.kinds import AUTO_ESCALATE, SELLER_RESPONSE
 from disputes.models import Dispute, Proposal, ProposalKind, Reason
 from disputes.outcomes import Effect, proposal_effect
 from orders import actions as order_actions
@@ -114,9 +115,9 @@ def _schedule_deadlines(dispute: Dispute) -> None:
     """The seller's response timer (if the policy has one) and the automatic escalation."""
     policy, opened = dispute.order.policy, dispute.opened_at
     if (respond_by := rules.seller_response_due_at(policy, opened_at=opened)) is not None:
-        lifecycle.schedule(lifecycle.SELLER_RESPONSE, due_at=respond_by, subject=dispute, party="seller", now=opened)
+        lifecycle.schedule(SELLER_RESPONSE, due_at=respond_by, subject=dispute, party="seller", now=opened)
     if (auto_at := rules.auto_escalates_at(policy, opened_at=opened)) is not None:
-        lifecycle.schedule(lifecycle.AUTO_ESCALATE, due_at=auto_at, subject=dispute, party="", now=opened)
+        lifecycle.schedule(AUTO_ESCALATE, due_at=auto_at, subject=dispute, party="", now=opened)
 
 
 def _tell_the_seller(dispute: Dispute, *, by: User) -> None:

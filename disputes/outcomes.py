@@ -67,7 +67,8 @@ def check_rules(dispute: Dispute, effect: Effect, *, path: str, seller_error: bo
     refusal = rules.refund_refusal(
         order.policy,
         order_kind=order.kind,
-        delivered=order.delivered_at is not None,
+        # Delivered at first, or again in the dispute: either way the buyer has the service.
+        delivered=order.delivered_at is not None or dispute.redelivered_at is not None,
         reason=dispute.reason,
         buyer_refund=effect.buyer_refund,
         price=order.price_amount,

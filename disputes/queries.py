@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -13,8 +14,10 @@ from core import timeline
 from core.errors import NotFound, ValidationFailed
 from core.models import Deadline
 from disputes import deadlines as dispute_deadlines
+from disputes.kinds import is_reminder
 from disputes.models import Dispute, Evidence, InfoRequest, Proposal
 from disputes.outcomes import proposal_effect, split_of
+from disputes.verdicts import remember_passed_deadline
 from orders.models import Order
 from orders.queries import DeadlineView
 from orders.verdicts import can_see
@@ -123,8 +126,9 @@ def deadlines_of(dispute: Dispute) -> list[DeadlineView]:
     return deadlines_of_many([dispute])[dispute.pk]
 
 
-def deadlines_of_many(disputes: Sequence[Dispute]) -> dict[int, list[DeadlineView]]:
-    """`deadlines_of` for a page of disputes, in two queries."""
+def deadlines_of_many(disputes: Sequence[Dispute], *, now: datetime | None = None) -> dict[int, list[DeadlineView]]:
+    """`deadlines_of` for a page of disputes, in two queries. Given `now`, it also tells each
+    dispute which of its deadlines has passed unapplied, so the page's verdicts need no more."""
     by_id = {d.pk: d for d in disputes}
     question_of = dict(InfoRequest.objects.filter(dispute_id__in=list(by_id)).values_list("id", "dispute_id"))
     rows = Deadline.objects.filter(
@@ -133,13 +137,19 @@ def deadlines_of_many(disputes: Sequence[Dispute]) -> dict[int, list[DeadlineVie
         status=Deadline.Status.PENDING,
     ).order_by("due_at", "id")
     views: dict[int, list[DeadlineView]] = {pk: [] for pk in by_id}
+    passed: dict[int, Deadline | None] = dict.fromkeys(by_id)
     for row in rows:
         dispute_id = row.subject_id if row.subject_type == "dispute" else question_of[row.subject_id]
+        if now is not None and row.due_at <= now and passed[dispute_id] is None and not is_reminder(row.kind):
+            passed[dispute_id] = row
         text = dispute_deadlines.consequence(row, by_id[dispute_id])
         if text is not None:
             views[dispute_id].append(
                 DeadlineView(name=row.kind.split(".", 1)[1], at=row.due_at, party=row.party or None, consequence=text)
             )
+    if now is not None:
+        for dispute_id, first_passed in passed.items():
+            remember_passed_deadline(by_id[dispute_id], now, first_passed)
     return views
 
 

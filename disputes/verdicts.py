@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import Q
+
 from accounts.models import User
 from core.actors import Actor
+from core.models import Deadline
 from core.transitions import Verdict, check
-from disputes.models import Dispute, Proposal
+from disputes.kinds import ESCALATING, REMINDER_SUFFIX, SELLER_RESPONSE
+from disputes.models import Dispute, InfoRequest, Proposal
 from disputes.states import PERSON_ACTIONS, TRANSITIONS
 from orders.verdicts import roles_of as order_roles
 from policy import rules
@@ -37,8 +41,75 @@ def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime) -> Verdi
         if action == "escalate" and dispute.status == Dispute.Status.ESCALATED:
             return Verdict(action, False, "already_escalated", "The administration is already involved.")
         return base
+    if action in PREEMPTED and roles & {"buyer", "seller", "staff"}:
+        passed = passed_deadline(dispute, now)
+        if passed is not None and not (action == "escalate" and _escalates(dispute, passed)):
+            return Verdict(
+                action,
+                False,
+                "deadline_passed",
+                f"A deadline of this dispute passed on {passed.due_at:%d %b %H:%M} UTC and Parley is carrying "
+                "out what it said would happen then. Reload in a moment.",
+            )
     special = _SPECIAL.get(action)
     return special(dispute, roles=roles, now=now) if special else base
+
+
+# The steps a passed deadline pre-empts: once it is due, what it does comes first, even if the
+# worker is a moment behind. Messages, evidence, assignment and questions go on (whether a
+# message still counts as the seller's response is `lifecycle.respond`'s to say).
+PREEMPTED = frozenset(
+    {
+        "propose",
+        "accept_proposal",
+        "reject_proposal",
+        "escalate",
+        "mark_returned",
+        "confirm_return",
+        "redeliver",
+        "confirm_redelivery",
+        "answer_info",
+        "decide",
+    }
+)
+_MEMO = "_passed_deadline"
+
+
+def passed_deadline(dispute: Dispute, now: datetime) -> Deadline | None:
+    """The earliest deadline of the case (or of its open questions) that is due at `now` but not
+    applied yet; reminders do not count. Remembered on the instance for this `now`, so a page's
+    verdicts cost one query; `lifecycle.finish()` forgets it."""
+    memo = dispute.__dict__.get(_MEMO)
+    if memo is not None and memo[0] == now:
+        return memo[1]
+    questions = InfoRequest.objects.filter(dispute_id=dispute.pk).values("pk")
+    found = (
+        Deadline.objects.filter(status=Deadline.Status.PENDING, due_at__lte=now)
+        .filter(
+            Q(subject_type="dispute", subject_id=dispute.pk) | Q(subject_type="inforequest", subject_id__in=questions)
+        )
+        .exclude(kind__endswith=REMINDER_SUFFIX)
+        .order_by("due_at", "id")
+        .first()
+    )
+    remember_passed_deadline(dispute, now, found)
+    return found
+
+
+def remember_passed_deadline(dispute: Dispute, now: datetime, deadline: Deadline | None) -> None:
+    dispute.__dict__[_MEMO] = (now, deadline)
+
+
+def _escalates(dispute: Dispute, deadline: Deadline) -> bool:
+    """Does this deadline bring in the administration by itself? Then a party escalating at the
+    same moment changes nothing but who is named as escalating."""
+    if deadline.kind == SELLER_RESPONSE:
+        return dispute.order.policy.seller_silence_action == "escalate"
+    return deadline.kind in ESCALATING
+
+
+def forget_passed_deadline(dispute: Dispute) -> None:
+    dispute.__dict__.pop(_MEMO, None)
 
 
 def _describe(dispute: Dispute) -> str:
@@ -52,6 +123,10 @@ def _escalate(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verd
     if not roles & set(policy.escalation_parties):
         only = " or ".join(policy.escalation_parties)
         return Verdict("escalate", False, "forbidden", f"Under these rules only the {only} can escalate.")
+    if dispute.status == Dispute.Status.AWAITING_REDELIVERY and dispute.redelivered_at is not None and "buyer" in roles:
+        # The buyer disputes what was delivered again: the parties' agreement has run its
+        # course, so the case may go to the administration before the confirmation window ends.
+        return Verdict.yes("escalate")
     opens_at = rules.escalation_opens_at(policy, opened_at=dispute.opened_at)
     if now < opens_at:
         return Verdict(

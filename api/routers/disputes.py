@@ -68,7 +68,8 @@ def list_disputes(
 ) -> DisputePage:
     user = caller(request)
     page = keyset_page(queries.disputes_for(user, tab=tab), cursor=cursor, limit=limit)
-    now, deadlines = clock.now(), queries.deadlines_of_many(page.items)
+    now = clock.now()
+    deadlines = queries.deadlines_of_many(page.items, now=now)
     return DisputePage(
         items=[DisputeSummaryOut.of(d, viewer=user, now=now, deadlines=deadlines[d.pk]) for d in page.items],
         next_cursor=page.next_cursor,

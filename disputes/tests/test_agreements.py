@@ -9,7 +9,7 @@ import pytest
 
 from core.errors import NotAllowedInState
 from disputes import actions
-from disputes.lifecycle import REDELIVERY, REDELIVERY_CONFIRM, RETURN_RECEIVE, RETURN_SHIP, SELLER_RESPONSE
+from disputes.kinds import REDELIVERY, REDELIVERY_CONFIRM, RETURN_RECEIVE, RETURN_SHIP, SELLER_RESPONSE
 from disputes.models import Dispute, Proposal
 from disputes.tests.support import (
     REFUNDED,

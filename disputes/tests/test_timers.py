@@ -12,7 +12,7 @@ from core import clock
 from core.errors import Conflict, Forbidden
 from core.models import Deadline
 from disputes import actions, mediation
-from disputes.lifecycle import AUTO_ESCALATE, INFO_ANSWER, SELLER_RESPONSE
+from disputes.kinds import AUTO_ESCALATE, INFO_ANSWER, SELLER_RESPONSE
 from disputes.models import Dispute, InfoRequest
 from disputes.tests.support import (
     SELLER_PAID,

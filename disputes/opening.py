@@ -56,6 +56,18 @@ def open_dispute(
         now = clock.now()
         order_verdict(order, "open_dispute", by=by, now=now).require()
         effect = proposal_effect(order, kind=requested_kind, refund_amount=refund_amount, keep_percent=0)
+        refusal = rules.refund_refusal(
+            order.policy,
+            order_kind=order.kind,
+            delivered=order.delivered_at is not None,
+            reason=reason,
+            buyer_refund=effect.buyer_refund,
+            price=order.price_amount,
+            path="agreement",
+            keep_percent=effect.keep_percent,
+        )
+        if refusal is not None:
+            raise Conflict(refusal[1], code=refusal[0])
         order_actions.enter_dispute(order, by=by)
         dispute = _create(
             order, by=by, reason=reason, description=description, kind=requested_kind, effect=effect, now=now

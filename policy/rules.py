@@ -159,6 +159,11 @@ def refund_refusal(
                     "The item was defective or not as described: the seller keeps nothing.",
                 )
             return "keep_too_high", f"On a return the seller may keep at most {most} % of the price."
+        if not delivered:
+            return (
+                "nothing_to_return",
+                "Nothing was delivered, so there is nothing to return: the buyer is eligible for a full refund.",
+            )
     service_done = order_kind == "service" and delivered
     if service_done and buyer_refund > 0:
         if path == "decision" and not seller_error:

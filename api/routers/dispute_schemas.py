@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
 from accounts.models import User
 from api.schemas import AllowedAction, DeadlineOut, MoneyIn, MoneyOut
@@ -53,13 +53,13 @@ class OpenDisputeIn(Schema):
     reason: Reason
     description: str = Field(min_length=1, max_length=5000)
     requested_outcome: RequestedOutcomeIn
-    accept_terms: bool
+    accept_terms: StrictBool
 
 
 class ProposalIn(Schema):
     kind: ProposalKindIn
     refund_amount: StrictInt | MoneyIn | None = None
-    seller_keep_percent: int | None = Field(default=None, ge=0, le=100)
+    seller_keep_percent: StrictInt | None = Field(default=None, ge=0, le=100)
     note: str = Field(default="", max_length=2000)
 
 
@@ -83,8 +83,8 @@ class AnswerIn(Schema):
 class DecisionIn(Schema):
     outcome: Outcome
     refund_amount: StrictInt | MoneyIn | None = None
-    seller_keep_percent: int | None = Field(default=None, ge=0, le=100)
-    seller_error: bool = False
+    seller_keep_percent: StrictInt | None = Field(default=None, ge=0, le=100)
+    seller_error: StrictBool = False
     note: str = Field(default="", max_length=5000)
 
 

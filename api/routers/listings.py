@@ -5,7 +5,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from api.permissions import caller
 from api.schemas import ERRORS, MoneyIn, MoneyOut
@@ -24,7 +24,7 @@ class ListingIn(Schema):
 
 
 class ListingUpdateIn(ListingIn):
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class ListingOut(Schema):

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from api.permissions import require_staff
 from api.schemas import ERRORS
@@ -20,7 +20,7 @@ class ClockOut(Schema):
 
 
 class AdvanceIn(Schema):
-    seconds: int = Field(ge=0, le=deadlines.MAX_ADVANCE_SECONDS, description="How far to move the clock forward.")
+    seconds: StrictInt = Field(ge=0, le=deadlines.MAX_ADVANCE_SECONDS, description="How far to move the clock forward.")
 
 
 @router.get("/test-clock", response={200: ClockOut, **ERRORS})

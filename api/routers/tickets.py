@@ -6,7 +6,7 @@ from typing import Literal
 
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from accounts.models import User
 from api.permissions import caller
@@ -31,9 +31,15 @@ class TicketIn(Schema):
     order_id: str | None = Field(default=None, max_length=32, description="One of your orders (ord_…).")
 
 
-class ReplyIn(Schema):
+class ReplyFormIn(Schema):
+    """A reply with files (multipart): form fields are text, so `internal` is "true"/"false"."""
+
     body: str = Field(min_length=1, max_length=MAX_BODY)
     internal: bool = Field(default=False, description="Staff only: a note the ticket's owner never sees.")
+
+
+class ReplyIn(ReplyFormIn):
+    internal: StrictBool = Field(default=False, description="Staff only: a note the ticket's owner never sees.")
 
 
 class AssignIn(Schema):
@@ -197,7 +203,7 @@ def reply(request: HttpRequest, ticket_id: str, payload: ReplyIn) -> Status[Tick
 
 @router.post("/tickets/{ticket_id}/replies/with-files", response={201: TicketOut, **ERRORS})
 def reply_with_files(
-    request: HttpRequest, ticket_id: str, payload: Form[ReplyIn], files: File[list[UploadedFile]]
+    request: HttpRequest, ticket_id: str, payload: Form[ReplyFormIn], files: File[list[UploadedFile]]
 ) -> Status[TicketOut]:
     """The same as a reply, as `multipart/form-data` with up to five `files`: images (PNG, JPEG,
     GIF, WebP) or PDF documents of at most 5 MB each, recognised by their content."""

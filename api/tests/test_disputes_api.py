@@ -575,3 +575,20 @@ def test_fields_a_client_may_not_set_are_never_applied(api, order, people):
     assert escalate.status_code == 409  # too early: the body changes nothing
     assert Dispute.objects.get(pk=dispute.pk).status != "escalated"
     assert not Entry.objects.filter(transaction__order=order, transaction__kind="order_settled").exists()
+
+
+def test_booleans_and_counts_are_not_guessed_from_strings(api, make_user):
+    # "yes" is not an agreement to the terms, and "60" is not a number of seconds.
+    buyer, seller = make_user(), make_user()
+    order = factories.delivered_order(buyer, seller)
+    body = {
+        "order_id": order.public_id,
+        "reason": "incorrect",
+        "description": "Wrong region.",
+        "requested_outcome": {"kind": "full_refund"},
+    }
+    for terms in ("yes", "true", 1):
+        answer = api(buyer).post("/disputes", {**body, "accept_terms": terms})
+        assert answer.status_code == 422, terms
+        assert answer.json()["code"] == "validation_error"
+    assert not Dispute.objects.exists()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from django.test import override_settings
 
 from orders.models import Order
@@ -28,9 +29,13 @@ def test_only_staff_may_move_the_clock(api, make_user):
     assert response.json()["code"] == "forbidden"
 
 
-def test_negative_seconds_are_refused(api, make_user):
-    response = api(make_user(staff=True)).post("/test-clock/advance", {"seconds": -5})
+@pytest.mark.parametrize("seconds", [-5, "60", True, 1.5])
+def test_seconds_that_are_not_a_count_are_refused(api, make_user, seconds):
+    client = api(make_user(staff=True))
+    before = client.get("/test-clock").json()["now"]
+    response = client.post("/test-clock/advance", {"seconds": seconds})
     assert response.status_code == 422
+    assert client.get("/test-clock").json()["now"] == before
 
 
 def test_clock_is_404_when_switched_off(api, make_user):

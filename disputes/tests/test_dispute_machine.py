@@ -75,7 +75,7 @@ BUYER_MOSTLY = ("buyer", "buyer", "buyer", "buyer", "seller", "stranger")
 STAFF_MOSTLY = ("staff", "staff", "staff", "staff", "buyer", "seller", "stranger")
 MAX_ORDERS = 3  # per example: enough for interleavings, few enough that cases go deep
 # Refusals that judge the request's terms, not the case: an allowed action may still fail so.
-REFUND_RULE_CODES = frozenset({"keep_too_high", "keep_not_allowed", "seller_error_required"})
+REFUND_RULE_CODES = frozenset({"keep_too_high", "keep_not_allowed", "seller_error_required", "nothing_to_return"})
 DISPUTE_STATES = frozenset(Dispute.Status.values)
 ORDER_STATES = frozenset(Order.Status.values)
 FINAL_ORDER_STATES = ORDER_STATES - Order.OPEN_STATUSES

@@ -241,3 +241,26 @@ def test_refund_buyer_on_silence_escalates_a_delivered_service(refund_on_silence
     dispute = refresh(dispute)
     assert (dispute.status, dispute.escalated_by) == (Dispute.Status.ESCALATED, "system")
     assert ledger.escrow_balance(order.pk) == order.total.amount
+
+
+# Returns need a delivery ---------------------------------------------------------------------
+
+
+@presets("standard")
+def test_nothing_undelivered_can_be_returned(people, tclock, preset):
+    buyer, seller, staff = people
+    order = factories.paid_order(buyer, seller, price=100_00)
+    tclock.advance(minutes=15)
+    with pytest.raises(Conflict) as at_opening:
+        factories.open_dispute(order, reason="not_received", kind="return_and_refund")
+    assert at_opening.value.code == "nothing_to_return"
+
+    dispute = factories.open_dispute(order, reason="not_received")
+    with pytest.raises(Conflict) as proposed:
+        actions.propose(dispute_id=dispute.pk, by=seller, kind="return_and_refund", seller_keep_percent=10)
+    assert proposed.value.code == "nothing_to_return"
+    bring_to_administration(dispute, tclock)
+    with pytest.raises(Conflict) as decided:
+        mediation.decide(dispute_id=dispute.pk, by=staff, outcome="return_and_refund", note="Return it.")
+    assert decided.value.code == "nothing_to_return"
+    assert ledger.escrow_balance(order.pk) == order.total.amount

@@ -29,6 +29,8 @@ from tickets.models import MAX_SUBJECT, Ticket, TicketAttachment, TicketMessage
 from tickets.verdicts import reply_action, roles_of, verdict
 
 AUTOCLOSE = "ticket.autoclose"
+AUTOCLOSE_REMINDER = "ticket.autoclose.reminder"
+AUTOCLOSE_KINDS = (AUTOCLOSE, AUTOCLOSE_REMINDER)
 DISPUTE_ID = re.compile(r"dsp_[0-9a-z]{20}")
 
 
@@ -157,8 +159,11 @@ def _answer(ticket: Ticket, *, by: User, body: str, files: list[CheckedFile]) ->
     ticket.save(update_fields=["status", "first_responded_at", "autoclose_at", "updated_at"])
     message = _message(ticket, by=by, role="staff", body=body, files=files)
     # Each answer gives the owner the full time to reply again.
-    deadlines.cancel(subject=ticket, kinds=[AUTOCLOSE], reason="answered again")
+    deadlines.cancel(subject=ticket, kinds=AUTOCLOSE_KINDS, reason="answered again")
     deadlines.schedule(kind=AUTOCLOSE, due_at=ticket.autoclose_at, subject=ticket, party="owner")
+    remind_at = rules.reminder_at(ticket.policy, due_at=ticket.autoclose_at, now=now)
+    if remind_at is not None:
+        deadlines.schedule(kind=AUTOCLOSE_REMINDER, due_at=remind_at, subject=ticket, party="owner")
     audit.record("ticket.answered", subject=ticket, by=by, role="staff", data={"first_response": first})
     _tell(
         [ticket.owner],
@@ -179,7 +184,7 @@ def _owner_reply(ticket: Ticket, *, by: User, body: str, files: list[CheckedFile
     ticket.updated_at = clock.now()
     ticket.save(update_fields=["status", "autoclose_at", "resolved_at", "updated_at"])
     message = _message(ticket, by=by, role="user", body=body, files=files)
-    deadlines.cancel(subject=ticket, kinds=[AUTOCLOSE], reason="the owner replied")
+    deadlines.cancel(subject=ticket, kinds=AUTOCLOSE_KINDS, reason="the owner replied")
     audit.record("ticket.replied", subject=ticket, by=by, role="user")
     if reopened:
         audit.record("ticket.reopened", subject=ticket, by=by, role="user", data={"by_reply": True})
@@ -221,6 +226,22 @@ def resolve(*, ticket_id: int, by: User) -> Ticket:
             title=f"Ticket resolved: {ticket.subject}",
             body=f"{who} marked the ticket resolved. A reply reopens it.",
         )
+    return ticket
+
+
+def remind_owner(*, ticket_id: int) -> Ticket:
+    """Tells the owner of an answered ticket, before it resolves by itself, that a reply keeps it open."""
+    ticket = Ticket.objects.select_related("owner").get(pk=ticket_id)
+    if ticket.status != Ticket.Status.ANSWERED or ticket.autoclose_at is None:
+        raise NotAllowedInState("The ticket is no longer waiting for its owner.")
+    _tell(
+        [ticket.owner],
+        ticket,
+        code="ticket.reminder",
+        title=f"Reminder: your ticket resolves on {ticket.autoclose_at:%d %b %H:%M} UTC",
+        body=f'The administration answered "{ticket.subject}". If you still need help, reply before then; '
+        "otherwise the ticket is resolved (a later reply reopens it).",
+    )
     return ticket
 
 
@@ -344,7 +365,7 @@ def _close(ticket: Ticket, *, by: Actor, role: str, code: str, text: str) -> Non
     ticket.autoclose_at = None
     ticket.updated_at = now
     ticket.save(update_fields=["status", "resolved_at", "autoclose_at", "updated_at"])
-    deadlines.cancel(subject=ticket, kinds=[AUTOCLOSE], reason="resolved")
+    deadlines.cancel(subject=ticket, kinds=AUTOCLOSE_KINDS, reason="resolved")
     _message(ticket, by=None, role="system", body=text)
     audit.record(code, subject=ticket, by=by, role=role)
 

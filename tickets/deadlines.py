@@ -12,3 +12,9 @@ from tickets import actions
 def autoclose(deadline: Deadline) -> str:
     ticket = actions.auto_resolve(ticket_id=deadline.subject_id, by=SystemActor(rule="ticket_autoclose_after"))
     return f"ticket {ticket.public_id} resolved"
+
+
+@handles(actions.AUTOCLOSE_REMINDER)
+def autoclose_reminder(deadline: Deadline) -> str:
+    ticket = actions.remind_owner(ticket_id=deadline.subject_id)
+    return f"owner of {ticket.public_id} reminded"

@@ -264,3 +264,40 @@ def test_an_agreement_during_mediation_closes_the_open_question(order, people, t
     tclock.advance(days=5)
     assert refresh(dispute).status == Dispute.Status.ESCALATED
     assert SELLER_RESPONSE not in pending_kinds(dispute)
+
+
+@presets("standard")
+@pytest.mark.parametrize(
+    ("step", "party"),
+    [
+        ("return_ship", "buyer"),
+        ("return_receive", "seller"),
+        ("redelivery", "seller"),
+        ("redelivery_confirm", "buyer"),
+        ("info_answer", "seller"),
+    ],
+)
+def test_each_step_is_reminded_to_the_party_who_must_take_it(order, people, tclock, preset, step, party):
+    buyer, seller, staff = people
+    if step.startswith("return"):
+        dispute = factories.open_dispute(order, kind="return_and_refund")
+        actions.accept_proposal(proposal_id=dispute.proposals.get().pk, by=seller)
+        if step == "return_receive":
+            actions.mark_returned(dispute_id=dispute.pk, by=buyer)
+    elif step.startswith("redelivery"):
+        dispute = factories.open_dispute(order, kind="replacement")
+        actions.accept_proposal(proposal_id=dispute.proposals.get().pk, by=seller)
+        if step == "redelivery_confirm":
+            actions.redeliver(dispute_id=dispute.pk, by=seller, note="KEY-2")
+    else:
+        dispute = bring_to_administration(factories.open_dispute(order), tclock)
+        mediation.request_info(dispute_id=dispute.pk, by=staff, party="seller", question="Logs?")
+    main = Deadline.objects.get(kind=f"dispute.{step}", case_id=order.pk, status=Deadline.Status.PENDING)
+    remind_at = main.due_at - refresh(dispute).order.policy.reminder_before_deadline
+    asked, other = (buyer, seller) if party == "buyer" else (seller, buyer)
+    before = (notified(asked, "dispute.reminder"), notified(other, "dispute.reminder"))
+
+    tclock.advance(seconds=int((remind_at - clock.now()).total_seconds()) - 1)
+    assert (notified(asked, "dispute.reminder"), notified(other, "dispute.reminder")) == before
+    tclock.advance(seconds=1)
+    assert (notified(asked, "dispute.reminder"), notified(other, "dispute.reminder")) == (before[0] + 1, before[1])

@@ -124,6 +124,30 @@ def test_an_answered_ticket_resolves_by_itself_when_nobody_replies(people, tcloc
     assert last.author_role == "system" and "automatically" in last.body
 
 
+def test_the_owner_is_reminded_before_the_ticket_resolves(people, tclock):
+    owner, agent = people
+    ticket = open_ticket(owner)
+    actions.reply(ticket_id=ticket.pk, by=agent, body="Try again now, please.")
+    reminders = Notification.objects.filter(user=owner, code="ticket.reminder")
+
+    tclock.advance(seconds=(AUTOCLOSE - POLICY.reminder_before_deadline).total_seconds() - 1)
+    assert not reminders.exists()
+    tclock.advance(seconds=1)
+    assert reminders.count() == 1
+    assert "reply before then" in reminders.get().body
+    assert not Notification.objects.filter(user=agent, code="ticket.reminder").exists()
+
+
+def test_a_reply_withdraws_the_reminder(people, tclock):
+    owner, agent = people
+    ticket = open_ticket(owner)
+    actions.reply(ticket_id=ticket.pk, by=agent, body="Try again now, please.")
+    tclock.advance(days=1)
+    actions.reply(ticket_id=ticket.pk, by=owner, body="Still broken.")
+    tclock.advance(days=8)
+    assert not Notification.objects.filter(user=owner, code="ticket.reminder").exists()
+
+
 def test_each_answer_gives_the_owner_the_full_time_again(people, tclock):
     owner, agent = people
     ticket = open_ticket(owner)

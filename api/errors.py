@@ -135,8 +135,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(RawPostDataException)
     def not_json(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
-        # A form or multipart body sent to an endpoint that reads JSON: the form was parsed
-        # first (for checks every request gets), so the raw body is gone.
+        # A multipart body sent to an endpoint that reads JSON: the middleware parsed it as a
+        # form first (multipart is read as a stream, once), so the raw body is gone.
         return problem(
             api,
             request,

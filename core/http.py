@@ -99,19 +99,17 @@ class _TooDeep(Exception):
 def _has_nul(value: Any) -> bool:
     """True when `value` (parsed JSON, or a string) holds U+0000 in any key or string. Walks
     without recursion and refuses (`_TooDeep`) what no request of ours nests so deep."""
-    pending = [(value, 0)]
+    pending = [(value, 0)]  # (value, how many containers hold it)
     while pending:
         item, depth = pending.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise _TooDeep
         if isinstance(item, str):
             if NUL in item:
                 return True
-        elif isinstance(item, dict):
-            pending.extend((k, depth + 1) for k in item)
-            pending.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            pending.extend((v, depth + 1) for v in item)
+        elif isinstance(item, dict | list):
+            if depth >= MAX_JSON_DEPTH:
+                raise _TooDeep
+            children = [*item, *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
     return False
 
 
@@ -158,11 +156,14 @@ class NulCharacterGuard:
         content_type = request.content_type or ""
         try:
             if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-                return ValidationFailed(detail) if _pairs_have_nul(request.POST.lists()) else None
+                if _pairs_have_nul(request.POST.lists()):
+                    return ValidationFailed(detail)
+                if content_type == "multipart/form-data":
+                    return None  # its raw body is gone once parsed, and the API reads it as a form
             if not request.body:
                 return None
-            # The API parses a JSON body whatever Content-Type the client sent, so look at every
-            # other body as JSON too.
+            # The API parses a JSON body whatever Content-Type the client sent (a form-encoded
+            # one included), so look at every body but multipart as JSON too.
             try:
                 parsed = json.loads(request.body)
             except RecursionError:
@@ -174,4 +175,3 @@ class NulCharacterGuard:
             return ValidationFailed(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
         except (SuspiciousOperation, MultiPartParserError):
             return None  # too large, too many parts or malformed: refused later with the proper status
-        return None

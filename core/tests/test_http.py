@@ -138,6 +138,35 @@ def test_nul_is_found_whatever_content_type_the_client_claims(api, make_user):
     assert not Ticket.objects.exists()
 
 
+def test_nul_is_found_in_json_labelled_as_a_form(api, make_user):
+    from tickets.models import Ticket
+
+    caller = api(make_user())
+    answer = caller.client.post(
+        "/api/v1/tickets",
+        data='{"subject": "nul\\u0000", "category": "other", "body": "a"}',
+        content_type="application/x-www-form-urlencoded",
+        headers={"Authorization": f"Bearer {caller.token}"},
+    )
+    assert answer.status_code == 422
+    assert not Ticket.objects.exists()
+
+
+def test_thirty_two_levels_are_fine_and_thirty_three_are_not():
+    from core.http import MAX_JSON_DEPTH, _has_nul, _TooDeep
+
+    def nested(levels):
+        value = "text"
+        for _ in range(levels):
+            value = [value]
+        return value
+
+    assert _has_nul(nested(MAX_JSON_DEPTH)) is False
+    with pytest.raises(_TooDeep):
+        _has_nul(nested(MAX_JSON_DEPTH + 1))
+    assert _has_nul({"a": [{"b": "x\x00"}]}) is True
+
+
 @pytest.mark.parametrize("depth", [40, 500, 5000])
 def test_json_nested_deeper_than_any_request_of_ours_is_refused_not_a_crash(api, depth):
     body = '{"username": ' + "[" * depth + "]" * depth + ', "password": "x"}'

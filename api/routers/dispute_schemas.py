@@ -117,9 +117,9 @@ class ProposalOut(Schema):
     allowed_actions: list[AllowedAction]
 
     @classmethod
-    def of(cls, proposal: Proposal, *, viewer: User) -> ProposalOut:
+    def of(cls, proposal: Proposal, *, viewer: User, now: datetime | None = None) -> ProposalOut:
         order = proposal.dispute.order
-        now = clock.now()
+        now = now or clock.now()
         verdicts = [proposal_verdict(proposal, a, by=viewer, now=now) for a in ("accept_proposal", "reject_proposal")]
         return cls(
             id=proposal.public_id,
@@ -282,10 +282,11 @@ class DisputeOut(DisputeSummaryOut):
 
     @classmethod
     def detail(cls, dispute: Dispute, *, viewer: User) -> DisputeOut:
-        base = cls.fields_of(dispute, viewer=viewer, now=clock.now(), deadlines=queries.deadlines_of(dispute))
+        now = clock.now()  # one instant for every verdict of the page, so they share one look at the deadlines
+        base = cls.fields_of(dispute, viewer=viewer, now=now, deadlines=queries.deadlines_of(dispute))
         return cls(
             **base,
-            proposals=[ProposalOut.of(p, viewer=viewer) for p in queries.proposals_of(dispute)],
+            proposals=[ProposalOut.of(p, viewer=viewer, now=now) for p in queries.proposals_of(dispute)],
             evidence=[EvidenceOut.of(e) for e in queries.evidence_of(dispute)],
             info_requests=[InfoRequestOut.of(r) for r in queries.info_requests_of(dispute)],
             timeline=[TimelineOut(**asdict(t)) for t in timeline.for_case(dispute.order_id)],

@@ -63,3 +63,27 @@ def test_dispute_lists_carry_allowed_actions_and_deadlines_in_constant_queries(a
     first = body["items"][0]
     assert {"action", "allowed", "reason", "available_at"} <= set(first["allowed_actions"][0])
     assert any(d["name"] == "seller_response" for d in first["deadlines"])
+
+
+def test_a_dispute_costs_the_same_queries_however_many_proposals_it_has(api, make_user, tclock):
+    # With a running clock every call of clock.now() differs: the page must take one instant
+    # for all its verdicts, or each proposal looks at the deadlines again.
+    from django.db import connection
+    from django.test import override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    from disputes import actions
+
+    buyer = make_user()
+
+    def detail_queries(proposals: int) -> int:
+        dispute = factories.dispute_of(buyer)
+        for i in range(proposals):
+            by = dispute.order.seller if i % 2 == 0 else buyer
+            actions.propose(dispute_id=dispute.pk, by=by, kind="partial_refund", refund_amount=100 + i)
+        client = api(buyer)
+        with override_settings(TEST_CLOCK_ENABLED=False), CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/disputes/{dispute.public_id}").status_code == 200
+        return len(ctx.captured_queries)
+
+    assert detail_queries(2) == detail_queries(6)

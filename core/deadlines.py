@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db import models
+from django.db.models import Q
 
 from core import clock
 from core.audit import case_id_of, subject_type_of
@@ -57,14 +58,15 @@ def schedule(*, kind: str, due_at: datetime, subject: models.Model, party: str =
     )
 
 
+def due(now: datetime) -> Q:
+    """Deadlines a worker would apply at `now`: pending, due, and not waiting to retry."""
+    return Q(status=Deadline.Status.PENDING, due_at__lte=now) & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+
+
 def pending(*, subject: models.Model, kind: str, due_by: datetime) -> bool:
     """Is a deadline of this kind for the subject due by then and not applied yet?"""
     return Deadline.objects.filter(
-        subject_type=subject_type_of(subject),
-        subject_id=subject.pk,
-        kind=kind,
-        status=Deadline.Status.PENDING,
-        due_at__lte=due_by,
+        due(due_by), subject_type=subject_type_of(subject), subject_id=subject.pk, kind=kind
     ).exists()
 
 

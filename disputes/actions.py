@@ -30,10 +30,11 @@ def post_message(*, dispute_id: int, by: User, body: str) -> Message:
     """A message in the dispute chat. The seller's first message is their response."""
     with transaction.atomic():
         dispute = lifecycle.lock(dispute_id)
-        verdict(dispute, "message", by=by, now=clock.now()).require()
+        now = clock.now()
+        verdict(dispute, "message", by=by, now=now).require()
         role = "staff" if "staff" in roles_of(dispute, by) else party_of(dispute, by) or "staff"
         message = chat_actions.post_message(order_id=dispute.order_id, channel="dispute", by=by, role=role, body=body)
-        lifecycle.respond(dispute, by=by)
+        lifecycle.respond(dispute, by=by, now=now)
         lifecycle.finish(dispute)
         lifecycle.notify_parties(
             dispute,
@@ -69,7 +70,8 @@ def propose(
     note = clean_text(note, "note", required=False, limit=2000)
     with transaction.atomic():
         dispute = lifecycle.lock(dispute_id)
-        verdict(dispute, "propose", by=by, now=clock.now()).require()
+        now = clock.now()
+        verdict(dispute, "propose", by=by, now=now).require()
         role = party_of(dispute, by)
         assert role is not None
         if kind == ProposalKind.WITHDRAW and kind not in PROPOSAL_KINDS[role]:
@@ -79,7 +81,7 @@ def propose(
         )
         check_rules(dispute, effect, path="agreement")
         proposal = _replace_proposal(dispute, by=by, role=role, kind=kind, effect=effect, note=note)
-        lifecycle.respond(dispute, by=by)
+        lifecycle.respond(dispute, by=by, now=now)
         if kind == ProposalKind.WITHDRAW:
             _withdraw(dispute, proposal, by=by, note=note)
         else:
@@ -165,7 +167,7 @@ def accept_proposal(*, proposal_id: int, by: User) -> Dispute:
             role=role,
             data={"kind": proposal.kind, "proposal": proposal.public_id},
         )
-        lifecycle.respond(dispute, by=by)
+        lifecycle.respond(dispute, by=by, now=now)
         lifecycle.notify_parties(
             dispute,
             code="dispute.proposal_accepted",
@@ -199,7 +201,7 @@ def reject_proposal(*, proposal_id: int, by: User, note: str = "") -> Proposal:
             role=role,
             data={"kind": proposal.kind, "note": note},
         )
-        lifecycle.respond(dispute, by=by)  # only the seller can reject while it waits for them
+        lifecycle.respond(dispute, by=by, now=now)  # only the seller can reject while it waits for them
         lifecycle.notify_parties(
             dispute,
             code="dispute.proposal_rejected",

@@ -66,14 +66,15 @@ def notify_parties(dispute: Dispute, *, code: str, title: str, body: str = "", s
     notify(users=users, code=code, title=title, body=body, link=link(dispute))
 
 
-def respond(dispute: Dispute, *, by: User) -> None:
-    """The seller's first answer (a message, a proposal, an acceptance) ends `awaiting_seller`."""
+def respond(dispute: Dispute, *, by: User, now: datetime) -> None:
+    """The seller's first answer (a message, a proposal, an acceptance) ends `awaiting_seller`.
+    `now` is the instant the action's verdict was taken at."""
     if dispute.status != Dispute.Status.AWAITING_SELLER or by.pk != dispute.order.seller_id:
         return
-    if deadlines.pending(subject=dispute, kind=SELLER_RESPONSE, due_by=clock.now()):
+    if deadlines.pending(subject=dispute, kind=SELLER_RESPONSE, due_by=now):
         return  # too late to count: the worker is about to apply the seller's silence
     dispute.status = Dispute.Status.NEGOTIATING
-    dispute.responded_at = clock.now()
+    dispute.responded_at = now
     cancel(dispute, SELLER_RESPONSE, reason="the seller responded")
     audit.record("dispute.responded", subject=dispute, by=by, role="seller")
 

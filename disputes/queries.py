@@ -140,7 +140,8 @@ def deadlines_of_many(disputes: Sequence[Dispute], *, now: datetime | None = Non
     passed: dict[int, Deadline | None] = dict.fromkeys(by_id)
     for row in rows:
         dispute_id = row.subject_id if row.subject_type == "dispute" else question_of[row.subject_id]
-        if now is not None and row.due_at <= now and passed[dispute_id] is None and not is_reminder(row.kind):
+        due = now is not None and row.due_at <= now and (row.retry_at is None or row.retry_at <= now)
+        if due and passed[dispute_id] is None and not is_reminder(row.kind):  # as `core.deadlines.due`
             passed[dispute_id] = row
         text = dispute_deadlines.consequence(row, by_id[dispute_id])
         if text is not None:

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from accounts.models import User
 from core.actors import Actor
+from core.deadlines import due
 from core.models import Deadline
 from core.transitions import Verdict, check
 from disputes.kinds import ESCALATING, REMINDER_SUFFIX, SELLER_RESPONSE
@@ -43,7 +44,7 @@ def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime) -> Verdi
         return base
     if action in PREEMPTED and roles & {"buyer", "seller", "staff"}:
         passed = passed_deadline(dispute, now)
-        if passed is not None and not (action == "escalate" and _escalates(dispute, passed)):
+        if passed is not None and not (action == "escalate" and _escalates(dispute, passed, roles=roles)):
             return Verdict(
                 action,
                 False,
@@ -84,7 +85,7 @@ def passed_deadline(dispute: Dispute, now: datetime) -> Deadline | None:
         return memo[1]
     questions = InfoRequest.objects.filter(dispute_id=dispute.pk).values("pk")
     found = (
-        Deadline.objects.filter(status=Deadline.Status.PENDING, due_at__lte=now)
+        Deadline.objects.filter(due(now))
         .filter(
             Q(subject_type="dispute", subject_id=dispute.pk) | Q(subject_type="inforequest", subject_id__in=questions)
         )
@@ -100,9 +101,12 @@ def remember_passed_deadline(dispute: Dispute, now: datetime, deadline: Deadline
     dispute.__dict__[_MEMO] = (now, deadline)
 
 
-def _escalates(dispute: Dispute, deadline: Deadline) -> bool:
-    """Does this deadline bring in the administration by itself? Then a party escalating at the
-    same moment changes nothing but who is named as escalating."""
+def _escalates(dispute: Dispute, deadline: Deadline, *, roles: frozenset[str]) -> bool:
+    """Does this deadline bring in the administration by itself, and was it someone else's to
+    meet? Then a party escalating at the same moment changes only who is named as escalating.
+    The party who missed the step may not: the miss must reach the mediator as a miss."""
+    if deadline.party and deadline.party in roles:
+        return False
     if deadline.kind == SELLER_RESPONSE:
         return dispute.order.policy.seller_silence_action == "escalate"
     return deadline.kind in ESCALATING

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 
 from core import clock
-from core.deadlines import handler_for
+from core.deadlines import due, handler_for
 from core.errors import DomainError
 from core.models import Deadline
 
@@ -38,16 +37,12 @@ class AdvanceResult:
     ran: int
 
 
-def _due(now: datetime) -> Q:
-    return Q(status=Deadline.Status.PENDING, due_at__lte=now) & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
-
-
 def run_one() -> Deadline | None:
     """Applies the earliest due deadline no other worker holds; None when there is none."""
     with transaction.atomic():
         now = clock.now()
         deadline = (
-            Deadline.objects.select_for_update(skip_locked=True).filter(_due(now)).order_by("due_at", "id").first()
+            Deadline.objects.select_for_update(skip_locked=True).filter(due(now)).order_by("due_at", "id").first()
         )
         if deadline is None:
             return None
@@ -95,7 +90,7 @@ def advance(*, seconds: int, wait_for_others: float = 30.0) -> AdvanceResult:
     ran = 0
     give_up_at = time.monotonic() + wait_for_others
     while True:
-        upcoming = Deadline.objects.filter(_due(target)).order_by("due_at", "id").first()
+        upcoming = Deadline.objects.filter(due(target)).order_by("due_at", "id").first()
         if upcoming is None:
             break
         clock.set_test_time(max(upcoming.due_at, upcoming.retry_at or upcoming.due_at))

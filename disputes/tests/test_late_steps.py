@@ -129,6 +129,34 @@ def test_escalating_as_the_deadline_escalates_is_no_conflict(order, people, tclo
     assert refresh(dispute).escalated_by == "buyer"
 
 
+@presets("standard")
+def test_who_missed_a_step_cannot_escalate_it_away(order, people, tclock, preset):
+    # The missed return must reach the mediator as a miss, not as the buyer's escalation.
+    buyer, seller, _ = people
+    dispute = factories.open_dispute(order, kind="return_and_refund")
+    actions.accept_proposal(proposal_id=dispute.proposals.get().pk, by=seller)
+    worker_late_at(due_of(RETURN_SHIP, dispute.pk).due_at)
+
+    refused_late(lambda: actions.escalate(dispute_id=dispute.pk, by=buyer))
+    actions.escalate(dispute_id=dispute.pk, by=seller)  # not the seller's step: nothing to hide
+    assert refresh(dispute).escalated_by == "seller"
+
+
+@presets("standard")
+def test_a_deadline_waiting_to_retry_does_not_hold_the_case(order, people, tclock, preset):
+    # Its handler failed and the worker retries later: until then people may act, as the
+    # worker itself would not apply it yet.
+    buyer, seller, _ = people
+    dispute = factories.open_dispute(order)
+    response = due_of(SELLER_RESPONSE, dispute.pk)
+    worker_late_at(response.due_at)
+    Deadline.objects.filter(pk=response.pk).update(attempts=1, retry_at=response.due_at + timedelta(minutes=1))
+
+    actions.propose(dispute_id=dispute.pk, by=seller, kind="partial_refund", refund_amount=10_00)
+
+    assert refresh(dispute).status == Dispute.Status.NEGOTIATING
+
+
 # Redelivery --------------------------------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """Money as integer minor units with an ISO 4217 currency. Never floats.
 
 Rounding is defined here once: `share()` rounds half-up, and callers give the remainder to the
-other side, so a split always adds up to exactly what was divided.
+other side, so a split always adds up to exactly what was divided (`policy.rules` names the one
+share rounded down: a ceiling the seller may keep on a return).
 """
 
 from __future__ import annotations

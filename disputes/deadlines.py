@@ -124,7 +124,8 @@ def redelivery_not_confirmed(deadline: Deadline) -> str:
 @handles(INFO_ANSWER)
 def info_forfeit(deadline: Deadline) -> str:
     """A party left the administration's question unanswered: that party's position is
-    forfeited (the buyer's claim closes for the seller; the seller's silence refunds the buyer)."""
+    forfeited. The buyer's claim closes for the seller; the seller's silence refunds the buyer,
+    unless the refund rules forbid it (a delivered service): then a mediator decides."""
     by = _system("info_request_due")
     with transaction.atomic():
         request = InfoRequest.objects.get(pk=deadline.subject_id)
@@ -218,7 +219,7 @@ def consequence(deadline: Deadline, dispute: Dispute) -> str | None:
     refund_all = split_of(order, Effect("settle", "full_refund", order.price_amount)).to_buyer
     pay_seller = split_of(order, Effect("settle", "release_to_seller", 0)).seller_payout
     if deadline.kind == SELLER_RESPONSE:
-        if policy.seller_silence_action == "refund_buyer":
+        if policy.seller_silence_action == "refund_buyer" and not _refund_refused(dispute, path="timeout"):
             return f"{order.buyer.username} is refunded {refund_all}"
         return to_admin
     if deadline.kind in (AUTO_ESCALATE, RETURN_SHIP, RETURN_RECEIVE, REDELIVERY):
@@ -226,7 +227,29 @@ def consequence(deadline: Deadline, dispute: Dispute) -> str | None:
     if deadline.kind == REDELIVERY_CONFIRM:
         return f"the order completes and {order.seller.username} is paid {pay_seller}"
     if deadline.kind == INFO_ANSWER:
-        if deadline.party == "buyer":
-            return f"the buyer's claim is closed and {order.seller.username} is paid {pay_seller}"
-        return f"the seller forfeits and {order.buyer.username} is refunded {refund_all}"
+        return forfeit_consequence(dispute, deadline.party)
     return None
+
+
+def _refund_refused(dispute: Dispute, *, path: str) -> bool:
+    """Would the refund rules stop a full refund reached this way (a delivered service)?"""
+    try:
+        check_rules(dispute, Effect("settle", "full_refund", dispute.order.price_amount), path=path)
+    except Conflict:
+        return True
+    return False
+
+
+def forfeit_consequence(dispute: Dispute, party: str) -> str:
+    """What happens if `party` leaves the administration's question unanswered (`info_forfeit`)."""
+    order = dispute.order
+    if party == "buyer":
+        paid = split_of(order, Effect("settle", "release_to_seller", 0)).seller_payout
+        return f"the buyer's claim is closed and {order.seller.username} is paid {paid}"
+    if _refund_refused(dispute, path="forfeit"):
+        return (
+            "the seller's position is forfeited and a mediator decides "
+            "(a delivered service is refunded only for a seller error)"
+        )
+    refund = split_of(order, Effect("settle", "full_refund", order.price_amount)).to_buyer
+    return f"the seller forfeits and {order.buyer.username} is refunded {refund}"

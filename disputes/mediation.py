@@ -11,6 +11,7 @@ from core import audit, clock, deadlines
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.text import clean_text
 from disputes import lifecycle
+from disputes.deadlines import forfeit_consequence
 from disputes.kinds import INFO_ANSWER
 from disputes.models import Dispute, InfoRequest
 from disputes.outcomes import Effect, check_rules, decision_effect, split_of
@@ -67,11 +68,7 @@ def request_info(*, dispute_id: int, by: User, party: str, question: str) -> Inf
             data={"party": party, "question": question[:500], "due_at": due.isoformat()},
         )
         target = dispute.order.buyer if party == "buyer" else dispute.order.seller
-        consequence = (
-            "your claim is closed in the seller's favour"
-            if party == "buyer"
-            else "the dispute is resolved in the buyer's favour"
-        )
+        consequence = forfeit_consequence(dispute, party)
         notify(
             users=[target],
             code="dispute.info_requested",

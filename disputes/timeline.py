@@ -20,6 +20,8 @@ timeline.register(
         "dispute.info_requested": "{actor} asked the {party} for information: {question}",
         "dispute.info_answered": "{actor} answered the administration",
         "dispute.info_forfeited": "The {party} did not answer the administration in time and forfeits",
+        "dispute.forfeit_needs_decision": "A delivered service is refunded only for a seller error: "
+        "a mediator decides the case",
         "dispute.decided": "{actor} decided: {outcome}. {note}",
         "dispute.resolved": "The dispute was resolved: {outcome} ({decided_by}); {buyer_refund} refunded, "
         "{fee_refund} fee refunded, {seller_payout} to the seller",

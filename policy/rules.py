@@ -2,7 +2,8 @@
 party may act. No database, no clock: callers pass the times in.
 
 Rounding is defined here once. Each line is rounded half-up; whatever rounding leaves over
-goes to the other side of the split, so an order's escrow always ends at exactly zero.
+goes to the other side of the split, so an order's escrow always ends at exactly zero. The one
+line rounded down is a share with a ceiling: what a seller keeps on a return ("up to 50 %").
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from core import clock
+from core import clock, timeline
 from core.errors import Conflict
 from core.models import Deadline
 from disputes import actions, mediation
@@ -206,6 +206,8 @@ def test_a_sellers_forfeit_does_not_refund_a_delivered_service(service, people, 
     assert (dispute.status, dispute.waiting_on_staff) == (Dispute.Status.ESCALATED, True)
     assert before.delta(service) == Books(0, 0, 0)
     assert event(dispute, "dispute.forfeit_needs_decision").data == {"code": "seller_error_required"}
+    sentences = [entry.text for entry in timeline.for_case(service.pk)]
+    assert "A delivered service is refunded only for a seller error: a mediator decides the case" in sentences
     assert notified(buyer, "dispute.info_forfeited") == notified(staff, "dispute.info_forfeited") == 1
     # The administration decides, and a refund still needs the finding of seller error.
     with pytest.raises(Conflict):

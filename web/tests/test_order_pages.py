@@ -33,3 +33,32 @@ def test_the_proposal_form_offers_each_side_only_what_it_may_propose(client, mak
     assert b'value="withdraw"' not in client.get(f"/disputes/{dispute.public_id}/").content
     client.force_login(buyer)
     assert b'value="withdraw"' in client.get(f"/disputes/{dispute.public_id}/").content
+
+
+def test_after_a_passed_deadline_the_page_says_why_instead_of_offering_the_form(client, make_user, tclock):
+    from datetime import timedelta
+
+    from core import clock
+    from disputes import mediation
+    from disputes.models import InfoRequest
+
+    buyer, seller, staff = make_user(), make_user(), make_user(staff=True)
+    order = factories.delivered_order(buyer, seller, kind="service")
+    tclock.advance(minutes=15)
+    dispute = factories.open_dispute(order, reason="incomplete")
+    tclock.advance(hours=48)  # the seller was silent: escalated
+    request = mediation.request_info(dispute_id=dispute.pk, by=staff, party="seller", question="Logs?")
+    client.force_login(seller)
+
+    page = client.get(f"/disputes/{dispute.public_id}/").content.decode()
+    assert "Send answer" in page
+    assert "a mediator decides" in page  # a delivered service: silence refunds nothing by itself
+
+    clock.set_test_time(InfoRequest.objects.get(pk=request.pk).due_at + timedelta(minutes=1))  # the worker is late
+    page = client.get(f"/disputes/{dispute.public_id}/").content.decode()
+    assert "Send answer" not in page
+    assert 'data-testid="why-answer_info"' in page and "Reload in a moment" in page
+    client.force_login(staff)
+    case = client.get(f"/staff/disputes/{dispute.public_id}/").content.decode()
+    assert "Record decision" not in case
+    assert 'data-testid="why-decide"' in case

@@ -14,6 +14,7 @@ from core import clock, timeline
 from core.errors import DomainError, ValidationFailed
 from core.pagination import keyset_page
 from disputes import actions, export, mediation, opening, queries
+from disputes.deadlines import forfeit_consequence
 from disputes.evidence import download_response
 from disputes.models import Dispute
 from disputes.outcomes import proposal_effect, split_of
@@ -138,7 +139,11 @@ def dispute_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "obligations": obligations(queries.deadlines_of(dispute), order, user),
             "cards": cards,
             "evidence": queries.evidence_of(dispute),
-            "my_questions": [r for r in queries.info_requests_of(dispute) if r.party == party and r.status == "open"],
+            "my_questions": [
+                (r, forfeit_consequence(dispute, r.party))
+                for r in queries.info_requests_of(dispute)
+                if r.party == party and r.status == "open"
+            ],
             "info_requests": queries.info_requests_of(dispute),
             "timeline": timeline.for_case(order.pk),
             "chat": chat,

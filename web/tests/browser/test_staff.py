@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 
+from core import clock
 from disputes.models import Dispute, InfoRequest
 from ledger import queries as ledger
 from ops import deadlines
@@ -54,6 +57,13 @@ def test_carol_takes_a_case_asks_the_buyer_and_the_silent_claim_is_forfeited(pag
     buyer.goto(f"{live_server.url}/disputes/{dispute.public_id}/")
     expect(buyer.get_by_test_id("info-request")).to_contain_text("screenshot of the region error")
     shot(buyer, "dispute-info-request")
+
+    # The answer is due; the worker has not come round yet: the page says so instead of a form.
+    clock.set_test_time(InfoRequest.objects.get(dispute=dispute).due_at + timedelta(seconds=30))
+    buyer.reload()
+    expect(buyer.get_by_test_id("why-answer_info")).to_contain_text("Reload in a moment")
+    expect(buyer.get_by_role("button", name="Send answer")).to_have_count(0)
+    shot(buyer, "dispute-info-request-deadline-passed")
 
     deadlines.advance(seconds=7 * 86400)
     dispute.refresh_from_db()

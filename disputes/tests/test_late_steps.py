@@ -294,3 +294,24 @@ def test_nothing_undelivered_can_be_returned(people, tclock, preset):
         mediation.decide(dispute_id=dispute.pk, by=staff, outcome="return_and_refund", note="Return it.")
     assert decided.value.code == "nothing_to_return"
     assert ledger.escrow_balance(order.pk) == order.total.amount
+
+
+@presets("standard")
+def test_the_parties_may_agree_to_refund_a_delivered_service(service, people, tclock, preset):
+    # The seller-error rule binds the administration and the timers, not the seller's own offer.
+    buyer, seller, _ = people
+    dispute = factories.open_dispute(service, reason="incomplete", kind="partial_refund", refund_amount=40_00)
+    before = Books.of(service)
+
+    actions.accept_proposal(proposal_id=dispute.proposals.get().pk, by=seller)
+
+    assert_settled(
+        dispute,
+        before,
+        buyer_refund=40_00,
+        fee_refund=2_00,
+        seller_payout=60_00,
+        platform_fee=3_00,
+        order_status="partially_refunded",
+    )
+    assert refresh(dispute).seller_error is False

@@ -159,7 +159,6 @@ def accept_proposal(*, proposal_id: int, by: User) -> Dispute:
         check_rules(dispute, effect, path="agreement")
         proposal.status, proposal.responded_at, proposal.responded_by = Proposal.Status.ACCEPTED, now, by
         proposal.save(update_fields=["status", "responded_at", "responded_by"])
-        dispute.proposals.filter(status=Proposal.Status.OPEN).update(status=Proposal.Status.LAPSED, responded_at=now)
         audit.record(
             "dispute.proposal_accepted",
             subject=dispute,

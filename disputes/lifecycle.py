@@ -116,11 +116,18 @@ def close_info_requests(dispute: Dispute, *, reason: str) -> None:
         deadlines.cancel(subject=request, reason=reason)
 
 
+def lapse_proposals(dispute: Dispute, *, now: datetime) -> None:
+    """Proposals still open when the case takes a course (agreed, decided or settled) lapse:
+    accepting one later must not overturn what was agreed or decided."""
+    dispute.proposals.filter(status=Proposal.Status.OPEN).update(status=Proposal.Status.LAPSED, responded_at=now)
+
+
 def enter_return(dispute: Dispute, *, keep_percent: int, by: Actor, role: str) -> None:
     now = clock.now()
     dispute.status = Dispute.Status.AWAITING_RETURN
     dispute.return_keep_percent = keep_percent
     dispute.return_shipped_at = None
+    lapse_proposals(dispute, now=now)
     cancel(dispute, SELLER_RESPONSE, AUTO_ESCALATE, reason="return agreed")
     close_info_requests(dispute, reason="return agreed")
     schedule(
@@ -137,6 +144,7 @@ def enter_redelivery(dispute: Dispute, *, by: Actor, role: str) -> None:
     now = clock.now()
     dispute.status = Dispute.Status.AWAITING_REDELIVERY
     dispute.redelivered_at = None
+    lapse_proposals(dispute, now=now)
     cancel(dispute, SELLER_RESPONSE, AUTO_ESCALATE, reason="redelivery agreed")
     close_info_requests(dispute, reason="redelivery agreed")
     schedule(REDELIVERY, due_at=now + dispute.order.policy.redelivery_due, subject=dispute, party="seller", now=now)
@@ -189,6 +197,7 @@ def resolve(
     split = order_actions.settle_dispute(dispute.order, buyer_refund=buyer_refund, by=by, role=role)
     dispute.status = Dispute.Status.RESOLVED
     dispute.resolved_at = clock.now()
+    lapse_proposals(dispute, now=dispute.resolved_at)
     dispute.outcome = outcome
     dispute.decided_by = decided_by
     dispute.decided_by_user = None if isinstance(by, SystemActor) else by
@@ -200,7 +209,6 @@ def resolve(
         "seller_payout": split.seller_payout.as_dict(),
         "platform_fee": split.platform_fee.as_dict(),
     }
-    dispute.proposals.filter(status=Proposal.Status.OPEN).update(status=Proposal.Status.LAPSED)
     close_info_requests(dispute, reason="dispute resolved")
     deadlines.cancel(subject=dispute, reason="dispute resolved")
     audit.record(

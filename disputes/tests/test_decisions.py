@@ -181,3 +181,30 @@ def test_parties_cannot_decide(order, people, tclock):
         with pytest.raises(DomainError) as exc:
             mediation.decide(dispute_id=dispute.pk, by=party, outcome="full_refund", note="Mine.")
         assert exc.value.code == "forbidden"
+
+
+@pytest.mark.parametrize("outcome", ["return_and_refund", "full_delivery"])
+def test_a_decided_course_lapses_the_proposals_still_open(order, people, tclock, outcome):
+    # The seller's old offer must not overturn the administration's decision later, when the
+    # case is back in mediation after a missed step.
+    buyer, seller, staff = people
+    dispute = factories.open_dispute(order, reason="incorrect")
+    offer = actions.propose(dispute_id=dispute.pk, by=seller, kind="partial_refund", refund_amount=10_00)
+    dispute = bring_to_administration(dispute, tclock)
+
+    if outcome == "return_and_refund":
+        mediation.decide(dispute_id=dispute.pk, by=staff, outcome=outcome, seller_keep_percent=0, note="Return.")
+    else:  # the administration has no redelivery outcome: the parties agree on one
+        redo = actions.propose(dispute_id=dispute.pk, by=buyer, kind="full_delivery")
+        actions.accept_proposal(proposal_id=redo.pk, by=seller)
+
+    assert dispute.proposals.get(pk=offer.pk).status == "lapsed"
+    assert not dispute.proposals.filter(status="open").exists()
+    step = (
+        dispute.order.policy.return_ship_due if outcome == "return_and_refund" else dispute.order.policy.redelivery_due
+    )
+    tclock.advance(seconds=int(step.total_seconds()))
+    assert refresh(dispute).status == "escalated"  # the missed step brought the case back
+    with pytest.raises(NotAllowedInState):
+        actions.accept_proposal(proposal_id=offer.pk, by=buyer)
+    assert refresh(dispute).status == "escalated"

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from core.errors import ValidationFailed
 from core.money import Money, MoneyError
 from disputes.states import PROPOSAL_KINDS
 from orders.models import Order
@@ -144,8 +145,15 @@ class ContactsForm(forms.Form):
     opening_hours = forms.CharField(max_length=200)
 
 
-def amount_in_minor_units(value: Decimal | None, currency: str) -> int | None:
-    return None if value is None else Money.from_major(value, currency).amount
+def amount_in_minor_units(value: Decimal | None, currency: str, *, field: str = "refund_amount") -> int | None:
+    """An amount typed in major units, in the order's currency; a refusal the views show like
+    any other (one currency has no cents, another has three places)."""
+    if value is None:
+        return None
+    try:
+        return Money.from_major(value, currency).amount
+    except MoneyError as exc:
+        raise ValidationFailed(f"Check the amount: {exc}.", fields={field: [str(exc)]}) from None
 
 
 class DisputeForm(forms.Form):

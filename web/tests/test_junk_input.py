@@ -144,3 +144,41 @@ def test_actions_answer_junk_forms_without_a_server_error(world):
                 if status >= 500:
                     failures.append((user.username, url, value, status))
     assert failures == []
+
+
+@pytest.fixture
+def yen_policy(tmp_path, settings) -> Any:
+    """A deployment that also sells in yen, a currency without minor units."""
+    from policy.active import configured_policy
+
+    path = tmp_path / "yen.toml"
+    path.write_text('extends = "standard"\ncurrencies = ["USD", "JPY"]\nbuyer_fee_minimum = "1"\n')
+    settings.POLICY = str(path)
+    configured_policy.cache_clear()
+    yield
+    configured_policy.cache_clear()
+
+
+def test_an_amount_finer_than_the_currency_is_refused_on_every_form(make_user, tclock, yen_policy):
+    buyer, seller, staff = make_user("b"), make_user("s"), make_user("st", staff=True)
+    order = factories.delivered_order(buyer, seller, price=5000, currency="JPY")
+    tclock.advance(minutes=15)
+    client = _client(buyer)
+    response = client.post(
+        f"/disputes/new/?order={order.public_id}",
+        {"reason": "incomplete", "description": "Half of it.", "requested_kind": "partial_refund"}
+        | {"refund_amount": "1.50", "accept_terms": "on", "order": order.public_id},
+    )
+    assert response.status_code == 200
+    assert "more than 0 decimal places for JPY" in response.content.decode()
+    dispute = factories.open_dispute(order)
+
+    forms = [
+        (seller, f"/disputes/{dispute.public_id}/proposals/", {"kind": "partial_refund", "refund_amount": "1.50"}),
+        (staff, f"/staff/disputes/{dispute.public_id}/decide/", {"outcome": "partial_refund", "refund_amount": "1.5"}),
+    ]
+    for user, url, form in forms:
+        response = _client(user).post(url, form | {"note": "x"}, follow=True)
+        assert response.status_code == 200, url
+        assert "JPY" in response.content.decode(), url
+    assert dispute.proposals.count() == 1 and dispute.order.status == "disputed"

@@ -5,6 +5,7 @@ test clock on, the demo moves it forward to put disputes in several states."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 
@@ -14,10 +15,13 @@ from catalog.models import Listing
 from core.money import Money
 from disputes import actions as disputes
 from disputes import opening
+from disputes.models import Dispute
 from ops import deadlines
 from orders import actions as orders
 from orders.models import Order
 from payments import actions as payments
+from policy.active import configured_policy
+from policy.schema import Policy
 from tickets import actions as tickets
 from tickets import contacts
 
@@ -130,10 +134,13 @@ def seed() -> bool:
 
 
 def _disputes(alice: User, bob: User, catalogue: dict[str, Listing]) -> None:
-    """Disputes in several states. Moves the test clock forward by about two days."""
+    """Disputes in several states: one with the administration, one awaiting the seller, one
+    negotiating. Moves the test clock forward by the configured policy's own timers (about two
+    days under the presets), so the demo seeds whatever the policy file says."""
+    policy = configured_policy()
     silent = _delivered(alice, bob, catalogue["account"], "Login: mage80 / the password is in the chat.")
-    deadlines.advance(seconds=16 * 60)
-    opening.open_dispute(
+    _advance(policy.min_order_age + _A_MINUTE)
+    dispute = opening.open_dispute(
         order_id=silent.pk,
         by=alice,
         reason="not_as_described",
@@ -141,10 +148,10 @@ def _disputes(alice: User, bob: User, catalogue: dict[str, Listing]) -> None:
         description="The account is level 60, not 80, and two expansions are missing.",
         requested_kind="full_refund",
     )
-    deadlines.advance(seconds=48 * 3600)  # bob never answered: the dispute went to the administration
+    _to_the_administration(dispute.pk, alice=alice, bob=bob, policy=policy)
     fresh = _delivered(alice, bob, catalogue["gift"], "CODE: GIFT-4821-XXXX")
     talking = _delivered(alice, bob, catalogue["key"], "KEY-7H2Q-99PL-DEMO")
-    deadlines.advance(seconds=16 * 60)
+    _advance(policy.min_order_age + _A_MINUTE)
     opening.open_dispute(
         order_id=fresh.pk,
         by=alice,
@@ -173,3 +180,27 @@ def _disputes(alice: User, bob: User, catalogue: dict[str, Listing]) -> None:
         refund_amount=8_00,
         note="8.00 back and you keep the key.",
     )
+
+
+_A_MINUTE = timedelta(minutes=1)  # past a boundary, as a person would be, never exactly on it
+
+
+def _advance(delta: timedelta) -> None:
+    deadlines.advance(seconds=int(delta.total_seconds()))
+
+
+def _to_the_administration(dispute_id: int, *, alice: User, bob: User, policy: Policy) -> None:
+    """Brings the new dispute to the administration the way the policy does. Where the seller's
+    silence escalates, bob stays silent until his response timer runs out. Otherwise alice
+    escalates as soon as the policy lets her (unless the automatic escalation came at that same
+    moment); where silence would refund her first, bob answers, so the case stays open."""
+    timer = policy.seller_response_due
+    if timer is not None and policy.seller_silence_action == "escalate":
+        _advance(timer)
+        return
+    if timer is not None and timer <= policy.escalation_available_after:
+        disputes.post_message(dispute_id=dispute_id, by=bob, body="The account is exactly as described.")
+    _advance(policy.escalation_available_after)
+    if Dispute.objects.filter(pk=dispute_id, status=Dispute.Status.ESCALATED).exists():
+        return
+    disputes.escalate(dispute_id=dispute_id, by=alice)

@@ -107,7 +107,8 @@ class TicketSummaryOut(Schema):
     resolved_at: datetime | None
 
     @classmethod
-    def fields_of(cls, ticket: Ticket, *, viewer: User) -> dict[str, object]:
+    def fields_of(cls, ticket: Ticket, *, viewer: User, now: datetime) -> dict[str, object]:
+        """`now`: one instant for a whole list, so the test clock is read once per request."""
         return {
             "id": ticket.public_id,
             "subject": ticket.subject,
@@ -121,13 +122,13 @@ class TicketSummaryOut(Schema):
             "updated_at": ticket.updated_at,
             "first_response_due": ticket.first_response_due,
             "first_responded_at": ticket.first_responded_at,
-            "first_response_breached": queries.breached(ticket, now=clock.now()),
+            "first_response_breached": queries.breached(ticket, now=now),
             "resolved_at": ticket.resolved_at,
         }
 
     @classmethod
-    def of(cls, ticket: Ticket, *, viewer: User) -> TicketSummaryOut:
-        return cls.model_validate(cls.fields_of(ticket, viewer=viewer))
+    def of(cls, ticket: Ticket, *, viewer: User, now: datetime) -> TicketSummaryOut:
+        return cls.model_validate(cls.fields_of(ticket, viewer=viewer, now=now))
 
 
 class TicketOut(TicketSummaryOut):
@@ -136,10 +137,10 @@ class TicketOut(TicketSummaryOut):
     deadlines: list[DeadlineOut]
 
     @classmethod
-    def of(cls, ticket: Ticket, *, viewer: User) -> TicketOut:
+    def of(cls, ticket: Ticket, *, viewer: User, now: datetime) -> TicketOut:
         return cls.model_validate(
             {
-                **cls.fields_of(ticket, viewer=viewer),
+                **cls.fields_of(ticket, viewer=viewer, now=now),
                 "messages": [TicketMessageOut.of(m) for m in queries.messages_for(ticket, viewer)],
                 "allowed_actions": [AllowedAction(**v.as_dict()) for v in allowed_actions(ticket, user=viewer)],
                 "deadlines": [DeadlineOut(**asdict(d)) for d in queries.deadlines_of(ticket)],
@@ -153,7 +154,7 @@ class TicketPage(Schema):
 
 
 def _fresh(user: User, ticket_id: str) -> TicketOut:
-    return TicketOut.of(queries.get_ticket_for(user, ticket_id), viewer=user)
+    return TicketOut.of(queries.get_ticket_for(user, ticket_id), viewer=user, now=clock.now())
 
 
 @router.post("/tickets", response={201: TicketOut, **ERRORS})
@@ -180,7 +181,10 @@ def list_tickets(
     """Your tickets, newest first (staff: every ticket)."""
     user = caller(request)
     page = keyset_page(queries.tickets_for(user, status=status), cursor=cursor, limit=limit)
-    return TicketPage(items=[TicketSummaryOut.of(t, viewer=user) for t in page.items], next_cursor=page.next_cursor)
+    now = clock.now()
+    return TicketPage(
+        items=[TicketSummaryOut.of(t, viewer=user, now=now) for t in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.get("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from testsupport import factories
+from testsupport.desk import Desk
 from testsupport.querycount import Market, assert_same_cost, queries_for
 
 
@@ -29,6 +30,30 @@ def test_wallet_entries(market, buyer_api):
 
 def test_listings(market, buyer_api):
     assert_same_cost(market, lambda: buyer_api.get("/listings"))
+
+
+@pytest.fixture
+def desk(make_user):
+    return Desk(owner=make_user("owner"), buyer=make_user("desk-buyer"), staff=make_user("agent", staff=True))
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "query"),
+    [
+        ("owner", "/tickets", {}),
+        ("owner", "/tickets", {"status": "open"}),
+        ("staff", "/tickets", {}),
+        ("owner", "/notifications", {}),
+        ("buyer", "/notifications", {}),
+        ("buyer", "/disputes", {}),
+        ("buyer", "/disputes", {"tab": "escalated"}),
+        ("staff", "/disputes", {"tab": "awaiting_me"}),
+    ],
+)
+def test_desk_lists(desk, api, tclock, who, path, query):
+    # The test clock is on: every clock.now() is a query, so a list must read it once.
+    client = api(getattr(desk, who))
+    assert_same_cost(desk, lambda: client.get(path, **query))
 
 
 def test_order_chat(market, buyer_api):

@@ -378,6 +378,7 @@ def test_information_request_and_answer(api, order, people, tclock):
     "decision",
     [
         {"outcome": "partial_refund", "refund_amount": {"amount": 12_34, "currency": "USD"}},
+        {"outcome": "partial_refund", "refund_amount": {"amount": 30_00, "currency": "USD"}},  # 30 % of the price
         {"outcome": "release_to_seller"},
         {"outcome": "full_refund"},
     ],
@@ -402,9 +403,10 @@ def test_the_dry_run_changes_nothing_and_equals_the_decision(api, order, people,
 
     assert real["status"] == "resolved"
     assert {k: real["resolution"][k] for k in MONEY_FIELDS} == dry.json()["preview"]
-    assert settlement_amounts(Dispute.objects.get(public_id=dispute["id"])) == {
-        k: v["amount"] for k, v in dry.json()["preview"].items()
-    }
+    split = {k: v["amount"] for k, v in dry.json()["preview"].items()}
+    assert settlement_amounts(Dispute.objects.get(public_id=dispute["id"])) == split
+    moved = Books(split["buyer_refund"] + split["fee_refund"], split["seller_payout"], split["platform_fee"])
+    assert books.delta(order) == moved  # the wallets show exactly the split of the preview
     problem(api(staff).post(path, body), 409, "not_allowed_in_state")
 
 

@@ -105,8 +105,29 @@ def test_staff_queue_marks_breaches_and_take_assigns(client, owner, staff, tcloc
 def test_contacts_page_asks_for_a_ticket_first(client, db):
     page = client.get("/contacts/").content.decode()
     assert "Daily, around the clock" in page
-    assert "Inquiries are usually answered within a few hours, sometimes the next day" in page
-    assert ANSWER_WITHIN in page and 'href="/tickets/new/"' in page
+    assert f'Inquiries are usually answered within <strong data-testid="answer-within">{ANSWER_WITHIN}</strong>' in page
+    assert 'href="/tickets/new/"' in page
+
+
+@pytest.mark.parametrize(("target", "said"), [("90m", "90 minutes"), ("2d", "48 hours"), ("5d", "5 days")])
+def test_every_promise_of_an_answer_is_worded_from_the_policy(client, owner, settings, tmp_path, target, said):
+    from policy import active
+
+    policy = tmp_path / "desk.toml"
+    policy.write_text(f'extends = "standard"\nticket_first_response_target = "{target}"\n')
+    settings.POLICY = str(policy)
+    active.configured_policy.cache_clear()
+    try:
+        contacts = client.get("/contacts/").content.decode()
+        client = as_user(client, owner)
+        form = client.get("/tickets/new/").content.decode()
+        ticket = client.get(f"/tickets/{new_ticket(owner).public_id}/").content.decode()
+    finally:
+        active.configured_policy.cache_clear()
+    assert f'answered within <strong data-testid="answer-within">{said}</strong>' in contacts
+    for page in (contacts, form, ticket):
+        assert "few hours" not in page and "next day" not in page
+    assert f"We usually answer within {said}." in form and f"We usually answer within {said}." in ticket
 
 
 def test_staff_edit_the_contacts_page(client, staff):

@@ -20,7 +20,7 @@ from disputes import evidence as evidence_files
 from disputes import lifecycle
 from disputes.kinds import REDELIVERY, REDELIVERY_CONFIRM, RETURN_RECEIVE, RETURN_SHIP
 from disputes.models import Dispute, Evidence, Proposal, ProposalKind
-from disputes.outcomes import Effect, check_rules, proposal_effect, split_of
+from disputes.outcomes import Effect, admits_seller_error, check_rules, proposal_effect, split_of
 from disputes.states import PROPOSAL_KINDS
 from disputes.verdicts import party_of, proposal_verdict, roles_of, verdict
 from policy import rules
@@ -173,7 +173,14 @@ def accept_proposal(*, proposal_id: int, by: User) -> Dispute:
             skip=by,
             title=f"{by.username} accepted your proposal: {proposal.get_kind_display()}",
         )
-        lifecycle.apply(dispute, effect, by=by, role=role, decided_by="agreement")
+        lifecycle.apply(
+            dispute,
+            effect,
+            by=by,
+            role=role,
+            decided_by="agreement",
+            seller_error=admits_seller_error(dispute, effect),
+        )
         lifecycle.finish(dispute)
     return dispute
 

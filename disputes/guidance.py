@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from disputes.models import Dispute, Reason
+from disputes.outcomes import has_delivery
 from policy import rules
 
 
 def applicable_rules(dispute: Dispute) -> list[str]:
     order = dispute.order
     policy = order.policy
-    delivered = order.delivered_at is not None
+    delivered = has_delivery(dispute)
     lines = []
     if not delivered:
         lines.append("The order was never delivered: the buyer is eligible for a full refund.")

@@ -3,6 +3,7 @@ exact split. The same functions validate the terms, preview them and carry them 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +23,23 @@ class Effect:
     outcome: str  # full_refund, partial_refund, release_to_seller, return_and_refund, replacement...
     buyer_refund: int  # of the price, when the dispute ends this way
     keep_percent: int | None = None  # returns only
+
+
+def has_delivery(dispute: Dispute) -> bool:
+    """Delivered at first, or again in the dispute: either way the buyer has the goods or the
+    service, which is what the refund rules ask."""
+    return dispute.order.delivered_at is not None or dispute.redelivered_at is not None
+
+
+def offerable(kinds: Iterable[str], *, delivered: bool) -> tuple[str, ...]:
+    """The proposal kinds that can be carried out: nothing undelivered can be returned."""
+    return tuple(kind for kind in kinds if delivered or kind != ProposalKind.RETURN_AND_REFUND)
+
+
+def admits_seller_error(dispute: Dispute, effect: Effect) -> bool:
+    """A seller who offers or accepts a refund of a delivered service admits the error in
+    delivery that is the only ground for refunding one (PRODUCT.md §4); the case file says so."""
+    return dispute.order.kind == "service" and has_delivery(dispute) and effect.buyer_refund > 0
 
 
 def proposal_effect(order: Order, *, kind: str, refund_amount: int | None, keep_percent: int | None) -> Effect:
@@ -67,8 +85,7 @@ def check_rules(dispute: Dispute, effect: Effect, *, path: str, seller_error: bo
     refusal = rules.refund_refusal(
         order.policy,
         order_kind=order.kind,
-        # Delivered at first, or again in the dispute: either way the buyer has the service.
-        delivered=order.delivered_at is not None or dispute.redelivered_at is not None,
+        delivered=has_delivery(dispute),
         reason=dispute.reason,
         buyer_refund=effect.buyer_refund,
         price=order.price_amount,

@@ -150,6 +150,13 @@ def _mark_returned(dispute: Dispute, *, roles: frozenset[str], now: datetime) ->
     return Verdict.yes("mark_returned")
 
 
+def _confirm_return(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
+    # The steps come in order: the buyer sends the item back, then the seller confirms it came.
+    if dispute.return_shipped_at is None:
+        return Verdict("confirm_return", False, "not_allowed_in_state", "The buyer has not sent the item back yet.")
+    return Verdict.yes("confirm_return")
+
+
 def _redeliver(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
     if dispute.redelivered_at is not None:
         return Verdict("redeliver", False, "not_allowed_in_state", "You already delivered; the buyer must confirm.")
@@ -174,6 +181,7 @@ def _answer_info(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> V
 _SPECIAL = {
     "escalate": _escalate,
     "mark_returned": _mark_returned,
+    "confirm_return": _confirm_return,
     "redeliver": _redeliver,
     "confirm_redelivery": _confirm_redelivery,
     "answer_info": _answer_info,

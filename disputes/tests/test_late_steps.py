@@ -298,7 +298,8 @@ def test_nothing_undelivered_can_be_returned(people, tclock, preset):
 
 @presets("standard")
 def test_the_parties_may_agree_to_refund_a_delivered_service(service, people, tclock, preset):
-    # The seller-error rule binds the administration and the timers, not the seller's own offer.
+    # The seller-error rule binds the administration and the timers; a seller who agrees to a
+    # refund of a delivered service admits the error, and the case file records it.
     buyer, seller, _ = people
     dispute = factories.open_dispute(service, reason="incomplete", kind="partial_refund", refund_amount=40_00)
     before = Books.of(service)
@@ -314,4 +315,20 @@ def test_the_parties_may_agree_to_refund_a_delivered_service(service, people, tc
         platform_fee=3_00,
         order_status="partially_refunded",
     )
-    assert refresh(dispute).seller_error is False
+    assert refresh(dispute).seller_error is True
+
+
+def test_the_seller_confirms_a_return_only_after_the_buyer_sent_it(order, people, tclock):
+    buyer, seller, _ = people
+    dispute = factories.open_dispute(order, reason="incorrect", kind="return_and_refund")
+    actions.accept_proposal(proposal_id=dispute.proposals.get().pk, by=seller)
+    assert not allowed(dispute, seller, "confirm_return")
+    with pytest.raises(Conflict) as early:
+        actions.confirm_return(dispute_id=dispute.pk, by=seller)
+    assert early.value.code == "not_allowed_in_state"
+    assert refresh(dispute).status == "awaiting_return"
+
+    actions.mark_returned(dispute_id=dispute.pk, by=buyer)
+    assert allowed(dispute, seller, "confirm_return")
+    actions.confirm_return(dispute_id=dispute.pk, by=seller)
+    assert refresh(dispute).status == "resolved"

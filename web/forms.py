@@ -10,6 +10,7 @@ from django import forms
 
 from core.errors import ValidationFailed
 from core.money import Money, MoneyError
+from disputes.outcomes import offerable
 from disputes.states import PROPOSAL_KINDS
 from orders.models import Order
 from policy.active import configured_policy
@@ -156,6 +157,14 @@ def amount_in_minor_units(value: Decimal | None, currency: str, *, field: str = 
         raise ValidationFailed(f"Check the amount: {exc}.", fields={field: [str(exc)]}) from None
 
 
+def only_offerable(field: forms.Field, kinds: Iterable[str] | None = None, *, delivered: bool) -> None:
+    """Keeps of the field's choices those `kinds` (all, by default) that can be carried out now
+    (nothing undelivered can be returned), so the form never offers what the server refuses."""
+    assert isinstance(field, forms.ChoiceField)
+    labels: dict[str, str] = dict(field.choices)  # type: ignore[arg-type]
+    field.choices = [(kind, labels[kind]) for kind in offerable(kinds or labels, delivered=delivered)]
+
+
 class DisputeForm(forms.Form):
     reason = forms.ChoiceField(
         choices=[
@@ -202,6 +211,10 @@ class DisputeForm(forms.Form):
         "closed.",
     )
 
+    def __init__(self, *args: Any, delivered: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        only_offerable(self.fields["requested_kind"], delivered=delivered)
+
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if data.get("requested_kind") == "partial_refund" and not data.get("refund_amount"):
@@ -243,12 +256,10 @@ class ProposalForm(forms.Form):
         label="Note to the other side",
     )
 
-    def __init__(self, *args: Any, role: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, role: str | None = None, delivered: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if role in PROPOSAL_KINDS:
-            kind = self.fields["kind"]
-            assert isinstance(kind, forms.ChoiceField)
-            kind.choices = [(k, self.LABELS[k]) for k in PROPOSAL_KINDS[role]]
+        kinds = PROPOSAL_KINDS[role] if role in PROPOSAL_KINDS else tuple(self.LABELS)
+        only_offerable(self.fields["kind"], kinds, delivered=delivered)
 
 
 class NoteForm(forms.Form):

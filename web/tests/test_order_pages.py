@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from testsupport import factories
 
 
@@ -35,6 +39,22 @@ def test_the_proposal_form_offers_each_side_only_what_it_may_propose(client, mak
     assert b'value="withdraw"' in client.get(f"/disputes/{dispute.public_id}/").content
 
 
+def test_nothing_undelivered_is_offered_for_return(client, make_user, tclock):
+    buyer, seller = make_user(), make_user()
+    paid, delivered = factories.paid_order(buyer, seller), factories.delivered_order(buyer, seller)
+    tclock.advance(minutes=15)
+    client.force_login(buyer)
+    for order, offered in ((paid, False), (delivered, True)):
+        opening = client.get(f"/disputes/new/?order={order.public_id}").content
+        assert (b'value="return_and_refund"' in opening) is offered
+        dispute = factories.open_dispute(order, reason="not_received" if not offered else "incorrect")
+        for user in (buyer, seller):
+            client.force_login(user)
+            page = client.get(f"/disputes/{dispute.public_id}/").content
+            assert (b'value="return_and_refund"' in page) is offered
+        client.force_login(buyer)
+
+
 def test_after_a_passed_deadline_the_page_says_why_instead_of_offering_the_form(client, make_user, tclock):
     from datetime import timedelta
 
@@ -62,3 +82,14 @@ def test_after_a_passed_deadline_the_page_says_why_instead_of_offering_the_form(
     case = client.get(f"/staff/disputes/{dispute.public_id}/").content.decode()
     assert "Record decision" not in case
     assert 'data-testid="why-decide"' in case
+
+
+@pytest.mark.parametrize(
+    ("preset", "label"),
+    [("difmark", "Involvement of the administration"), ("standard", "Escalated")],
+    indirect=["preset"],
+)
+def test_the_escalated_tab_has_the_marketplaces_name(client, make_user, preset, label):
+    client.force_login(make_user())
+    page = client.get("/disputes/").content.decode()
+    assert re.search(r'href="\?tab=escalated"[^>]*>' + re.escape(label) + "</a>", page)

@@ -17,11 +17,12 @@ from disputes import actions, export, mediation, opening, queries
 from disputes.deadlines import forfeit_consequence
 from disputes.evidence import download_response
 from disputes.models import Dispute
-from disputes.outcomes import proposal_effect, split_of
+from disputes.outcomes import has_delivery, proposal_effect, split_of
 from disputes.verdicts import allowed_actions, party_of, proposal_verdict, status_label
 from orders import queries as order_queries
 from orders.verdicts import verdict as order_verdict
 from policy import rules
+from policy.active import configured_policy
 from web.auth import me
 from web.errors import add_to_form, refusals_as_messages
 from web.forms import AnswerForm, DisputeForm, EvidenceForm, NoteForm, ProposalForm, amount_in_minor_units
@@ -54,7 +55,8 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "page": page,
             "tab": tab,
-            "tabs": TAB_LABELS,
+            # The marketplace's own name for the escalated state ("Involvement of the administration").
+            "tabs": TAB_LABELS | {"escalated": configured_policy().escalated_label},
             "nav": "disputes",
         },
     )
@@ -69,7 +71,7 @@ def dispute_new(request: HttpRequest) -> HttpResponse:
         return _choose_order(request)
     order = order_queries.get_order_for(user, order_id)
     gate = order_verdict(order, "open_dispute", by=user, now=clock.now())
-    form = DisputeForm(request.POST or None, request.FILES or None)
+    form = DisputeForm(request.POST or None, request.FILES or None, delivered=order.delivered_at is not None)
     if request.method == "POST" and gate.allowed and form.is_valid():
         data = form.cleaned_data
         try:
@@ -148,7 +150,7 @@ def dispute_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "timeline": timeline.for_case(order.pk),
             "chat": chat,
             "chat_last_id": chat[-1].pk if chat else 0,
-            "proposal_form": ProposalForm(role=party),
+            "proposal_form": ProposalForm(role=party, delivered=has_delivery(dispute)),
             "note_form": NoteForm(),
             "answer_form": AnswerForm(),
             "evidence_form": EvidenceForm(),
@@ -217,7 +219,7 @@ def dispute_message(request: HttpRequest, public_id: str) -> HttpResponse:
 @refusals_as_messages
 def dispute_propose(request: HttpRequest, public_id: str) -> HttpResponse:
     dispute = _dispute_for_post(request, public_id)
-    form = ProposalForm(request.POST, role=party_of(dispute, me(request)))
+    form = ProposalForm(request.POST, role=party_of(dispute, me(request)), delivered=has_delivery(dispute))
     if not form.is_valid():
         raise ValidationFailed(
             "Check the proposal: " + "; ".join(str(e) for errs in form.errors.values() for e in errs)

@@ -94,6 +94,19 @@ def test_after_the_guarantee_window_the_window_is_closed(api, people, tclock, pr
     problem(api(buyer).post("/disputes", open_body(order)), 409, "dispute_window_closed")
 
 
+def test_a_confirmed_and_paid_out_order_cannot_be_disputed(api, people, tclock, preset):
+    buyer, seller, _, _ = people
+    order = factories.delivered_order(buyer, seller)
+    tclock.advance(minutes=15)
+    assert api(buyer).post(f"/orders/{order.public_id}/confirm").status_code == 200
+    body = problem(api(buyer).post("/disputes", open_body(order)), 409, "dispute_window_closed")
+    assert "paid out" in body["detail"]
+    seen = api(buyer).get(f"/orders/{order.public_id}").json()
+    (gate,) = [a for a in seen["allowed_actions"] if a["action"] == "open_dispute"]
+    assert (gate["allowed"], gate["reason"]) == (False, body["detail"])
+    assert not Dispute.objects.exists()
+
+
 def test_a_second_dispute_on_the_same_order_is_refused(api, order, people):
     buyer, _, _, _ = people
     assert api(buyer).post("/disputes", open_body(order)).status_code == 201

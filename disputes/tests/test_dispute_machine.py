@@ -37,6 +37,7 @@ from accounts.models import User
 from chat.models import Message
 from core import clock
 from core.errors import DomainError, ValidationFailed
+from core.transitions import Verdict
 from core.models import AuditEvent, Deadline
 from disputes import actions, mediation, opening, queries
 from disputes.models import Dispute, InfoRequest, Proposal, ProposalKind, Reason
@@ -187,10 +188,17 @@ class DisputeMachine(RuleBasedStateMachine):
     # Helpers -----------------------------------------------------------------------------
 
     def attempt(
-        self, allowed: bool, action: Callable[[], Any], *, may_fail: Callable[[DomainError], bool] = bad_input
+        self,
+        judged: bool | Verdict,
+        action: Callable[[], Any],
+        *,
+        may_fail: Callable[[DomainError], bool] = bad_input,
     ) -> Any:
-        """Runs `action`, which the verdicts judged `allowed`, and holds it to that judgement:
-        allowed, it succeeds unless `may_fail` says the refusal is about its inputs."""
+        """Runs `action`, which the verdicts judged allowed or not, and holds it to that
+        judgement: allowed, it succeeds unless `may_fail` says the refusal is about its inputs;
+        refused by a `Verdict`, it fails with the code and the `available_at` that verdict showed
+        (or on its inputs, which some actions check first)."""
+        allowed = judged if isinstance(judged, bool) else judged.allowed
         self.by_clock, self.changed = False, False
         before = footprint()
         try:
@@ -203,6 +211,9 @@ class DisputeMachine(RuleBasedStateMachine):
             return result
         assert footprint() == before, f"a refused action ({refusal.code}) wrote something"
         assert not allowed or may_fail(refusal), f"allowed, but refused: {refusal.code}: {refusal.detail}"
+        if isinstance(judged, Verdict) and not allowed and not bad_input(refusal):
+            shown = (judged.code, judged.available_at)
+            assert (refusal.code, getattr(refusal, "available_at", None)) == shown, f"{refusal!r} but showed {shown}"
         return None
 
     def actor(self, order: Order, role: str, dispute: Dispute | None = None) -> User:
@@ -307,9 +318,9 @@ class DisputeMachine(RuleBasedStateMachine):
         order = self.order(order_id)
         action, due = step
         by = self.actor(order, due if role == "due" else role)
-        allowed = order_verdict(order, action, by=by, now=clock.now()).allowed
+        judged = order_verdict(order, action, by=by, now=clock.now())
         run = getattr(order_actions, action)
-        self.attempt(allowed, lambda: run(order_id=order_id, by=by))
+        self.attempt(judged, lambda: run(order_id=order_id, by=by))
 
     @rule(
         target=disputes,
@@ -323,9 +334,9 @@ class DisputeMachine(RuleBasedStateMachine):
     def open_dispute(self, order_id: int, role: str, reason: str, kind: str, refund: Any, accept_terms: bool) -> Any:
         order = self.order(order_id)
         by = self.actor(order, role)
-        allowed = order_verdict(order, "open_dispute", by=by, now=clock.now()).allowed
+        judged = order_verdict(order, "open_dispute", by=by, now=clock.now())
         dispute = self.attempt(
-            allowed,
+            judged,
             lambda: opening.open_dispute(
                 order_id=order_id,
                 by=by,
@@ -348,8 +359,8 @@ class DisputeMachine(RuleBasedStateMachine):
     def message(self, dispute_id: int, role: str, body: str) -> None:
         dispute = self.dispute(dispute_id)
         by = self.actor(dispute.order, role, dispute)
-        allowed = verdict(dispute, "message", by=by, now=clock.now()).allowed
-        self.attempt(allowed, lambda: actions.post_message(dispute_id=dispute_id, by=by, body=body))
+        judged = verdict(dispute, "message", by=by, now=clock.now())
+        self.attempt(judged, lambda: actions.post_message(dispute_id=dispute_id, by=by, body=body))
 
     @rule(
         dispute_id=disputes,
@@ -361,13 +372,13 @@ class DisputeMachine(RuleBasedStateMachine):
     def propose(self, dispute_id: int, role: str, kind: str, refund: Any, keep: int | None) -> None:
         dispute = self.dispute(dispute_id)
         by = self.actor(dispute.order, role, dispute)
-        allowed = verdict(dispute, "propose", by=by, now=clock.now()).allowed
+        judged = verdict(dispute, "propose", by=by, now=clock.now())
 
         def kind_not_theirs(exc: DomainError) -> bool:  # withdrawing is the buyer's proposal alone
             return bad_input(exc) or (kind == ProposalKind.WITHDRAW and role != "buyer" and exc.code == "forbidden")
 
         proposal = self.attempt(
-            allowed,
+            judged,
             lambda: actions.propose(
                 dispute_id=dispute_id,
                 by=by,
@@ -399,23 +410,21 @@ class DisputeMachine(RuleBasedStateMachine):
             role = "seller" if proposal.author_role == "buyer" else "buyer"
         by = self.actor(dispute.order, role, dispute)
         action = "accept_proposal" if accept else "reject_proposal"
-        allowed = proposal_verdict(proposal, action, by=by, now=clock.now()).allowed
+        judged = proposal_verdict(proposal, action, by=by, now=clock.now())
         if accept:
             preview = queries.preview_of(proposal)
-            done = self.attempt(
-                allowed, lambda: actions.accept_proposal(proposal_id=proposal.pk, by=by), may_fail=never
-            )
+            done = self.attempt(judged, lambda: actions.accept_proposal(proposal_id=proposal.pk, by=by), may_fail=never)
             if done is not None:
                 self.expect_settlement(dispute_id, preview)
         else:
-            self.attempt(allowed, lambda: actions.reject_proposal(proposal_id=proposal.pk, by=by))
+            self.attempt(judged, lambda: actions.reject_proposal(proposal_id=proposal.pk, by=by))
 
     @rule(dispute_id=disputes, role=ROLE)
     def escalate(self, dispute_id: int, role: str) -> None:
         dispute = self.dispute(dispute_id)
         by = self.actor(dispute.order, role, dispute)
-        allowed = verdict(dispute, "escalate", by=by, now=clock.now()).allowed
-        self.attempt(allowed, lambda: actions.escalate(dispute_id=dispute_id, by=by))
+        judged = verdict(dispute, "escalate", by=by, now=clock.now())
+        self.attempt(judged, lambda: actions.escalate(dispute_id=dispute_id, by=by))
 
     @rule(
         dispute_id=disputes,
@@ -433,8 +442,8 @@ class DisputeMachine(RuleBasedStateMachine):
         if role == "due":
             role = "buyer" if step in ("mark_returned", "confirm_redelivery") else "seller"
         by = self.actor(dispute.order, role, dispute)
-        allowed = verdict(dispute, step, by=by, now=clock.now()).allowed
-        self.attempt(allowed, lambda: getattr(actions, step)(dispute_id=dispute_id, by=by))
+        judged = verdict(dispute, step, by=by, now=clock.now())
+        self.attempt(judged, lambda: getattr(actions, step)(dispute_id=dispute_id, by=by))
 
     # The administration ------------------------------------------------------------------
 
@@ -446,11 +455,22 @@ class DisputeMachine(RuleBasedStateMachine):
     def request_info(self, dispute_id: int, role: str, party: str) -> None:
         dispute = self.dispute(dispute_id)
         by = self.actor(dispute.order, role, dispute)
-        allowed = verdict(dispute, "request_info", by=by, now=clock.now()).allowed
+        judged = verdict(dispute, "request_info", by=by, now=clock.now())
         self.attempt(
-            allowed,
+            judged,
             lambda: mediation.request_info(dispute_id=dispute_id, by=by, party=party, question="Any proof?"),
         )
+
+    @rule(
+        dispute_id=disputes,
+        role=st.sampled_from(STAFF_MOSTLY),
+        assignee=st.sampled_from(["mediator", "mediator", None, "stranger"]),  # a stranger is no staff
+    )
+    def assign(self, dispute_id: int, role: str, assignee: str | None) -> None:
+        dispute = self.dispute(dispute_id)
+        by = self.actor(dispute.order, role, dispute)
+        judged = verdict(dispute, "assign", by=by, now=clock.now())
+        self.attempt(judged, lambda: mediation.assign(dispute_id=dispute_id, by=by, assignee=assignee))
 
     @rule(dispute_id=disputes, role=ROLE, pick=PICK)
     def answer_info(self, dispute_id: int, role: str, pick: int) -> None:
@@ -489,13 +509,13 @@ class DisputeMachine(RuleBasedStateMachine):
             "refund_amount": self.amount(dispute.order, refund),
             "seller_error": seller_error,
         }
-        allowed = verdict(dispute, "decide", by=by, now=clock.now()).allowed
+        judged = verdict(dispute, "decide", by=by, now=clock.now())
         try:
             _, preview = mediation.preview_decision(dispute=dispute, by=by, keep_percent=keep, **terms)
         except DomainError as exc:
             preview, dry_run_refusal = None, exc.code
         decided = self.attempt(
-            allowed,
+            judged,
             lambda: mediation.decide(dispute_id=dispute_id, by=by, note=note, seller_keep_percent=keep, **terms),
         )
         if preview is None:

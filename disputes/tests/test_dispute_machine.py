@@ -37,8 +37,8 @@ from accounts.models import User
 from chat.models import Message
 from core import clock
 from core.errors import DomainError, ValidationFailed
-from core.transitions import Verdict
 from core.models import AuditEvent, Deadline
+from core.transitions import Verdict
 from disputes import actions, mediation, opening, queries
 from disputes.models import Dispute, InfoRequest, Proposal, ProposalKind, Reason
 from disputes.tests.support import PRESETS, bring_to_administration, settlement_amounts, settlement_legs

@@ -22,15 +22,14 @@ from policy.rules import Split
 
 def assign(*, dispute_id: int, by: User, assignee: str | None) -> Dispute:
     """A staff member takes the case (or hands it to another, or releases it: `assignee=None`).
-    Nobody mediates a case they are a party to."""
-    staff = None
-    if assignee:
-        staff = staff_member(assignee)
-        if staff is None:
-            raise ValidationFailed("No active staff member with that username.", fields={"assignee": ["unknown"]})
+    Nobody mediates a case they are a party to. Who may assign is checked first, so the answer
+    tells nobody else which usernames belong to staff."""
     with transaction.atomic():
         dispute = lifecycle.lock(dispute_id)
         verdict(dispute, "assign", by=by, now=clock.now()).require()
+        staff = staff_member(assignee) if assignee else None
+        if assignee and staff is None:
+            raise ValidationFailed("No active staff member with that username.", fields={"assignee": ["unknown"]})
         if staff is not None and staff.pk in (dispute.order.buyer_id, dispute.order.seller_id):
             raise Conflict("Staff cannot mediate a case they are a party to.", code="own_case")
         dispute.assignee = staff

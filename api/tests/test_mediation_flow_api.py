@@ -146,6 +146,7 @@ def test_only_staff_with_no_part_in_the_case_may_take_it(desk, api, make_user):
 
     problem(desk.buyer.post(path, {"assignee": "carol"}), 403, "forbidden")
     problem(desk.buyer.post(path, {"assignee": None}), 403, "forbidden")
+    problem(desk.buyer.post(path, {"assignee": "no-such-user"}), 403, "forbidden")  # tells no staff names
     problem(api(dave).post(path, {"assignee": "dave"}), 403, "forbidden")  # a party acts only as a party
     problem(api(dave).post(path, {"assignee": "carol"}), 403, "forbidden")
     problem(desk.carol.post(path, {"assignee": "dave"}), 409, "own_case")

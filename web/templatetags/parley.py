@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
 
 from core.money import Money
+from policy.rules import humane
 
 register = template.Library()
 
@@ -33,6 +34,12 @@ def iso(value: datetime | None) -> str:
 def utc(value: datetime | None) -> str:
     """`12 Mar 2026 14:00 UTC`: how Parley writes a moment for people."""
     return f"{value:%d %b %Y %H:%M} UTC" if value else ""
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """`{{ policy.info_request_due|duration }}` -> `7 days`, as the policy's sentences say it."""
+    return humane(value) if value is not None else ""
 
 
 @register.filter

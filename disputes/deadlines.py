@@ -140,6 +140,7 @@ def info_forfeit(deadline: Deadline) -> str:
         refund = 0 if request.party == "buyer" else order.price_amount
         effect = Effect("settle", "release_to_seller" if refund == 0 else "full_refund", refund)
         audit.record("dispute.info_forfeited", subject=dispute, by=by, role="system", data={"party": request.party})
+        title = f"Dispute {dispute.public_id}: the {request.party} did not answer the administration in time"
         try:
             check_rules(dispute, effect, path="forfeit")
         except Conflict as refusal:
@@ -151,12 +152,19 @@ def info_forfeit(deadline: Deadline) -> str:
             lifecycle.notify_parties(
                 dispute,
                 code="dispute.info_forfeited",
-                title=f"Dispute {dispute.public_id}: the seller did not answer the administration",
+                title=title,
                 body="The seller's position is forfeited. A delivered service is refunded only for a seller "
                 "error, so a mediator decides the case now.",
             )
             lifecycle.finish(dispute)
             return "forfeited by the seller: the administration decides (a service refund needs a seller error)"
+        lifecycle.notify_parties(
+            dispute,
+            code="dispute.info_forfeited",
+            title=title,
+            body=f"The {request.party}'s position is forfeited: "
+            + ("the claim is closed and the seller is paid." if refund == 0 else "the buyer is refunded in full."),
+        )
         lifecycle.resolve(
             dispute,
             buyer_refund=refund,

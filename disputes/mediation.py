@@ -41,6 +41,14 @@ def assign(*, dispute_id: int, by: User, assignee: str | None) -> Dispute:
             role="staff",
             data={"assignee": staff.username if staff else None},
         )
+        if staff is not None and staff.pk != by.pk:
+            notify(
+                users=[staff],
+                code="dispute.assigned",
+                link=lifecycle.link(dispute),
+                title=f"{by.username} gave you dispute {dispute.public_id}",
+                body=f"{dispute.get_reason_display()}: {dispute.description[:200]}",
+            )
     return dispute
 
 
@@ -97,8 +105,9 @@ def answer_info(*, request_id: int, by: User, body: str) -> InfoRequest:
         request.save(update_fields=["status", "answer", "answered_at"])
         deadlines.cancel(subject=request, reason="answered")
         audit.record("dispute.info_answered", subject=dispute, by=by, role=party, data={"answer": body[:500]})
+        mediators = {u.pk: u for u in (request.asked_by, dispute.assignee) if u is not None}
         notify(
-            users=[request.asked_by],
+            users=list(mediators.values()),  # who asked, and who has the case now
             code="dispute.info_answered",
             link=lifecycle.link(dispute),
             title=f"The {party} answered your question (dispute {dispute.public_id})",

@@ -173,6 +173,26 @@ def test_info_request_unanswered_by_buyer_forfeits_to_the_seller(order, people, 
     assert request.status == InfoRequest.Status.FORFEITED
     assert dispute.decided_by == "forfeit"
     assert balance(seller) == 100_00
+    for user, words in ((buyer, "the claim is closed and the seller is paid"), (seller, "the seller is paid")):
+        (told,) = Notification.objects.filter(user=user, code="dispute.info_forfeited")
+        assert "the buyer did not answer the administration in time" in told.title and words in told.body
+
+
+def test_the_answer_reaches_who_asked_and_who_has_the_case(order, people, tclock, make_user):
+    buyer, seller, asker = people
+    holder = make_user("holder", staff=True)
+    dispute = factories.open_dispute(order)
+    tclock.advance(hours=48)  # seller silent: escalated
+    mediation.assign(dispute_id=dispute.pk, by=asker, assignee="holder")
+    assert Notification.objects.filter(user=holder, code="dispute.assigned").count() == 1
+    mediation.assign(dispute_id=dispute.pk, by=holder, assignee="holder")  # taking it oneself tells nobody
+    assert Notification.objects.filter(code="dispute.assigned").count() == 1
+    request = mediation.request_info(dispute_id=dispute.pk, by=asker, party="seller", question="Logs?")
+
+    mediation.answer_info(request_id=request.pk, by=seller, body="Attached.")
+
+    told = Notification.objects.filter(code="dispute.info_answered")
+    assert sorted(n.user.username for n in told) == ["holder", "mediator"]
 
 
 def test_staff_decides_a_partial_refund(order, people, tclock):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -154,9 +155,10 @@ def _answer(ticket: Ticket, *, by: User, body: str, files: list[CheckedFile]) ->
     first = ticket.first_responded_at is None
     ticket.status = Ticket.Status.ANSWERED
     ticket.first_responded_at = ticket.first_responded_at or now
+    ticket.reply_due = None
     ticket.autoclose_at = rules.ticket_autoclose_at(ticket.policy, answered_at=now)
     ticket.updated_at = now
-    ticket.save(update_fields=["status", "first_responded_at", "autoclose_at", "updated_at"])
+    ticket.save(update_fields=["status", "first_responded_at", "reply_due", "autoclose_at", "updated_at"])
     message = _message(ticket, by=by, role="staff", body=body, files=files)
     # Each answer gives the owner the full time to reply again.
     deadlines.cancel(subject=ticket, kinds=AUTOCLOSE_KINDS, reason="answered again")
@@ -179,10 +181,11 @@ def _answer(ticket: Ticket, *, by: User, body: str, files: list[CheckedFile]) ->
 def _owner_reply(ticket: Ticket, *, by: User, body: str, files: list[CheckedFile]) -> TicketMessage:
     verdict(ticket, "reply", by=by).require()
     reopened = ticket.status == Ticket.Status.RESOLVED
-    ticket.status = Ticket.Status.OPEN
+    now = clock.now()
+    _back_with_the_administration(ticket, since=now)
     ticket.autoclose_at = ticket.resolved_at = None
-    ticket.updated_at = clock.now()
-    ticket.save(update_fields=["status", "autoclose_at", "resolved_at", "updated_at"])
+    ticket.owner_replied_at = ticket.updated_at = now
+    ticket.save(update_fields=["status", "reply_due", "autoclose_at", "resolved_at", "owner_replied_at", "updated_at"])
     message = _message(ticket, by=by, role="user", body=body, files=files)
     deadlines.cancel(subject=ticket, kinds=AUTOCLOSE_KINDS, reason="the owner replied")
     audit.record("ticket.replied", subject=ticket, by=by, role="user")
@@ -277,10 +280,11 @@ def reopen(*, ticket_id: int, by: User) -> Ticket:
         ticket = lock_ticket(ticket_id)
         verdict(ticket, "reopen", by=by).require()
         role, who = _acting_as(ticket, by)
-        ticket.status = Ticket.Status.OPEN
+        now = clock.now()
+        _back_with_the_administration(ticket, since=now)
         ticket.resolved_at = None
-        ticket.updated_at = clock.now()
-        ticket.save(update_fields=["status", "resolved_at", "updated_at"])
+        ticket.updated_at = now
+        ticket.save(update_fields=["status", "reply_due", "resolved_at", "updated_at"])
         _message(ticket, by=None, role="system", body=f"{who} reopened this ticket.")
         audit.record("ticket.reopened", subject=ticket, by=by, role=role)
         _tell(
@@ -345,6 +349,17 @@ def link_dispute(*, ticket_id: int, by: User, dispute_id: str) -> Ticket:
     return ticket
 
 
+def _back_with_the_administration(ticket: Ticket, *, since: datetime) -> None:
+    """The ticket waits for the administration again. Once answered, the next answer is due by
+    the same target as the first, counted from the first message still waiting for one: a
+    second reply before any answer keeps the earlier target. Before the first answer, the
+    first-response target stands."""
+    waiting_already = ticket.status == Ticket.Status.OPEN and ticket.reply_due is not None
+    ticket.status = Ticket.Status.OPEN
+    if ticket.first_responded_at is not None and not waiting_already:
+        ticket.reply_due = since + ticket.policy.ticket_first_response_target
+
+
 def _acting_as(ticket: Ticket, by: User) -> tuple[str, str]:
     """The audit role of someone acting on the ticket, and how the thread names them."""
     if "staff" in roles_of(ticket, by):
@@ -362,9 +377,9 @@ def _close(ticket: Ticket, *, by: Actor, role: str, code: str, text: str) -> Non
     now = clock.now()
     ticket.status = Ticket.Status.RESOLVED
     ticket.resolved_at = now
-    ticket.autoclose_at = None
+    ticket.autoclose_at = ticket.reply_due = None
     ticket.updated_at = now
-    ticket.save(update_fields=["status", "resolved_at", "autoclose_at", "updated_at"])
+    ticket.save(update_fields=["status", "resolved_at", "autoclose_at", "reply_due", "updated_at"])
     deadlines.cancel(subject=ticket, kinds=AUTOCLOSE_KINDS, reason="resolved")
     _message(ticket, by=None, role="system", body=text)
     audit.record(code, subject=ticket, by=by, role=role)

@@ -52,6 +52,12 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField()
     first_response_due = models.DateTimeField()
     first_responded_at = models.DateTimeField(null=True, blank=True)
+    # When the owner last wrote on the thread after opening it. Notes, assignment and links
+    # move `updated_at` too; this moves only with the owner's own messages.
+    owner_replied_at = models.DateTimeField(null=True, blank=True)
+    # While open again after an answer (the owner replied, or someone reopened it): when the
+    # administration aims to have answered, by the same target as the first response.
+    reply_due = models.DateTimeField(null=True, blank=True)
     # While answered: when the ticket resolves by itself unless the owner replies.
     autoclose_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)

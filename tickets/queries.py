@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, Value, When
 
 from accounts.models import User
 from core.errors import Forbidden, NotFound
@@ -65,14 +65,45 @@ def get_attachment_for(user: User, ticket_public_id: str, attachment_public_id: 
     return found
 
 
-def breached(ticket: Ticket, *, now: datetime) -> bool:
+def response_due(ticket: Ticket) -> datetime | None:
+    """When the administration aims to answer the ticket next: its first response, or, once it
+    was answered, the answer to the owner's reply (or the reopening) that brought it back.
+    None unless the ticket is waiting for the administration."""
+    if ticket.status != Ticket.Status.OPEN:
+        return None
+    return ticket.first_response_due if ticket.first_responded_at is None else ticket.reply_due
+
+
+def first_response_breached(ticket: Ticket, *, now: datetime) -> bool:
     """The first-response target has passed and the administration has not answered yet."""
     return ticket.status == Ticket.Status.OPEN and ticket.first_responded_at is None and now > ticket.first_response_due
 
 
+def reply_breached(ticket: Ticket, *, now: datetime) -> bool:
+    """The ticket came back after an answer and the target for answering again has passed."""
+    return ticket.first_responded_at is not None and breached(ticket, now=now)
+
+
+def breached(ticket: Ticket, *, now: datetime) -> bool:
+    """The ticket waits for the administration past its response target (first or next)."""
+    due = response_due(ticket)
+    return due is not None and now > due
+
+
 def _breached(now: datetime) -> Q:
     """`breached()` as a condition the database evaluates, for the whole queue at once."""
-    return Q(status=Ticket.Status.OPEN, first_responded_at__isnull=True, first_response_due__lt=now)
+    first = Q(first_responded_at__isnull=True, first_response_due__lt=now)
+    again = Q(first_responded_at__isnull=False, reply_due__lt=now)
+    return Q(status=Ticket.Status.OPEN) & (first | again)
+
+
+def _response_due() -> Case:
+    """`response_due()` as an expression to order the queue by. Tickets not waiting for the
+    administration keep their first-response target, which orders them among themselves."""
+    return Case(
+        When(status=Ticket.Status.OPEN, first_responded_at__isnull=False, reply_due__isnull=False, then=F("reply_due")),
+        default=F("first_response_due"),
+    )
 
 
 def staff_queue(
@@ -83,9 +114,10 @@ def staff_queue(
     assignee: str | None = None,
     category: str | None = None,
 ) -> QuerySet[Ticket]:
-    """Tickets for the administration, each annotated with `breached`: those waiting for the
-    administration first, by first-response target. Resolved ones only when asked for. A staff
-    member's own tickets are left out: someone else answers them."""
+    """Tickets for the administration, each annotated with `breached` and `response_due`: those
+    waiting for the administration first, by their response target (the first response, or
+    the answer to a reply that brought the ticket back). Resolved ones only when asked for. A
+    staff member's own tickets are left out: someone else answers them."""
     if not user.is_staff:
         raise Forbidden("Only the administration sees the ticket queue.")
     qs = (
@@ -93,6 +125,7 @@ def staff_queue(
         .exclude(owner=user)
         .annotate(
             breached=ExpressionWrapper(_breached(now), output_field=BooleanField()),
+            response_due=_response_due(),
             waiting=Case(
                 When(status=Ticket.Status.OPEN, then=Value(0)),
                 When(status=Ticket.Status.ANSWERED, then=Value(1)),
@@ -109,7 +142,7 @@ def staff_queue(
         qs = qs.filter(assignee__username=assignee)
     if category:
         qs = qs.filter(category=category)
-    return qs.order_by("waiting", "first_response_due", "id")
+    return qs.order_by("waiting", "response_due", "id")
 
 
 def staff_members() -> QuerySet[User]:

@@ -104,6 +104,12 @@ class TicketSummaryOut(Schema):
     first_response_due: datetime
     first_responded_at: datetime | None
     first_response_breached: bool
+    owner_replied_at: datetime | None = Field(description="When the owner last wrote after opening the ticket.")
+    reply_due: datetime | None = Field(
+        description="Open again after an answer: when the administration aims to answer, by the first-response "
+        "target counted from the owner's reply (or the reopening)."
+    )
+    reply_breached: bool
     resolved_at: datetime | None
 
     @classmethod
@@ -122,7 +128,10 @@ class TicketSummaryOut(Schema):
             "updated_at": ticket.updated_at,
             "first_response_due": ticket.first_response_due,
             "first_responded_at": ticket.first_responded_at,
-            "first_response_breached": queries.breached(ticket, now=now),
+            "first_response_breached": queries.first_response_breached(ticket, now=now),
+            "owner_replied_at": ticket.owner_replied_at,
+            "reply_due": ticket.reply_due,
+            "reply_breached": queries.reply_breached(ticket, now=now),
             "resolved_at": ticket.resolved_at,
         }
 

@@ -267,3 +267,22 @@ def test_internal_files_are_not_found_for_the_owner(api, owner, staff):
     file_id = note["messages"][-1]["attachments"][0]["id"]
     assert api(owner).get(f"/tickets/{ticket['id']}/attachments/{file_id}").status_code == 404
     assert api(staff).get(f"/tickets/{ticket['id']}/attachments/{file_id}").status_code == 200
+
+
+def test_a_reply_after_an_answer_has_its_own_target_and_breach(api, owner, staff, tclock):
+    target = configured_policy().ticket_first_response_target
+    ticket = opened(api, owner)
+    api(staff).post(f"/tickets/{ticket['id']}/replies", {"body": "Which wallet?"})
+    tclock.advance(hours=1)
+    body = api(owner).post(f"/tickets/{ticket['id']}/replies", {"body": "EUR."}).json()
+    replied_at = tclock.now()
+    assert datetime.fromisoformat(body["owner_replied_at"]) == replied_at
+    assert datetime.fromisoformat(body["reply_due"]) == replied_at + target
+    assert body["reply_breached"] is False
+
+    tclock.advance(seconds=target.total_seconds() + 1)
+    listed = api(staff).get("/tickets").json()["items"][0]
+    assert listed["reply_breached"] is True and listed["first_response_breached"] is False
+
+    answered = api(staff).post(f"/tickets/{ticket['id']}/replies", {"body": "Done."}).json()
+    assert answered["reply_due"] is None and answered["reply_breached"] is False

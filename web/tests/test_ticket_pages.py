@@ -171,3 +171,21 @@ def test_a_refused_file_keeps_the_ticket_form_with_the_reason(client, owner):
     assert response.status_code == 200
     assert "fake.png: only images" in response.content.decode()
     assert not Ticket.objects.exists()
+
+
+def test_staff_see_the_target_for_answering_a_reply_and_its_breach(client, owner, staff, tclock):
+    target = configured_policy().ticket_first_response_target
+    ticket = new_ticket(owner)
+    actions.reply(ticket_id=ticket.pk, by=staff, body="Which wallet?")
+    actions.reply(ticket_id=ticket.pk, by=owner, body="EUR.")
+    client = as_user(client, staff)
+    page = client.get(f"/tickets/{ticket.public_id}/").content.decode()
+    assert 'data-testid="reply-target"' in page and 'data-testid="breach"' not in page
+    assert 'data-testid="breach"' not in client.get("/staff/tickets/").content.decode()
+
+    tclock.advance(seconds=target.total_seconds() + 1)
+    page = client.get(f"/tickets/{ticket.public_id}/").content.decode()
+    assert "Answer overdue" in page and "The target for answering again passed" in page
+    assert 'data-testid="breach"' in client.get("/staff/tickets/").content.decode()
+    owners_page = as_user(client, owner).get(f"/tickets/{ticket.public_id}/").content.decode()
+    assert 'data-testid="breach"' not in owners_page and "taking longer than usual" in owners_page

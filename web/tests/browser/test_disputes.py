@@ -78,7 +78,9 @@ def test_open_dispute_from_order_details_then_seller_proceeds_to_return(page, pa
     expect(buyer.get_by_test_id("dispute-status")).to_have_text("Awaiting the seller")
 
     seller = page_for("bob")
-    seller.goto(f"{live_server.url}/disputes/?tab=awaiting_me")
+    # Difmark's own steps: the Disputes page, the dispute in the "Open Disputes" tab.
+    seller.get_by_role("navigation", name="Main").get_by_role("link", name="Disputes").click()
+    seller.get_by_role("navigation", name="Disputes").get_by_role("link", name="Open Disputes").click()
     seller.get_by_role("link", name="Details").click()
     expect(seller.get_by_test_id("deadline-seller_response")).to_contain_text("administration")
     shot(seller, "dispute-seller-view")
@@ -119,3 +121,48 @@ def test_proposal_preview_shows_the_split_before_sending(page_for, live_server, 
     buyer.get_by_test_id("proposal-partial_refund").get_by_role("button", name="Accept").click()
     expect(buyer.get_by_test_id("resolution")).to_contain_text("Partial refund")
     assert ledger.wallet_balance(bob, "USD").amount == 70_00
+
+
+@pytest.mark.parametrize("preset", ["difmark"], indirect=True)
+def test_under_difmark_the_buyer_transfers_to_involvement_of_the_administration(page_for, parties, preset, shot):
+    alice, bob = parties
+    order = factories.delivered_order(alice, bob, price=25_00)  # difmark: a dispute may open at once
+    buyer = page_for("alice")
+    buyer.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
+    buyer.get_by_role("link", name="Details").click()
+    buyer.get_by_role("link", name="Open Dispute").click()
+    buyer.get_by_label("Reason for the dispute").select_option("incomplete")
+    buyer.get_by_label("Description").fill("Only 3 of the 5 accounts were delivered.")
+    buyer.get_by_label("What would resolve it for you?").select_option("full_delivery")
+    buyer.get_by_label("I agree to the dispute terms", exact=False).check()
+    buyer.get_by_role("button", name="Create Dispute").click()
+    expect(buyer.get_by_test_id("dispute-status")).to_have_text("Awaiting the seller")
+
+    seller = page_for("bob")
+    seller.get_by_role("navigation", name="Main").get_by_role("link", name="Disputes").click()
+    seller.get_by_role("link", name="Details").click()
+    seller.get_by_label("Message").fill("The other two are on their way, give me a day.")
+    seller.get_by_role("button", name="Send", exact=True).click()
+    expect(seller.get_by_test_id("dispute-status")).to_have_text("Negotiating")
+    expect(seller.get_by_role("button", name="Transfer to “Involvement of the administration”")).to_be_disabled()
+    expect(seller.get_by_test_id("why-escalate")).to_have_text("Under these rules only the buyer can escalate.")
+
+    buyer.reload()  # three days to agree before the buyer may transfer the case
+    expect(buyer.get_by_role("button", name="Transfer to “Involvement of the administration”")).to_be_disabled()
+    expect(buyer.get_by_test_id("why-escalate")).to_contain_text("72 hours after the dispute was opened")
+    # Difmark's 72 hours end both ways at once: the buyer may transfer, and the case goes to the
+    # administration by itself if nobody agreed. The page says so before it happens.
+    expect(buyer.get_by_test_id("deadline-auto_escalate")).to_contain_text("Involvement of the administration")
+    shot(buyer, "dispute-difmark-before-transfer")
+    dispute = Dispute.objects.get(order=order)
+    deadlines.advance(seconds=72 * 3600)
+    buyer.reload()
+    expect(buyer.get_by_test_id("dispute-status")).to_have_text("Involvement of the administration")
+    expect(buyer.get_by_test_id("why-escalate")).to_have_text("The administration is already involved.")
+
+    buyer.get_by_role("navigation", name="Main").get_by_role("link", name="Disputes").click()
+    buyer.get_by_role("navigation", name="Disputes").get_by_role(
+        "link", name="Involvement of the administration"
+    ).click()
+    expect(buyer.get_by_text(dispute.public_id)).to_be_visible()
+    shot(buyer, "disputes-difmark-involvement")

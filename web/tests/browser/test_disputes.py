@@ -29,6 +29,19 @@ def png_bytes() -> bytes:
     return out.getvalue()
 
 
+def open_from_order_details(buyer, *, reason: str, wants: str, why: str) -> None:
+    """The seeds' second path: Orders → Details → Open Dispute → the form → Create Dispute."""
+    buyer.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
+    buyer.get_by_role("link", name="Details").click()
+    buyer.get_by_role("link", name="Open Dispute").click()
+    buyer.get_by_label("Reason for the dispute").select_option(reason)
+    buyer.get_by_label("Description").fill(why)
+    buyer.get_by_label("What would resolve it for you?").select_option(wants)
+    buyer.get_by_label("I agree to the dispute terms", exact=False).check()
+    buyer.get_by_role("button", name="Create Dispute").click()
+    expect(buyer.get_by_test_id("dispute-status")).to_have_text("Awaiting the seller")
+
+
 def test_create_new_dispute_from_the_disputes_page(page, live_server, parties, login, shot, tmp_path):
     alice, bob = parties
     order = factories.delivered_order(alice, bob, price=20_00)
@@ -67,15 +80,7 @@ def test_open_dispute_from_order_details_then_seller_proceeds_to_return(page, pa
     order = factories.delivered_order(alice, bob, price=40_00)
     deadlines.advance(seconds=15 * 60)
     buyer = page_for("alice")
-    buyer.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
-    buyer.get_by_role("link", name="Details").click()
-    buyer.get_by_role("link", name="Open Dispute").click()
-    buyer.get_by_label("Reason for the dispute").select_option("defective")
-    buyer.get_by_label("Description").fill("The skin crashes the game on load.")
-    buyer.get_by_label("What would resolve it for you?").select_option("return_and_refund")
-    buyer.get_by_label("I agree to the dispute terms", exact=False).check()
-    buyer.get_by_role("button", name="Create Dispute").click()
-    expect(buyer.get_by_test_id("dispute-status")).to_have_text("Awaiting the seller")
+    open_from_order_details(buyer, reason="defective", wants="return_and_refund", why="The skin crashes the game.")
 
     seller = page_for("bob")
     # Difmark's own steps: the Disputes page, the dispute in the "Open Disputes" tab.
@@ -128,15 +133,7 @@ def test_under_difmark_the_buyer_transfers_to_involvement_of_the_administration(
     alice, bob = parties
     order = factories.delivered_order(alice, bob, price=25_00)  # difmark: a dispute may open at once
     buyer = page_for("alice")
-    buyer.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
-    buyer.get_by_role("link", name="Details").click()
-    buyer.get_by_role("link", name="Open Dispute").click()
-    buyer.get_by_label("Reason for the dispute").select_option("incomplete")
-    buyer.get_by_label("Description").fill("Only 3 of the 5 accounts were delivered.")
-    buyer.get_by_label("What would resolve it for you?").select_option("full_delivery")
-    buyer.get_by_label("I agree to the dispute terms", exact=False).check()
-    buyer.get_by_role("button", name="Create Dispute").click()
-    expect(buyer.get_by_test_id("dispute-status")).to_have_text("Awaiting the seller")
+    open_from_order_details(buyer, reason="incomplete", wants="full_delivery", why="Only 3 of the 5 accounts came.")
 
     seller = page_for("bob")
     seller.get_by_role("navigation", name="Main").get_by_role("link", name="Disputes").click()

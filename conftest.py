@@ -94,6 +94,22 @@ def preset(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
 
 
 @pytest.fixture
+def policy_file(tmp_path: Any, settings: Any) -> Iterator[Any]:
+    """`policy_file('extends = "standard"\\n…')`: the deployment runs under this policy file
+    for the rest of the test (orders placed afterwards pin it)."""
+    from policy import active
+
+    def use(text: str, name: str = "marketplace") -> None:
+        path = tmp_path / f"{name}.toml"
+        path.write_text(text)
+        settings.POLICY = str(path)
+        active.configured_policy.cache_clear()
+
+    yield use
+    active.configured_policy.cache_clear()
+
+
+@pytest.fixture
 def make_user(db: None) -> Any:
     counter = iter(range(1, 10_000))
 

@@ -265,16 +265,9 @@ def test_lists_are_scoped_to_the_caller_and_filter_by_role_and_status(api, make_
 
 
 @pytest.fixture
-def commission_policy(tmp_path, settings):
+def commission_policy(policy_file):
     """A deployment whose policy keeps a 10 % seller commission."""
-    from policy.active import configured_policy
-
-    path = tmp_path / "commission.toml"
-    path.write_text('extends = "standard"\nseller_commission_percent = "10"\n')
-    settings.POLICY = str(path)
-    configured_policy.cache_clear()
-    yield
-    configured_policy.cache_clear()
+    policy_file('extends = "standard"\nseller_commission_percent = "10"\n', "commission")
 
 
 def test_the_seller_is_paid_the_price_less_the_policys_commission(api, make_user, commission_policy):

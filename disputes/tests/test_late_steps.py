@@ -235,15 +235,8 @@ def test_a_service_delivered_again_in_the_dispute_counts_as_delivered(people, tc
 
 
 @pytest.fixture
-def refund_on_silence(settings, tmp_path):
-    from policy import active
-
-    path = tmp_path / "silence.toml"
-    path.write_text('extends = "standard"\nseller_silence_action = "refund_buyer"\n')
-    active.configured_policy.cache_clear()
-    settings.POLICY = str(path)
-    yield
-    active.configured_policy.cache_clear()
+def refund_on_silence(policy_file):
+    policy_file('extends = "standard"\nseller_silence_action = "refund_buyer"\n', "silence")
 
 
 def test_refund_buyer_on_silence_refunds_an_undelivered_order(refund_on_silence, people, tclock):

@@ -9,7 +9,6 @@ from disputes.models import Dispute
 from disputes.tests.support import presets
 from ops import demo
 from orders.models import Order
-from policy import active
 
 
 def _dispute_states() -> dict[str, str]:
@@ -44,11 +43,8 @@ def test_the_demo_seeds_every_dispute_under_each_preset(preset, db):
     ],
     ids=["late-opening", "igitems-slower", "silence-refunds", "only-the-automatic-escalation"],
 )
-def test_the_demo_seeds_under_a_policy_file(preset, db, tmp_path, settings, overrides):
-    path = tmp_path / "marketplace.toml"
-    path.write_text(overrides)
-    settings.POLICY = str(path)
-    active.configured_policy.cache_clear()
+def test_the_demo_seeds_under_a_policy_file(preset, db, policy_file, overrides):
+    policy_file(overrides)
 
     assert demo.seed() is True
 

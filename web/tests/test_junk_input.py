@@ -147,16 +147,9 @@ def test_actions_answer_junk_forms_without_a_server_error(world):
 
 
 @pytest.fixture
-def yen_policy(tmp_path, settings) -> Any:
+def yen_policy(policy_file) -> None:
     """A deployment that also sells in yen, a currency without minor units."""
-    from policy.active import configured_policy
-
-    path = tmp_path / "yen.toml"
-    path.write_text('extends = "standard"\ncurrencies = ["USD", "JPY"]\nbuyer_fee_minimum = "1"\n')
-    settings.POLICY = str(path)
-    configured_policy.cache_clear()
-    yield
-    configured_policy.cache_clear()
+    policy_file('extends = "standard"\ncurrencies = ["USD", "JPY"]\nbuyer_fee_minimum = "1"\n', "yen")
 
 
 def test_an_amount_finer_than_the_currency_is_refused_on_every_form(make_user, tclock, yen_policy):

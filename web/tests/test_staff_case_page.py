@@ -196,16 +196,12 @@ def test_the_rules_of_this_case_are_spelled_out(case, shown):
     assert any("defective" in line and "keep nothing" in line for line in lines)  # this case's reason
 
 
-def test_the_question_form_gives_the_answer_time_of_the_pinned_policy(client, make_user, tclock, tmp_path, settings):
-    path = tmp_path / "quick.toml"
-    path.write_text('extends = "standard"\ninfo_request_due = "36h"\n')
-    settings.POLICY = str(path)
-    active.configured_policy.cache_clear()
+def test_the_question_form_gives_the_answer_time_of_the_pinned_policy(client, make_user, tclock, policy_file):
+    policy_file('extends = "standard"\ninfo_request_due = "36h"\n')
     buyer, seller, staff = make_user(), make_user(), make_user(staff=True)
     order = factories.delivered_order(buyer, seller)
     tclock.advance(minutes=15)
     dispute = bring_to_administration(factories.open_dispute(order), tclock)
     client.force_login(staff)
     page = client.get(f"/staff/disputes/{dispute.public_id}/").content.decode()
-    active.configured_policy.cache_clear()
     assert "Due in 36 hours. No answer forfeits" in page

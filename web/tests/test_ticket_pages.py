@@ -110,20 +110,12 @@ def test_contacts_page_asks_for_a_ticket_first(client, db):
 
 
 @pytest.mark.parametrize(("target", "said"), [("90m", "90 minutes"), ("2d", "48 hours"), ("5d", "5 days")])
-def test_every_promise_of_an_answer_is_worded_from_the_policy(client, owner, settings, tmp_path, target, said):
-    from policy import active
-
-    policy = tmp_path / "desk.toml"
-    policy.write_text(f'extends = "standard"\nticket_first_response_target = "{target}"\n')
-    settings.POLICY = str(policy)
-    active.configured_policy.cache_clear()
-    try:
-        contacts = client.get("/contacts/").content.decode()
-        client = as_user(client, owner)
-        form = client.get("/tickets/new/").content.decode()
-        ticket = client.get(f"/tickets/{new_ticket(owner).public_id}/").content.decode()
-    finally:
-        active.configured_policy.cache_clear()
+def test_every_promise_of_an_answer_is_worded_from_the_policy(client, owner, policy_file, target, said):
+    policy_file(f'extends = "standard"\nticket_first_response_target = "{target}"\n', "desk")
+    contacts = client.get("/contacts/").content.decode()
+    client = as_user(client, owner)
+    form = client.get("/tickets/new/").content.decode()
+    ticket = client.get(f"/tickets/{new_ticket(owner).public_id}/").content.decode()
     assert f'answered within <strong data-testid="answer-within">{said}</strong>' in contacts
     for page in (contacts, form, ticket):
         assert "few hours" not in page and "next day" not in page

@@ -113,6 +113,7 @@ def staff_queue(
     status: str | None = None,
     assignee: str | None = None,
     category: str | None = None,
+    breached_only: bool = False,
 ) -> QuerySet[Ticket]:
     """Tickets for the administration, each annotated with `breached` and `response_due`: those
     waiting for the administration first, by their response target (the first response, or
@@ -142,6 +143,8 @@ def staff_queue(
         qs = qs.filter(assignee__username=assignee)
     if category:
         qs = qs.filter(category=category)
+    if breached_only:
+        qs = qs.filter(_breached(now))
     return qs.order_by("waiting", "response_due", "id")
 
 

@@ -21,6 +21,7 @@ from disputes.models import Dispute, Reason
 from disputes.verdicts import allowed_actions, status_label
 from ledger import queries as ledger_queries
 from policy import rules
+from tickets import queries as ticket_queries
 from web import inbox
 from web.auth import me
 from web.errors import back, refusals_as_messages
@@ -43,15 +44,19 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 @staff_only
 def inbox_view(request: HttpRequest) -> HttpResponse:
-    filters = inbox.Filters.from_query(request.GET, viewer=me(request))
-    items = inbox.items(filters, now=clock.now())
+    staff = list(ticket_queries.staff_members())
+    filters = inbox.Filters.from_query(request.GET, viewer=me(request), staff={s.username for s in staff})
+    now = clock.now()
     return render(
         request,
         "web/staff_inbox.html",
         {
-            "items": items,
+            "page": inbox.page(filters, now=now),
+            "now": now,
             "filters": filters,
             "kinds": inbox.KINDS,
+            "statuses": inbox.STATUSES,
+            "staff": staff,
             "nav": "staff",
             "reasons": Reason.choices,
         },

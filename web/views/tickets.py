@@ -152,10 +152,13 @@ def ticket_attachment(request: HttpRequest, public_id: str, attachment_id: str) 
 
 @login_required
 def staff_queue(request: HttpRequest) -> HttpResponse:
-    """The administration's ticket queue: waiting tickets first, by first-response target."""
+    """The administration's ticket queue: waiting tickets first, by response target."""
     filters = {key: request.GET.get(key) or None for key in ("status", "assignee", "category")}
     user = me(request)
-    page = Paginator(queries.staff_queue(user, now=clock.now(), **filters), 50).get_page(request.GET.get("page"))
+    queue = queries.staff_queue(
+        user, now=clock.now(), status=filters["status"], assignee=filters["assignee"], category=filters["category"]
+    )
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
     takeable = {t.pk for t in page.object_list if t.assignee_id != user.pk and verdict(t, "assign", by=user).allowed}
     return render(
         request,

@@ -298,17 +298,16 @@ def reopen(*, ticket_id: int, by: User) -> Ticket:
 
 
 def assign(*, ticket_id: int, by: User, assignee_username: str | None) -> Ticket:
-    """Gives the ticket to a member of the administration (None: to nobody)."""
-    assignee = None
-    if assignee_username:
-        assignee = staff_member(assignee_username)
-        if assignee is None:
-            raise ValidationFailed(
-                "No such member of the administration.", fields={"assignee": ["Not a staff username."]}
-            )
+    """Gives the ticket to a member of the administration (None: to nobody). Who may assign is
+    checked first, so the answer tells nobody else which usernames belong to staff."""
     with transaction.atomic():
         ticket = lock_ticket(ticket_id)
         verdict(ticket, "assign", by=by).require()
+        assignee = staff_member(assignee_username) if assignee_username else None
+        if assignee_username and assignee is None:
+            raise ValidationFailed(
+                "No such member of the administration.", fields={"assignee": ["Not a staff username."]}
+            )
         if assignee is not None and assignee.pk == ticket.owner_id:
             raise ValidationFailed(
                 "Nobody handles their own ticket.", fields={"assignee": ["This is their own ticket."]}

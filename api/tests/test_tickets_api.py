@@ -121,6 +121,7 @@ def test_staff_endpoints_refuse_the_owner(api, owner, staff):
     path = f"/tickets/{ticket['id']}"
     for response in (
         api(owner).post(f"{path}/assign", {"assignee": "carol"}),
+        api(owner).post(f"{path}/assign", {"assignee": "no-such-user"}),  # tells no staff names
         api(owner).post(f"{path}/link-dispute", {"dispute_id": "dsp_" + "a" * 20}),
     ):
         assert response.status_code == 403 and response.json()["code"] == "forbidden"

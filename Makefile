@@ -11,6 +11,7 @@ help:
 	@echo "make run    - start Parley at http://127.0.0.1:$(PORT) with demo data (SQLite, test clock on)"
 	@echo "make test   - run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make lint   - ruff and mypy"
+	@echo "make typecheck - mypy alone"
 	@echo "make bench  - throughput and latency next to same-run baselines (bench/README.md; DATABASE_URL adds PostgreSQL)"
 
 $(STAMP): pyproject.toml uv.lock scripts/bootstrap
@@ -33,6 +34,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+typecheck: $(STAMP)
 	$(BIN)/mypy .
 
 check-deploy: $(STAMP)

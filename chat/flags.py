@@ -75,6 +75,7 @@ class Compiled:
     contact_request: re.Pattern[str]
     messenger: re.Pattern[str]
     messenger_names: dict[str, str]  # a matched word's stem → the messenger's name
+    display_names: dict[str, str]
     contact_cue: re.Pattern[str]
     handle_after: re.Pattern[str]
     not_handles: frozenset[str]
@@ -130,6 +131,7 @@ def compile_vocabulary(v: Vocabulary) -> Compiled:
         contact_request=_words(v.merged(lambda lang: lang.contact.requests)),
         messenger=_words(messenger_words),
         messenger_names=names,
+        display_names=dict(v.common.messenger_names),
         contact_cue=_words(v.merged(lambda lang: lang.contact.cues)),
         handle_after=re.compile(
             rf"\A[ \t]*((?:(?:[:=>\-\u2013\u2014]|{intro}(?![\w]))[ \t]*)+)[:\-]?[ \t]*(@?[\w][\w.#\-]{{2,40}})", re.I
@@ -313,7 +315,7 @@ def _messenger_name(word: str, c: Compiled) -> str:
     key = re.sub(r"\s+", " ", word.lower())
     for stem, name in c.messenger_names.items():
         if key == stem or key.startswith(stem):
-            return name.capitalize() if name not in ("vk", "other") else ("VK" if name == "vk" else "")
+            return c.display_names.get(name, name.capitalize())
     return ""
 
 

@@ -123,6 +123,7 @@ class CommonLinks(_Strict):
 class Common(_Strict):
     language: str
     links: CommonLinks
+    messenger_names: dict[str, str] = {}  # how the reminder names a messenger ("whatsapp" → "WhatsApp")
 
 
 class Vocabulary(_Strict):

@@ -123,7 +123,7 @@ from chat.flags import findings  # noqa: E402
         ("my tg is @bob_keys", "a messenger contact (Telegram)"),
         ("пиши в телегу", "a messenger contact (Telegram)"),
         ("добавляйся в дс, ник kirill.trade", "a messenger contact (Discord)"),
-        ("вотсап есть?", "a messenger contact (Whatsapp)"),
+        ("вотсап есть?", "a messenger contact (WhatsApp)"),
         ("pay me by PayPal", "payment outside Parley (PayPal)"),
         ("переведи на карту", "payment outside Parley (card transfer)"),
         ("BTC: 18ZaVcAT9uahY1jsgF4MQSE7TiZrCjgR3v", "a crypto wallet address (BTC)"),

@@ -105,37 +105,33 @@ def suspend(*, user_id: int, by: User, reason: str) -> User:
     `is_active = False` (tokens, sessions and keys acting for them stop working on the next
     request), writes `user.suspended`, and applies the consequences to their listings, orders
     and disputes, each on its own timeline. Their money is not touched."""
-    from accounts import suspension
-
-    reason = clean_text(reason, "reason", required=True, limit=SUSPENSION_REASON_LIMIT)
-    with transaction.atomic():
-        user = _lock_for_staff(user_id=user_id, by=by, verb="suspend")
-        if not user.is_active:
-            raise Conflict(f"{user.username} is already suspended.", code="already_suspended")
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        effects = suspension.apply(user, by=by)
-        audit.record("user.suspended", subject=user, by=by, role="staff", data={"reason": reason, **effects})
-        suspension.tell(user, reason=reason, effects=effects, suspended=True)
-    return user
+    return _set_suspended(user_id=user_id, by=by, reason=reason, suspended=True)
 
 
 def reinstate(*, user_id: int, by: User, reason: str) -> User:
     """Staff lift a suspension; what can be undone is undone (listings are listed again, held
     payouts resume). Escalated disputes stay with the administration; cancelled orders stay
     cancelled. Same lock and transaction as `suspend`."""
+    return _set_suspended(user_id=user_id, by=by, reason=reason, suspended=False)
+
+
+def _set_suspended(*, user_id: int, by: User, reason: str, suspended: bool) -> User:
     from accounts import suspension
 
     reason = clean_text(reason, "reason", required=True, limit=SUSPENSION_REASON_LIMIT)
     with transaction.atomic():
-        user = _lock_for_staff(user_id=user_id, by=by, verb="reinstate")
-        if user.is_active:
-            raise Conflict(f"{user.username} is not suspended.", code="not_suspended")
-        user.is_active = True
+        user = _lock_for_staff(user_id=user_id, by=by, verb="suspend" if suspended else "reinstate")
+        if user.is_active != suspended:
+            raise Conflict(
+                f"{user.username} is {'already' if suspended else 'not'} suspended.",
+                code="already_suspended" if suspended else "not_suspended",
+            )
+        user.is_active = not suspended
         user.save(update_fields=["is_active"])
-        effects = suspension.undo(user, by=by)
-        audit.record("user.reinstated", subject=user, by=by, role="staff", data={"reason": reason, **effects})
-        suspension.tell(user, reason=reason, effects=effects, suspended=False)
+        effects = suspension.apply(user, by=by) if suspended else suspension.undo(user, by=by)
+        code = "user.suspended" if suspended else "user.reinstated"
+        audit.record(code, subject=user, by=by, role="staff", data={"reason": reason, **effects})
+        suspension.tell(user, reason=reason, effects=effects, suspended=suspended)
     return user
 
 

@@ -10,6 +10,7 @@ contact.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import unicodedata
@@ -296,19 +297,27 @@ def _messengers(text: str, c: Compiled) -> list[Finding]:
     if _DISCORD_TAG.search(text):
         found.append(Finding("messenger", "Discord"))
     handles = _AT_HANDLE.findall(text)
+    short = len(re.sub(r"[\W_]+", " ", text).split()) <= 3  # "telegram?", "есть тг?"
+    cues = [m.span() for m in c.contact_cue.finditer(text)]  # one pass, however many mentions
     for mention in c.messenger.finditer(text):
-        name = _messenger_name(mention.group(0), c)
-        after = c.handle_after.match(text[mention.end() :])
+        # Only the next few characters can hold a handle.
+        after = c.handle_after.match(text[mention.end() : mention.end() + 80])
         handle = _handle(after, c) if after else None
-        window = text[max(0, mention.start() - WINDOW) : mention.end() + WINDOW]
-        short = len(re.sub(r"[\W_]+", " ", text).split()) <= 3
-        if (handle and _looks_like_handle(handle, c)) or handles or c.contact_cue.search(window) or short:
-            found.append(Finding("messenger", name))
+        near = _near(cues, mention.start() - WINDOW, mention.end() + WINDOW)
+        if (handle and _looks_like_handle(handle, c)) or handles or short or near:
+            found.append(Finding("messenger", _messenger_name(mention.group(0), c)))
+            break
     if handles and not found and c.contact_cue.search(text):
         found.append(Finding("messenger"))
     if c.contact_request.search(text):
         found.append(Finding("contact"))
     return found
+
+
+def _near(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether any span lies within [start, end) (spans are in text order)."""
+    index = bisect.bisect_left(spans, (start, -1))
+    return index < len(spans) and spans[index][1] <= end
 
 
 def _messenger_name(word: str, c: Compiled) -> str:
@@ -415,7 +424,7 @@ def _emails(text: str, c: Compiled) -> bool:
     if c.email_provider.search(text):
         return True
     for provider in c.provider_word.finditer(text):
-        after = c.handle_after.match(text[provider.end() :])
+        after = c.handle_after.match(text[provider.end() : provider.end() + 80])
         if after and _looks_like_handle(after.group(2), c) and re.search(r"[\d._]", after.group(2)):
             return True
     return False

@@ -25,6 +25,7 @@ var/secret-key:
 run: $(STAMP) var/secret-key
 	@PARLEY_SECRET_KEY="$$(cat var/secret-key)" PARLEY_TEST_CLOCK=$${PARLEY_TEST_CLOCK:-1} \
 	  PARLEY_DEMO=$${PARLEY_DEMO:-1} PARLEY_HTTPS=$${PARLEY_HTTPS:-0} \
+	  PARLEY_PUBLIC_URL=$${PARLEY_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
 	  $(BIN)/parley serve --port $(PORT)
 
 test: $(STAMP)
@@ -41,7 +42,7 @@ typecheck: $(STAMP)
 
 check-deploy: $(STAMP)
 	@PARLEY_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
-	  PARLEY_ALLOWED_HOSTS=parley.example.org PARLEY_SMTP_HOST=smtp.example.org DJANGO_SETTINGS_MODULE=parley.settings \
+	  PARLEY_ALLOWED_HOSTS=parley.example.org PARLEY_PUBLIC_URL=https://parley.example.org PARLEY_SMTP_HOST=smtp.example.org DJANGO_SETTINGS_MODULE=parley.settings \
 	  $(BIN)/parley check --deploy --fail-level WARNING
 
 # Not part of `make test`: minutes of load, numbers rather than pass/fail (except broken invariants).

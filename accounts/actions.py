@@ -1,4 +1,4 @@
-"""Every write to accounts: sign-up, API tokens, rate-limited log-in."""
+"""Every write to accounts: sign-up, API tokens, rate-limited log-in, suspension."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import ApiToken, User
 from core import audit, clock, ratelimit
-from core.errors import Conflict, Forbidden, NotAuthenticated, ValidationFailed
+from core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from core.text import clean_text
 
 TOKEN_PREFIX = "pk_"
 
@@ -62,6 +63,13 @@ def check_login(*, username: str, password: str, client: str) -> User:
     if user is None or not user.is_active:
         for scope, ident in keys:
             ratelimit.count(scope, ident, window=window)
+        suspended = User.objects.filter(username=username, is_active=False).first()
+        if suspended is not None and suspended.check_password(password):
+            # The right password: saying why is no leak, and the statement of reasons went out.
+            raise Forbidden(
+                "This account is suspended. The administration sent you the reasons by e-mail.",
+                code="account_suspended",
+            )
         raise NotAuthenticated("Wrong username or password.", code="invalid_credentials")
     assert isinstance(user, User)
     return user
@@ -82,3 +90,57 @@ def issue_token(*, user: User, label: str = "") -> str:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Suspension (PRODUCT.md §14) ------------------------------------------------------------------
+
+SUSPENSION_REASON_LIMIT = 2000
+
+
+def suspend(*, user_id: int, by: User, reason: str) -> User:
+    """Staff suspend a user, with a reason the user receives as a statement of reasons.
+
+    In one transaction: locks the user's row (FOR NO KEY UPDATE: orders being placed with them
+    hold a share lock on it, so this waits for them and later ones see the suspension), sets
+    `is_active = False` (tokens, sessions and keys acting for them stop working on the next
+    request), writes `user.suspended`, and applies the consequences to their listings, orders
+    and disputes, each on its own timeline. Their money is not touched."""
+    return _set_suspended(user_id=user_id, by=by, reason=reason, suspended=True)
+
+
+def reinstate(*, user_id: int, by: User, reason: str) -> User:
+    """Staff lift a suspension; what can be undone is undone (listings are listed again, held
+    payouts resume). Escalated disputes stay with the administration; cancelled orders stay
+    cancelled. Same lock and transaction as `suspend`."""
+    return _set_suspended(user_id=user_id, by=by, reason=reason, suspended=False)
+
+
+def _set_suspended(*, user_id: int, by: User, reason: str, suspended: bool) -> User:
+    from accounts import suspension
+
+    reason = clean_text(reason, "reason", required=True, limit=SUSPENSION_REASON_LIMIT)
+    with transaction.atomic():
+        user = _lock_for_staff(user_id=user_id, by=by, verb="suspend" if suspended else "reinstate")
+        if user.is_active != suspended:
+            raise Conflict(
+                f"{user.username} is {'already' if suspended else 'not'} suspended.",
+                code="already_suspended" if suspended else "not_suspended",
+            )
+        user.is_active = not suspended
+        user.save(update_fields=["is_active"])
+        effects = suspension.apply(user, by=by) if suspended else suspension.undo(user, by=by)
+        code = "user.suspended" if suspended else "user.reinstated"
+        audit.record(code, subject=user, by=by, role="staff", data={"reason": reason, **effects})
+        suspension.tell(user, reason=reason, effects=effects, suspended=suspended)
+    return user
+
+
+def _lock_for_staff(*, user_id: int, by: User, verb: str) -> User:
+    if not (by.is_staff and by.is_active):
+        raise Forbidden("Only the administration can do this.")
+    if by.pk == user_id:
+        raise Forbidden(f"You cannot {verb} yourself; ask another member of the administration.")
+    user = User.objects.select_for_update(no_key=True).filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("No such user.")
+    return user

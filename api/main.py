@@ -14,6 +14,7 @@ from api.routers import (
     listings,
     notifications,
     orders,
+    suspension,
     testclock,
     tickets,
     wallet,
@@ -42,3 +43,4 @@ api.add_router("", tickets.router)
 api.add_router("", notifications.router)
 api.add_router("", webhooks.router)
 api.add_router("", testclock.router)
+api.add_router("", suspension.router)

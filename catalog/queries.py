@@ -12,7 +12,9 @@ def browse(*, seller: User | None = None, include_inactive: bool = False) -> Que
     if seller is not None:
         qs = qs.filter(seller=seller)
     if not include_inactive:
-        qs = qs.filter(is_active=True)
+        # A suspended seller's listings are hidden (PRODUCT.md §14); the seller's own view
+        # (`include_inactive`) still shows them.
+        qs = qs.filter(is_active=True, seller__is_active=True)
     return qs
 
 

@@ -3,11 +3,13 @@ this module only stores, flags and marks read."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from chat.flags import flags_for
+from chat.flags import OFF_PLATFORM, findings
 from chat.models import Message, ReadMark
 from core import clock
 from core.actors import Actor, SystemActor
@@ -23,19 +25,29 @@ def clean_body(body: str) -> str:
 def post_message(*, order_id: int, channel: str, by: Actor, role: str, body: str) -> Message:
     """Stores a message in the caller's transaction; off-platform contact is flagged."""
     body = clean_body(body)
-    own_hosts = tuple(h for h in settings.ALLOWED_HOSTS if h not in {"*", "127.0.0.1", "localhost", "[::1]"})
+    found = [] if isinstance(by, SystemActor) else findings(body, own_hosts=own_hosts())
     message = Message.objects.create(
         order_id=order_id,
         channel=channel,
         author=None if isinstance(by, SystemActor) else by,
         author_role="system" if isinstance(by, SystemActor) else role,
         body=body,
-        flags=[] if isinstance(by, SystemActor) else flags_for(body, own_hosts=own_hosts),
+        flags=[OFF_PLATFORM] if found else [],
+        flag_details=[f.as_dict() for f in found],
         created_at=clock.now(),
     )
     if not isinstance(by, SystemActor):
         mark_read(user=by, order_id=order_id, channel=channel, up_to=message.pk)
     return message
+
+
+def own_hosts() -> tuple[str, ...]:
+    """Hosts of Parley itself: links to them are not contact outside the platform."""
+    hosts = {h for h in settings.ALLOWED_HOSTS if h not in {"*", "127.0.0.1", "localhost", "[::1]"}}
+    public = urlsplit(getattr(settings, "PUBLIC_URL", "") or "").hostname
+    if public and public not in {"127.0.0.1", "localhost"}:
+        hosts.add(public)
+    return tuple(sorted(h.lstrip(".") for h in hosts))
 
 
 def mark_read(*, user: User, order_id: int, channel: str, up_to: int) -> None:

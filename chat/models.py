@@ -23,6 +23,9 @@ class Message(models.Model):
     author_role = models.CharField(max_length=16)  # buyer, seller, staff or system
     body = models.TextField(max_length=5000)
     flags = models.JSONField(default=list, blank=True)
+    # Why each flag was raised: [{"flag", "kind", "detail", "reason"}] (`chat.flags.Finding`), so
+    # the reminder both sides see can say what kind of contact it was.
+    flag_details = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -32,6 +35,11 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_role}: {self.body[:40]}"
+
+    @property
+    def flag_reasons(self) -> list[str]:
+        """What the off-platform reminder names: "an e-mail address", "a messenger contact (Telegram)"."""
+        return [str(d.get("reason", "")) for d in self.flag_details if d.get("reason")]
 
     @property
     def audit_case_id(self) -> int:

@@ -173,6 +173,7 @@ def case_record(order_id: int) -> list[dict[str, Any]]:
             "role": m.author_role,
             "text": m.body,
             "flags": m.flags,
+            "flag_reasons": m.flag_reasons,
         }
         for channel in ("order", "dispute")
         for m in chat_queries.thread(order_id, channel)

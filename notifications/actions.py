@@ -13,6 +13,7 @@ from django.db import transaction
 from accounts.models import User
 from core import clock
 from core.errors import NotFound
+from notifications.links import absolute
 from notifications.models import Notification, OutboundEmail
 
 logger = logging.getLogger("parley.notifications")
@@ -46,12 +47,11 @@ def notify(*, users: Iterable[User], code: str, title: str, body: str = "", link
 
 
 def _email_body(user: User, title: str, body: str, link: str) -> str:
-    base = getattr(settings, "PUBLIC_URL", "").rstrip("/")
     lines = [f"Hello {user.username},", "", title]
     if body:
         lines += ["", body]
     if link:
-        lines += ["", f"Open it in Parley: {base}{link}"]
+        lines += ["", f"Open it in Parley: {absolute(link)}"]
     lines += ["", "Keep all communication on Parley: contact outside the platform is not taken into account."]
     return "\n".join(lines)
 

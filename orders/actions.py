@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import User
+from accounts.queries import still_active
 from catalog.models import Listing
 from chat import actions as chat_actions
 from chat.models import Message
@@ -51,6 +52,8 @@ def place_order(*, by: User, listing_id: int) -> Order:
     if listing.currency not in version.policy.currencies:
         raise ValidationFailed(f"This marketplace no longer trades in {listing.currency}.")
     with transaction.atomic():
+        if not still_active(listing.seller_id):  # a suspension committed since `_buyable`
+            raise _seller_unavailable()
         order = Order.objects.create(
             buyer=by,
             seller=listing.seller,
@@ -95,7 +98,13 @@ def _buyable(listing_id: int, *, by: User) -> Listing:
         raise NotFound("No such listing, or it is no longer for sale.")
     if listing.seller_id == by.pk:
         raise Conflict("You cannot buy your own listing.", code="own_listing")
+    if not listing.seller.is_active:
+        raise _seller_unavailable()
     return listing
+
+
+def _seller_unavailable() -> Conflict:
+    return Conflict("The seller of this listing is suspended: it cannot be ordered now.", code="seller_unavailable")
 
 
 def snapshot_of(listing: Listing) -> dict[str, object]:
@@ -173,13 +182,15 @@ def auto_complete(*, order_id: int, by: SystemActor) -> Order:
 
 
 def cancel(*, order_id: int, by: User, reason: str = "") -> Order:
-    """The seller (or the administration) cancels an undelivered order: a full refund."""
+    """The seller (or the administration, or the buyer of a suspended seller) cancels an
+    undelivered order: a full refund."""
     if len(reason) > 1000:
         raise ValidationFailed("The reason is too long.", fields={"reason": ["At most 1000 characters."]})
     with transaction.atomic():
         order = lock_order(order_id)
         verdict(order, "cancel", by=by, now=clock.now()).require()
-        role = "staff" if "staff" in roles_of(order, by) else "seller"
+        roles = roles_of(order, by)
+        role = "staff" if "staff" in roles else "buyer" if "buyer" in roles else "seller"
         split = settle(order, buyer_refund=order.price_amount, by=by, role=role, status=Order.Status.CANCELLED)
         audit.record("order.cancelled", subject=order, by=by, role=role, data={"reason": reason})
         notify(

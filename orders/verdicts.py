@@ -38,6 +38,10 @@ def verdict(order: Order, action: str, *, by: Actor, now: datetime) -> Verdict:
     roles = roles_of(order, by)
     if action == "open_dispute":
         return _open_dispute(order, roles=roles, now=now)
+    if action == "cancel" and "buyer" in roles:
+        return _buyer_cancel(order)
+    if action == "auto_complete" and not order.seller.is_active:
+        return _payout_held(order)
     return check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=_describe(order))
 
 
@@ -83,7 +87,34 @@ def _open_dispute(order: Order, *, roles: frozenset[str], now: datetime) -> Verd
     return Verdict.yes(action)
 
 
+def _buyer_cancel(order: Order) -> Verdict:
+    """A buyer may cancel an undelivered order at once, for a full refund, when its seller is
+    suspended (PRODUCT.md §14); otherwise cancelling before delivery is the seller's (the
+    table's roles). The buyer's cancel is shown only while it applies (`allowed_actions`)."""
+    if order.seller.is_active:
+        return Verdict("cancel", False, "forbidden", "Only the seller can cancel an order before delivery.")
+    if order.status not in TRANSITIONS["cancel"].sources:
+        return Verdict("cancel", False, "not_allowed_in_state", f"Not possible while {_describe(order)}.")
+    return Verdict.yes("cancel")
+
+
+def _buyer_may_cancel(order: Order, roles: frozenset[str]) -> bool:
+    return "buyer" in roles and not order.seller.is_active
+
+
+def _payout_held(order: Order) -> Verdict:
+    """A suspended seller's delivered order does not complete and pay out by itself
+    (`orders.suspension`); reinstating schedules the completion again."""
+    return Verdict(
+        "auto_complete", False, "seller_suspended", "The seller is suspended: the order does not pay out by itself."
+    )
+
+
 def allowed_actions(order: Order, *, user: User, now: datetime) -> list[Verdict]:
     """The verdict on every action this user could ever take on this order."""
     roles = roles_of(order, user)
-    return [verdict(order, action, by=user, now=now) for action in PERSON_ACTIONS if roles & TRANSITIONS[action].roles]
+    return [
+        verdict(order, action, by=user, now=now)
+        for action in PERSON_ACTIONS
+        if roles & TRANSITIONS[action].roles or (action == "cancel" and _buyer_may_cancel(order, roles))
+    ]

@@ -214,6 +214,10 @@ MAILERS = {
     if _SMTP_HOST
     else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
 }
+# The address people open Parley at (https://parley.example.org): every link in an e-mail or a
+# notification is absolute on it. Required in production (`check --deploy` says so); `make run`
+# and the test settings set it.
+PUBLIC_URL = os.environ.get("PARLEY_PUBLIC_URL", "").strip().rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("PARLEY_FROM_EMAIL", "Parley <no-reply@parley.invalid>")
 
 # Outgoing webhooks (webhooks/targets.py) go to URLs staff register, so they are checked against

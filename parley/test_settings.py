@@ -8,6 +8,7 @@ os.environ.setdefault("PARLEY_SECRET_KEY", "test-only-" + "k" * 60)
 os.environ.setdefault("PARLEY_TEST_CLOCK", "1")
 os.environ.setdefault("PARLEY_PLAIN_STATIC", "1")
 os.environ.setdefault("PARLEY_HTTPS", "0")
+os.environ.setdefault("PARLEY_PUBLIC_URL", "http://testserver")
 # Tests run webhook receivers on the loopback interface, which production refuses.
 os.environ.setdefault("PARLEY_WEBHOOKS_ALLOWED_HOSTS", "127.0.0.1")
 os.environ.setdefault("PARLEY_MEDIA_ROOT", tempfile.mkdtemp(prefix="parley-test-media-"))

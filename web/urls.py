@@ -9,6 +9,7 @@ from web.views import (
     notifications,
     orders,
     staff,
+    staff_users,
     tickets,
     wallet,
     webhooks,
@@ -92,4 +93,8 @@ urlpatterns = [
     path("staff/webhooks/", webhooks.endpoint_list, name="staff_webhooks"),
     path("staff/webhooks/<str:public_id>/", webhooks.endpoint_detail, name="staff_webhook"),
     path("staff/webhooks/<str:public_id>/disable/", webhooks.endpoint_disable, name="staff_webhook_disable"),
+    path("staff/users/", staff_users.user_list, name="staff_users"),
+    path("staff/users/<str:public_id>/", staff_users.user_detail, name="staff_user"),
+    path("staff/users/<str:public_id>/suspend/", staff_users.user_suspend, name="staff_user_suspend"),
+    path("staff/users/<str:public_id>/reinstate/", staff_users.user_reinstate, name="staff_user_reinstate"),
 ]

@@ -35,6 +35,7 @@ class ListingOut(Schema):
     price: MoneyOut
     seller: str
     is_active: bool
+    available: bool = Field(description="Can be ordered now: active, and its seller is not suspended.")
     created_at: datetime
 
     @classmethod
@@ -47,6 +48,7 @@ class ListingOut(Schema):
             price=MoneyOut.of(listing.price),
             seller=listing.seller.username,
             is_active=listing.is_active,
+            available=listing.is_active and listing.seller.is_active,
             created_at=listing.created_at,
         )
 

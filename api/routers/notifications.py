@@ -4,11 +4,13 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from pydantic import Field
 
 from api.permissions import caller
 from api.schemas import ERRORS
 from core.pagination import keyset_page
 from notifications import actions, queries
+from notifications.links import absolute
 from notifications.models import Notification
 
 router = Router(tags=["notifications"])
@@ -20,6 +22,7 @@ class NotificationOut(Schema):
     title: str
     body: str
     link: str
+    url: str = Field(description="`link` as an absolute URL on PARLEY_PUBLIC_URL (empty when there is no link).")
     created_at: datetime
     read_at: datetime | None
 
@@ -31,6 +34,7 @@ class NotificationOut(Schema):
             title=note.title,
             body=note.body,
             link=note.link,
+            url=absolute(note.link),
             created_at=note.created_at,
             read_at=note.read_at,
         )

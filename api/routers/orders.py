@@ -97,12 +97,20 @@ class MessageIn(Schema):
     body: str = Field(min_length=1, max_length=5000)
 
 
+class FlagDetailOut(Schema):
+    flag: str = Field(description="The flag this explains, e.g. `off_platform_contact`.")
+    kind: Literal["email", "phone", "messenger", "payment", "crypto", "link", "contact"]
+    detail: str = Field(description="Which messenger or payment system, when known (`Telegram`, `PayPal`).")
+    reason: str = Field(description="What the reminder both sides see names: `a messenger contact (Telegram)`.")
+
+
 class MessageOut(Schema):
     id: str
     author: str | None
     author_role: str
     body: str
     flags: list[str]
+    flag_details: list[FlagDetailOut] = Field(description="Why each flag was raised, one entry per kind of contact.")
     created_at: datetime
 
     @classmethod
@@ -113,6 +121,7 @@ class MessageOut(Schema):
             author_role=message.author_role,
             body=message.body,
             flags=list(message.flags),
+            flag_details=[FlagDetailOut(**d) for d in message.flag_details],
             created_at=message.created_at,
         )
 

@@ -1,0 +1,22 @@
+"""How the steps of a suspension read on the timelines of the user, their listings, orders and
+disputes (`accounts.suspension`)."""
+
+from core import timeline
+
+timeline.register(
+    {
+        "user.suspended": "{actor} suspended the account: {reason}",
+        "user.reinstated": "{actor} reinstated the account: {reason}",
+        "listing.hidden": "The seller's account is suspended: the listing is hidden and cannot be ordered",
+        "listing.shown": "The seller's account is reinstated: the listing is listed again",
+        "order.seller_suspended": "The seller's account is suspended: the buyer may cancel at once for a full refund",
+        "order.seller_reinstated": "The seller's account is reinstated",
+        "order.payout_held": "The seller's account is suspended: the order no longer completes and pays out "
+        "by itself; the buyer may still confirm or open a dispute",
+        "order.payout_resumed": "The seller's account is reinstated: the order completes by itself at {completes_at}",
+        "order.buyer_suspended": "The buyer's account is suspended",
+        "order.buyer_reinstated": "The buyer's account is reinstated",
+        "dispute.party_suspended": "The {party}'s account is suspended: the case goes to the administration",
+        "dispute.party_reinstated": "The {party}'s account is reinstated; the administration keeps the case",
+    }
+)

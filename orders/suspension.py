@@ -1,0 +1,110 @@
+"""What a suspension does to the user's open orders (PRODUCT.md §14). Called inside
+`accounts.actions.suspend`/`reinstate`, which hold the user's lock; each order is locked here,
+in id order, and every step is on the order's timeline.
+
+- Undelivered orders of a suspended seller: the buyer may cancel at once for a full refund
+  (`orders.verdicts`) and is told so.
+- Delivered orders of a suspended seller do not pay out by themselves: the automatic completion
+  is withdrawn while the suspension lasts (and refused should it fire, see `orders.verdicts`).
+  A marketplace suspends a seller because something is wrong; paying them silently would move
+  the buyer's money to the account under suspicion. The buyer keeps every right: confirm, or
+  open a dispute within the guarantee window. Reinstating schedules the completion again, at
+  the end of the guarantee window or at once if it has passed.
+- A suspended buyer's orders only get the fact on their timeline: the seller may still deliver
+  or cancel, and a delivered order completes when its window ends, as the buyer's own silence
+  would have it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q
+
+from accounts.models import User
+from core import audit, clock, deadlines
+from core.models import Deadline
+from notifications.actions import notify
+from orders.actions import AUTO_COMPLETE, GUARANTEE_REMINDER, link, lock_order
+from orders.models import Order
+from policy import rules
+
+OPEN_UNDISPUTED = (Order.Status.PAID, Order.Status.DELIVERED)
+
+
+def suspended(user: User, *, by: User) -> dict[str, int]:
+    counts = {"orders_cancellable": 0, "payouts_held": 0}
+    for order in _open_orders(user):
+        if order.seller_id != user.pk:
+            audit.record("order.buyer_suspended", subject=order, by=by, role="staff")
+        elif order.status == Order.Status.PAID:
+            counts["orders_cancellable"] += 1
+            audit.record("order.seller_suspended", subject=order, by=by, role="staff")
+            notify(
+                users=[order.buyer],
+                code="order.seller_suspended",
+                link=link(order),
+                title=f"Order {order.public_id}: the seller is suspended",
+                body=f"The administration suspended {order.seller.username}. You may cancel the order now and "
+                f"get {order.total} back in full, or wait: if the seller is reinstated, they can still deliver.",
+            )
+        else:
+            counts["payouts_held"] += 1
+            deadlines.cancel(subject=order, kinds=[AUTO_COMPLETE, GUARANTEE_REMINDER], reason="seller suspended")
+            audit.record("order.payout_held", subject=order, by=by, role="staff")
+            ends = _guarantee_end(order)
+            notify(
+                users=[order.buyer],
+                code="order.payout_held",
+                link=link(order),
+                title=f"Order {order.public_id}: the seller is suspended",
+                body=f"The administration suspended {order.seller.username}. The order no longer completes by "
+                "itself, so the seller is not paid while the suspension lasts. If you have everything, you may "
+                f"confirm; if something is wrong, open a dispute before {ends:%d %b %Y %H:%M} UTC.",
+            )
+    return counts
+
+
+def reinstated(user: User, *, by: User) -> dict[str, int]:
+    counts = {"payouts_resumed": 0}
+    now = clock.now()
+    for order in _open_orders(user):
+        if order.seller_id != user.pk:
+            audit.record("order.buyer_reinstated", subject=order, by=by, role="staff")
+        elif order.status == Order.Status.PAID:
+            audit.record("order.seller_reinstated", subject=order, by=by, role="staff")
+        elif not _auto_complete_pending(order):
+            counts["payouts_resumed"] += 1
+            ends = _guarantee_end(order)
+            due = max(ends, now)
+            deadlines.schedule(kind=AUTO_COMPLETE, due_at=due, subject=order, party="buyer")
+            if (remind_at := rules.reminder_at(order.policy, due_at=due, now=now)) is not None:
+                deadlines.schedule(kind=GUARANTEE_REMINDER, due_at=remind_at, subject=order, party="buyer")
+            audit.record(
+                "order.payout_resumed",
+                subject=order,
+                by=by,
+                role="staff",
+                data={"completes_at": f"{due:%d %b %Y %H:%M} UTC"},
+            )
+    return counts
+
+
+def _open_orders(user: User) -> list[Order]:
+    ids = (
+        Order.objects.filter(Q(seller=user) | Q(buyer=user), status__in=OPEN_UNDISPUTED)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    locked = [lock_order(order_id) for order_id in ids]
+    return [order for order in locked if order.status in OPEN_UNDISPUTED]
+
+
+def _guarantee_end(order: Order) -> datetime:
+    assert order.delivered_at is not None
+    return rules.guarantee_ends_at(order.policy, delivered_at=order.delivered_at)
+
+
+def _auto_complete_pending(order: Order) -> bool:
+    return Deadline.objects.filter(
+        subject_type="order", subject_id=order.pk, kind=AUTO_COMPLETE, status=Deadline.Status.PENDING
+    ).exists()

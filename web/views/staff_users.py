@@ -1,0 +1,85 @@
+"""The staff console's Users page: find a user, see their status and what a suspension would
+touch, suspend or reinstate them with a reason. The same actions as
+`POST /api/v1/users/{id}/suspend|reinstate`."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import actions, queries
+from accounts.actions import SUSPENSION_REASON_LIMIT
+from accounts.suspension import CONSEQUENCES, REINSTATEMENT
+from core.errors import ValidationFailed
+from web.auth import me
+from web.errors import refusals_as_messages
+from web.views.staff import staff_only
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=SUSPENSION_REASON_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason (the user receives it as a statement of reasons)",
+    )
+
+
+@staff_only
+def user_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")[:254]
+    found = queries.find_users(q) if q.strip() else None
+    return render(
+        request,
+        "web/staff_users.html",
+        {"q": q, "found": found, "suspended": queries.suspended_users(), "nav": "staff"},
+    )
+
+
+@staff_only
+def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    person = queries.get_user(public_id)
+    return render(
+        request,
+        "web/staff_user.html",
+        {
+            "person": person,
+            "status": queries.status_of(person),
+            "exposure": queries.exposure_of(person),
+            "history": queries.suspension_history(person),
+            "consequences": CONSEQUENCES,
+            "reinstatement": REINSTATEMENT,
+            "form": ReasonForm(),
+            "is_me": person.pk == me(request).pk,
+            "nav": "staff",
+        },
+    )
+
+
+@require_POST
+@staff_only
+@refusals_as_messages
+def user_suspend(request: HttpRequest, public_id: str) -> HttpResponse:
+    person = queries.get_user(public_id)
+    actions.suspend(user_id=person.pk, by=me(request), reason=_reason(request))
+    messages.success(request, f"{person.username} is suspended and was sent the reasons.")
+    return redirect("web:staff_user", public_id=public_id)
+
+
+@require_POST
+@staff_only
+@refusals_as_messages
+def user_reinstate(request: HttpRequest, public_id: str) -> HttpResponse:
+    person = queries.get_user(public_id)
+    actions.reinstate(user_id=person.pk, by=me(request), reason=_reason(request))
+    messages.success(request, f"{person.username} is reinstated and was told why.")
+    return redirect("web:staff_user", public_id=public_id)
+
+
+def _reason(request: HttpRequest) -> str:
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        raise ValidationFailed(f"Write the reason, at most {SUSPENSION_REASON_LIMIT} characters.")
+    return str(form.cleaned_data["reason"])

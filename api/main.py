@@ -15,6 +15,7 @@ from api.routers import (
     notifications,
     orders,
     testclock,
+    testhelpers,
     tickets,
     wallet,
     webhooks,
@@ -42,3 +43,4 @@ api.add_router("", tickets.router)
 api.add_router("", notifications.router)
 api.add_router("", webhooks.router)
 api.add_router("", testclock.router)
+api.add_router("", testhelpers.router)  # sandbox payment helpers

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from accounts.models import User
 from catalog.models import Listing
 from core import audit, clock
 from core.errors import NotFound, ValidationFailed
 from core.money import MAX_AMOUNT, Money
 from policy.active import configured_policy
+from policy.rules import humane
 
 # With the buyer's fee on top, an order's total must still be money Parley can hold.
 MAX_PRICE = MAX_AMOUNT // 2
@@ -32,10 +35,29 @@ def _validate(*, title: str, description: str, kind: str, price: Money) -> dict[
     return fields
 
 
-def create_listing(*, by: User, title: str, description: str, kind: str, price: Money) -> Listing:
+def _check_warranty(warranty: timedelta | None) -> None:
+    """422 `warranty_too_long` beyond the policy's `max_warranty` (none: no warranties)."""
+    if warranty is None or warranty == timedelta(0):
+        return
+    most = configured_policy().max_warranty
+    if warranty < timedelta(0):
+        raise ValidationFailed("A warranty cannot be negative.", fields={"warranty": ["must be positive"]})
+    if most is None or warranty > most:
+        allowed = "Listings here cannot offer a warranty." if most is None else f"At most {humane(most)}."
+        raise ValidationFailed(
+            f"The warranty is longer than this marketplace allows. {allowed}",
+            code="warranty_too_long",
+            fields={"warranty": [allowed]},
+        )
+
+
+def create_listing(
+    *, by: User, title: str, description: str, kind: str, price: Money, warranty: timedelta | None = None
+) -> Listing:
     fields = _validate(title=title, description=description, kind=kind, price=price)
     if fields:
         raise ValidationFailed("The listing is not valid.", fields=fields)
+    _check_warranty(warranty)
     now = clock.now()
     listing = Listing.objects.create(
         seller=by,
@@ -44,6 +66,7 @@ def create_listing(*, by: User, title: str, description: str, kind: str, price: 
         kind=kind,
         price_amount=price.amount,
         currency=price.currency,
+        warranty=warranty or None,
         created_at=now,
         updated_at=now,
     )

@@ -104,3 +104,9 @@ def wallet_view(user: User) -> WalletView:
         holds=holds,
         pending_withdrawals=[Money(v, c) for c, v in sorted(pending.items()) if v],
     )
+
+
+def in_debt(user: User) -> bool:
+    """Does the user owe Parley money after a chargeback (in any currency)?"""
+    receivables = Account.objects.filter(user=user, kind=Account.Kind.RECEIVABLE)
+    return any(balance_of(a) < 0 for a in receivables)

@@ -38,6 +38,8 @@ def verdict(order: Order, action: str, *, by: Actor, now: datetime) -> Verdict:
     roles = roles_of(order, by)
     if action == "open_dispute":
         return _open_dispute(order, roles=roles, now=now)
+    if action == "cancel" and roles == {"buyer"}:
+        return _buyer_cancel(order, roles=roles, now=now)
     return check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=_describe(order))
 
 
@@ -81,6 +83,33 @@ def _open_dispute(order: Order, *, roles: frozenset[str], now: datetime) -> Verd
                 f"The guarantee window of {rules.humane(policy.guarantee_window)} after delivery has ended.",
             )
     return Verdict.yes(action)
+
+
+def _buyer_cancel(order: Order, *, roles: frozenset[str], now: datetime) -> Verdict:
+    """The buyer cancels an undelivered order for a full refund, without a dispute, on any of
+    the grounds below. Each ground is one independent check; add a new one beside the others."""
+    action = "cancel"
+    base = check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=_describe(order))
+    if not base.allowed:
+        return base
+    # Ground: the delivery is overdue (`delivery_due` after ordering has passed).
+    due = rules.delivery_due_at(order.policy, placed_at=order.placed_at)
+    if due is not None and now >= due:
+        return Verdict.yes(action)
+    if due is None:
+        return Verdict(
+            action,
+            False,
+            "cancel_too_early",
+            "The seller may cancel an undelivered order; the buyer can open a dispute instead.",
+        )
+    return Verdict(
+        action,
+        False,
+        "cancel_too_early",
+        f"You can cancel if the order is not delivered within {rules.humane(due - order.placed_at)} of ordering.",
+        available_at=due,
+    )
 
 
 def allowed_actions(order: Order, *, user: User, now: datetime) -> list[Verdict]:

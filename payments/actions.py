@@ -21,9 +21,9 @@ from core.actors import SystemActor
 from core.errors import Conflict, NotAllowedInState, NotFound, ValidationFailed
 from core.money import MAX_AMOUNT, Money
 from ledger import accounts
-from ledger.models import Account, Transaction
+from ledger.models import Transaction
 from ledger.posting import InsufficientFunds, Leg, post
-from ledger.queries import balance_of
+from ledger.queries import balance_of, in_debt
 from notifications.actions import notify
 from orders.models import Order
 from payments.models import Deposit, Withdrawal
@@ -99,11 +99,6 @@ def withdrawals_blocked_reason(user: User) -> str | None:
     if in_debt(user):
         return "Withdrawals are blocked until the debt from a chargeback is repaid."
     return None
-
-
-def in_debt(user: User) -> bool:
-    receivables = Account.objects.filter(user=user, kind=Account.Kind.RECEIVABLE)
-    return any(balance_of(a) < 0 for a in receivables)
 
 
 def request_withdrawal(*, by: User, amount: Money) -> Withdrawal:

@@ -14,7 +14,7 @@ from core import audit, clock, deadlines
 from core.actors import Actor, SystemActor
 from core.errors import Conflict, NotFound, ValidationFailed
 from ledger import accounts, holds
-from ledger.models import Transaction
+from ledger.models import Hold, Transaction
 from ledger.posting import Leg, post
 from ledger.queries import in_debt
 from notifications.actions import notify
@@ -307,10 +307,26 @@ def post_message(*, order_id: int, by: User, body: str) -> Message:
     return message
 
 
+def require_warranty_reason(order: Order, *, reason: str) -> None:
+    """During a warranty (the order completed) only a `warranty_reasons` reason may be disputed."""
+    if order.status != Order.Status.COMPLETED:
+        return
+    allowed = order.policy.warranty_reasons
+    if reason not in allowed:
+        names = " or ".join(r.replace("_", " ") for r in allowed) or "nothing"
+        raise Conflict(
+            f"The order is completed: under its warranty a dispute can only be opened because {names}.",
+            code="dispute_window_closed",
+        )
+
+
 def enter_dispute(order: Order, *, by: User) -> None:
     """The buyer opened a dispute: the order is frozen and stops completing by itself.
 
-    The caller (`disputes.actions.open_dispute`) holds the order's lock and checked the verdict."""
+    The caller (`disputes.actions.open_dispute`) holds the order's lock and checked the verdict.
+    On a completed order (a warranty dispute) the held proceeds are frozen instead."""
+    if order.status == Order.Status.COMPLETED:
+        holds.freeze(order_id=order.pk, by=by)
     order.status = Order.Status.DISPUTED
     order.save(update_fields=["status"])
     deadlines.cancel(subject=order, reason="dispute opened")
@@ -327,4 +343,40 @@ def settle_dispute(order: Order, *, buyer_refund: int, by: Actor, role: str) -> 
         status = Order.Status.REFUNDED
     else:
         status = Order.Status.PARTIALLY_REFUNDED
+    if Hold.objects.filter(order_id=order.pk, status=Hold.Status.FROZEN).exists():
+        return _settle_from_hold(order, buyer_refund=buyer_refund, by=by, role=role, status=status)
     return settle(order, buyer_refund=buyer_refund, by=by, role=role, status=status)
+
+
+def _settle_from_hold(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str) -> Split:
+    """Ends a warranty dispute: the escrow was settled at completion, so the split comes out of
+    the seller's frozen proceeds, and the platform gives back the fee and commission it kept
+    on the refunded part. Whatever the seller keeps is paid out at once: the case is closed."""
+    split = rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=buyer_refund)
+    paid = rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=0)
+    hold = holds.lock(order.pk)
+    holds.settle_warranty(
+        hold=hold,
+        to_buyer=split.to_buyer,
+        to_seller=split.seller_payout,
+        platform_delta=split.platform_fee - paid.platform_fee,
+        buyer=order.buyer,
+    )
+    order.status = status
+    order.save(update_fields=["status"])
+    deadlines.cancel(subject=order, reason=f"order {status}")
+    audit.record(
+        "order.settled",
+        subject=order,
+        by=by,
+        role=role,
+        data={
+            "status": status,
+            "from": "held proceeds (warranty)",
+            "buyer_refund": split.buyer_refund.as_dict(),
+            "fee_refund": split.fee_refund.as_dict(),
+            "seller_payout": split.seller_payout.as_dict(),
+            "platform_fee": split.platform_fee.as_dict(),
+        },
+    )
+    return split

@@ -13,7 +13,8 @@ TRANSITIONS: dict[str, Transition] = {
     # The buyer may cancel too, once the delivery is overdue (`orders.verdicts._buyer_cancel`).
     "cancel": T(["paid"], "cancelled", ["seller", "staff", "buyer"]),
     "auto_cancel": T(["paid"], "cancelled", ["system"]),
-    "open_dispute": T(["paid", "delivered"], "disputed", ["buyer"]),
+    # From `completed` only during a warranty, for a `warranty_reasons` reason (the verdict).
+    "open_dispute": T(["paid", "delivered", "completed"], "disputed", ["buyer"]),
     "auto_complete": T(["delivered"], "completed", ["system"]),
     # Settling a dispute ends the order; the target follows from the money moved. Who may
     # settle is the dispute's business (its own table); here only the state is checked.

@@ -56,12 +56,7 @@ def _open_dispute(order: Order, *, roles: frozenset[str], now: datetime) -> Verd
     if order.status == Order.Status.DISPUTED:
         return Verdict(action, False, "dispute_already_open", "A dispute is already open for this order.")
     if order.status == Order.Status.COMPLETED:
-        return Verdict(
-            action,
-            False,
-            "dispute_window_closed",
-            "The order is completed and paid out; disputes and refunds are no longer possible.",
-        )
+        return _warranty_dispute(order, now=now)
     if not base.allowed:
         return base
     opens_at = rules.dispute_opens_at(policy, placed_at=order.placed_at)
@@ -83,6 +78,31 @@ def _open_dispute(order: Order, *, roles: frozenset[str], now: datetime) -> Verd
                 f"The guarantee window of {rules.humane(policy.guarantee_window)} after delivery has ended.",
             )
     return Verdict.yes(action)
+
+
+def warranty_ends_at(order: Order) -> datetime | None:
+    """When the warranty of a completed order ends; None if it has none."""
+    if not order.warranty or order.completed_at is None:
+        return None
+    return order.completed_at + order.warranty
+
+
+def _warranty_dispute(order: Order, *, now: datetime) -> Verdict:
+    """A completed order may be disputed while its warranty runs and its proceeds are still
+    held, for one of the policy's `warranty_reasons` (checked when the dispute is opened)."""
+    action = "open_dispute"
+    ends = warranty_ends_at(order)
+    policy = order.policy
+    hold = getattr(order, "hold", None) if ends is not None else None
+    if ends is None or not policy.warranty_reasons or hold is None or hold.status != "held" or now >= ends:
+        return Verdict(
+            action,
+            False,
+            "dispute_window_closed",
+            "The order is completed and paid out; disputes and refunds are no longer possible.",
+        )
+    reasons = " or ".join(r.replace("_", " ") for r in policy.warranty_reasons)
+    return Verdict(action, True, reason=f"Under warranty until {ends:%d %b %Y %H:%M} UTC: only if {reasons}.")
 
 
 def _buyer_cancel(order: Order, *, roles: frozenset[str], now: datetime) -> Verdict:

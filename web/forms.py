@@ -47,7 +47,11 @@ class DepositForm(MoneyFormMixin):
 
 
 class WithdrawForm(MoneyFormMixin):
-    pass
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Distinct labels: the deposit form on the same page has "Amount" and "Currency".
+        self.fields["amount"].label = "Sum to withdraw"
+        self.fields["currency"].label = "In"
 
 
 class ListingForm(MoneyFormMixin):

@@ -13,8 +13,9 @@ TRANSITIONS: dict[str, Transition] = {
     # The buyer may cancel too, once the delivery is overdue (`orders.verdicts._buyer_cancel`).
     "cancel": T(["paid"], "cancelled", ["seller", "staff", "buyer"]),
     "auto_cancel": T(["paid"], "cancelled", ["system"]),
-    # From `completed` only during a warranty, for a `warranty_reasons` reason (the verdict).
-    "open_dispute": T(["paid", "delivered", "completed"], "disputed", ["buyer"]),
+    # Also from `completed` during a warranty, for a `warranty_reasons` reason: an exception
+    # to the table that `orders.verdicts._warranty_dispute` grants while the proceeds are held.
+    "open_dispute": T(["paid", "delivered"], "disputed", ["buyer"]),
     "auto_complete": T(["delivered"], "completed", ["system"]),
     # Settling a dispute ends the order; the target follows from the money moved. Who may
     # settle is the dispute's business (its own table); here only the state is checked.

@@ -165,3 +165,22 @@ def test_no_warranty_dispute_once_the_warranty_has_ended(make_user, tclock):
     order = type(order).objects.get(pk=order.pk)
     assert verdict(order, "open_dispute", by=buyer, now=clock.now()).code == "dispute_window_closed"
     assert _wallet(seller) == 100_00  # released: paid out
+
+
+def test_the_wallet_api_shows_available_held_and_each_hold(make_user, api, tclock):
+    buyer, seller = make_user(), make_user()
+    order = _warranty_order(buyer, seller)
+    body = api(seller).get("/wallet").json()
+    assert body["available"] == [{"amount": 0, "currency": "USD"}]
+    assert body["held"] == [{"amount": 100_00, "currency": "USD"}]
+    assert body["balances"] == [{"amount": 100_00, "currency": "USD"}]  # available + held
+    (hold,) = body["holds"]
+    assert hold["amount"] == {"amount": 100_00, "currency": "USD"}
+    assert hold["order_id"] == order.public_id
+    assert hold["release_at"].startswith((order.completed_at + timedelta(days=7)).date().isoformat())
+    refused = api(seller).post("/wallet/withdrawals", {"amount": {"amount": 1, "currency": "USD"}})
+    assert refused.status_code == 409 and refused.json()["code"] == "insufficient_funds"
+    tclock.advance(days=7)
+    after = api(seller).get("/wallet").json()
+    assert after["available"] == [{"amount": 100_00, "currency": "USD"}]
+    assert after["holds"] == []

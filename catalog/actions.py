@@ -75,9 +75,18 @@ def create_listing(
 
 
 def update_listing(
-    *, listing_id: int, by: User, title: str, description: str, kind: str, price: Money, is_active: bool
+    *,
+    listing_id: int,
+    by: User,
+    title: str,
+    description: str,
+    kind: str,
+    price: Money,
+    is_active: bool,
+    warranty: timedelta | None = None,
 ) -> Listing:
-    """Changes a listing. Orders already placed keep the snapshot their buyer saw."""
+    """Changes a listing. Orders already placed keep the snapshot their buyer saw. `warranty`
+    None keeps the listing's warranty; "0d" removes it."""
     listing = Listing.objects.filter(pk=listing_id, seller=by).first()
     if listing is None:
         raise NotFound("No such listing of yours.")
@@ -86,6 +95,9 @@ def update_listing(
         raise ValidationFailed("The listing is not valid.", fields=fields)
     listing.title, listing.description, listing.kind = title.strip(), description.strip(), kind
     listing.price_amount, listing.currency, listing.is_active = price.amount, price.currency, is_active
+    if warranty is not None:
+        _check_warranty(warranty)
+        listing.warranty = warranty or None
     listing.updated_at = clock.now()
     listing.save()
     audit.record("listing.updated", subject=listing, by=by, role="seller")

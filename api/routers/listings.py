@@ -108,5 +108,6 @@ def update(request: HttpRequest, listing_id: str, payload: ListingUpdateIn) -> L
         kind=payload.kind,
         price=payload.price.to_money(),
         is_active=payload.is_active,
+        warranty=parse_duration(payload.warranty),
     )
     return ListingOut.of(updated)

@@ -101,6 +101,11 @@ def test_a_warranty_longer_than_the_policy_allows_is_refused(make_user, api):
     assert garbled.status_code == 422 and garbled.json()["code"] == "validation_error"
     ok = api(seller).post("/listings", body | {"warranty": "7d"})
     assert ok.status_code == 201 and ok.json()["warranty"] == "7d"
+    path = f"/listings/{ok.json()['id']}"
+    assert api(seller).put(path, body).json()["warranty"] == "7d"  # kept when not given
+    longer = api(seller).put(path, body | {"warranty": "60d"})
+    assert longer.status_code == 422 and longer.json()["code"] == "warranty_too_long"
+    assert api(seller).put(path, body | {"warranty": "0d"}).json()["warranty"] is None
 
 
 @pytest.mark.parametrize("preset", ["igitems", "difmark"], indirect=True)

@@ -16,6 +16,7 @@ from api.routers import (
     orders,
     suspension,
     testclock,
+    testhelpers,
     tickets,
     wallet,
     webhooks,
@@ -44,3 +45,4 @@ api.add_router("", notifications.router)
 api.add_router("", webhooks.router)
 api.add_router("", testclock.router)
 api.add_router("", suspension.router)
+api.add_router("", testhelpers.router)  # sandbox payment helpers

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from accounts.models import User
 from catalog.models import Listing
 from core import audit, clock
 from core.errors import NotFound, ValidationFailed
 from core.money import MAX_AMOUNT, Money
 from policy.active import configured_policy
+from policy.rules import humane
 
 # With the buyer's fee on top, an order's total must still be money Parley can hold.
 MAX_PRICE = MAX_AMOUNT // 2
@@ -32,10 +35,29 @@ def _validate(*, title: str, description: str, kind: str, price: Money) -> dict[
     return fields
 
 
-def create_listing(*, by: User, title: str, description: str, kind: str, price: Money) -> Listing:
+def _check_warranty(warranty: timedelta | None) -> None:
+    """422 `warranty_too_long` beyond the policy's `max_warranty` (none: no warranties)."""
+    if warranty is None or warranty == timedelta(0):
+        return
+    most = configured_policy().max_warranty
+    if warranty < timedelta(0):
+        raise ValidationFailed("A warranty cannot be negative.", fields={"warranty": ["must be positive"]})
+    if most is None or warranty > most:
+        allowed = "Listings here cannot offer a warranty." if most is None else f"At most {humane(most)}."
+        raise ValidationFailed(
+            f"The warranty is longer than this marketplace allows. {allowed}",
+            code="warranty_too_long",
+            fields={"warranty": [allowed]},
+        )
+
+
+def create_listing(
+    *, by: User, title: str, description: str, kind: str, price: Money, warranty: timedelta | None = None
+) -> Listing:
     fields = _validate(title=title, description=description, kind=kind, price=price)
     if fields:
         raise ValidationFailed("The listing is not valid.", fields=fields)
+    _check_warranty(warranty)
     now = clock.now()
     listing = Listing.objects.create(
         seller=by,
@@ -44,6 +66,7 @@ def create_listing(*, by: User, title: str, description: str, kind: str, price: 
         kind=kind,
         price_amount=price.amount,
         currency=price.currency,
+        warranty=warranty or None,
         created_at=now,
         updated_at=now,
     )
@@ -52,9 +75,18 @@ def create_listing(*, by: User, title: str, description: str, kind: str, price: 
 
 
 def update_listing(
-    *, listing_id: int, by: User, title: str, description: str, kind: str, price: Money, is_active: bool
+    *,
+    listing_id: int,
+    by: User,
+    title: str,
+    description: str,
+    kind: str,
+    price: Money,
+    is_active: bool,
+    warranty: timedelta | None = None,
 ) -> Listing:
-    """Changes a listing. Orders already placed keep the snapshot their buyer saw."""
+    """Changes a listing. Orders already placed keep the snapshot their buyer saw. `warranty`
+    None keeps the listing's warranty; "0d" removes it."""
     listing = Listing.objects.filter(pk=listing_id, seller=by).first()
     if listing is None:
         raise NotFound("No such listing of yours.")
@@ -63,6 +95,9 @@ def update_listing(
         raise ValidationFailed("The listing is not valid.", fields=fields)
     listing.title, listing.description, listing.kind = title.strip(), description.strip(), kind
     listing.price_amount, listing.currency, listing.is_active = price.amount, price.currency, is_active
+    if warranty is not None:
+        _check_warranty(warranty)
+        listing.warranty = warranty or None
     listing.updated_at = clock.now()
     listing.save()
     audit.record("listing.updated", subject=listing, by=by, role="seller")

@@ -22,6 +22,9 @@ class Listing(models.Model):
     price_amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     is_active = models.BooleanField(default=True)
+    # How long after completion the buyer may still dispute for a `warranty_reasons` reason
+    # (the proceeds stay held that long); None: no warranty. At most the policy's max_warranty.
+    warranty = models.DurationField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

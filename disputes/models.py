@@ -15,6 +15,10 @@ class Reason(models.TextChoices):
     DEFECTIVE = "defective", "Defective"
     NOT_AS_DESCRIBED = "not_as_described", "Not as described"
     OTHER = "other", "Other"
+    # Reasons that show only later: a buyer may dispute for them during a warranty
+    # (the policy's `warranty_reasons`), after the order completed.
+    ACCOUNT_RECOVERED = "account_recovered", "The seller recovered the account"
+    KEY_REVOKED = "key_revoked", "The key was revoked"
 
 
 class ProposalKind(models.TextChoices):

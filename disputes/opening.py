@@ -55,6 +55,7 @@ def open_dispute(
         order = order_actions.lock_order(order_id)
         now = clock.now()
         order_verdict(order, "open_dispute", by=by, now=now).require()
+        order_actions.require_warranty_reason(order, reason=reason)
         effect = proposal_effect(order, kind=requested_kind, refund_amount=refund_amount, keep_percent=0)
         refusal = rules.refund_refusal(
             order.policy,

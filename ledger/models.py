@@ -17,6 +17,13 @@ class Account(models.Model):
         ESCROW = "escrow"  # one per order: the buyer's payment, frozen until the order ends
         PLATFORM_FEES = "platform_fees"  # the platform's fee revenue
         CLEARING = "clearing"  # the payment provider's side: deposits enter, withdrawals leave
+        # A user's money on its way out: requested withdrawals the provider has not answered.
+        WITHDRAWING = "withdrawing"
+        # A seller's proceeds of completed orders, held until each hold's release time.
+        HELD = "held"
+        # What a user owes Parley after a chargeback took back more than the wallet held
+        # (negative: the debt). A later deposit repays it first.
+        RECEIVABLE = "receivable"
 
     key = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -53,7 +60,11 @@ class Account(models.Model):
 
     @property
     def may_go_negative(self) -> bool:
-        return self.kind in (self.Kind.PLATFORM_FEES, self.Kind.CLEARING)
+        return self.kind in (self.Kind.PLATFORM_FEES, self.Kind.CLEARING, self.Kind.RECEIVABLE)
+
+
+# The accounts whose balance is cached on the row and must never go below zero.
+CACHED_KINDS = (Account.Kind.WALLET, Account.Kind.ESCROW, Account.Kind.WITHDRAWING, Account.Kind.HELD)
 
 
 class ImmutableQuerySet(models.QuerySet[Any]):
@@ -84,6 +95,12 @@ class Transaction(ImmutableModel):
         DEPOSIT = "deposit"
         ORDER_FUNDED = "order_funded"
         ORDER_SETTLED = "order_settled"  # the one terminal movement out of an order's escrow
+        WITHDRAWAL_REQUESTED = "withdrawal_requested"  # wallet -> withdrawing
+        WITHDRAWAL_PAID = "withdrawal_paid"  # withdrawing -> clearing
+        WITHDRAWAL_FAILED = "withdrawal_failed"  # withdrawing -> wallet
+        HOLD_RELEASED = "hold_released"  # held -> wallet
+        WARRANTY_SETTLED = "warranty_settled"  # a warranty dispute's split out of held proceeds
+        CHARGEBACK = "chargeback"  # the provider took a deposit back
 
     public_id = PublicIdField(prefix="txn")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -112,3 +129,35 @@ class Entry(ImmutableModel):
 
     def __str__(self) -> str:
         return f"{self.amount:+d} {self.currency} on {self.account_id}"
+
+
+class Hold(models.Model):
+    """A seller's proceeds of one completed order, kept in the seller's held account until
+    `release_at` (`payout_hold`, or the listing's warranty if longer). The deadline engine
+    releases it once; a warranty dispute freezes it, and that dispute's settlement ends it."""
+
+    class Status(models.TextChoices):
+        HELD = "held"
+        FROZEN = "frozen"  # a warranty dispute is open: neither released nor refunded yet
+        RELEASED = "released"  # moved to the seller's wallet: paid out
+        SETTLED = "settled"  # a warranty dispute split it between buyer, seller and platform
+
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="hold")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="holds")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    release_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD)
+    created_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    OPEN_STATUSES: ClassVar[tuple[str, ...]] = ("held", "frozen")
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="ledger_hold_positive"),
+        ]
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["user", "status"], name="hold_user_status")]
+
+    def __str__(self) -> str:
+        return f"hold of {self.amount} {self.currency} until {self.release_at:%Y-%m-%d %H:%M} ({self.status})"

@@ -28,6 +28,14 @@ class AlreadyPosted(Conflict):
     default_code = "already_settled"
 
 
+_SHORT: dict[str, str] = {
+    Account.Kind.WALLET: "There is not enough money in the wallet.",
+    Account.Kind.ESCROW: "The escrow does not hold enough for this.",
+    Account.Kind.HELD: "The held proceeds do not hold enough for this.",
+    Account.Kind.WITHDRAWING: "The pending withdrawals do not hold enough for this.",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Leg:
     account: Account
@@ -60,11 +68,7 @@ def post(
     for account_id, delta in deltas.items():
         account = accounts[account_id]
         if account.balance + delta < 0:
-            raise InsufficientFunds(
-                "There is not enough money in the wallet."
-                if account.kind == Account.Kind.WALLET
-                else "The escrow does not hold enough for this.",
-            )
+            raise InsufficientFunds(_SHORT.get(account.kind, "The account does not hold enough for this."))
     try:
         with transaction.atomic():
             txn = Transaction.objects.create(

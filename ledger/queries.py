@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet, Sum
 
 from accounts.models import User
 from core.money import Money
-from ledger.models import Account, Entry
+from ledger.models import Account, Entry, Hold
 
 
 def wallet_balances(user: User) -> list[Money]:
-    rows = Account.objects.filter(user=user, kind=Account.Kind.WALLET).order_by("currency")
-    return [Money(a.balance, a.currency) for a in rows]
+    """Per currency: available + held (a debt counts against it)."""
+    return wallet_view(user).balances
 
 
 def wallet_balance(user: User, currency: str) -> Money:
@@ -46,3 +48,65 @@ def balance_of(account: Account) -> int:
         return account.balance
     total = Entry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"]
     return int(total or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class WalletView:
+    """What a user has: available (the wallet, less any debt), held (proceeds under a hold or
+    frozen by a warranty dispute) and each open hold."""
+
+    available: list[Money]
+    held: list[Money]
+    holds: list[Hold]
+    pending_withdrawals: list[Money]
+
+    @property
+    def balances(self) -> list[Money]:
+        totals: dict[str, int] = {}
+        for m in [*self.available, *self.held]:
+            totals[m.currency] = totals.get(m.currency, 0) + m.amount
+        return [Money(v, c) for c, v in sorted(totals.items())]
+
+    @property
+    def debts(self) -> list[Money]:
+        return [Money(-m.amount, m.currency) for m in self.available if m.amount < 0]
+
+
+def wallet_view(user: User) -> WalletView:
+    rows = list(
+        Account.objects.filter(
+            user=user,
+            kind__in=[Account.Kind.WALLET, Account.Kind.HELD, Account.Kind.RECEIVABLE, Account.Kind.WITHDRAWING],
+        )
+    )
+    available: dict[str, int] = {}
+    held: dict[str, int] = {}
+    pending: dict[str, int] = {}
+    for account in rows:
+        if account.kind == Account.Kind.WALLET:
+            available[account.currency] = available.get(account.currency, 0) + account.balance
+        elif account.kind == Account.Kind.RECEIVABLE:
+            available[account.currency] = available.get(account.currency, 0) + balance_of(account)
+        elif account.kind == Account.Kind.HELD:
+            held[account.currency] = account.balance
+        else:
+            pending[account.currency] = account.balance
+    for currency in held:
+        available.setdefault(currency, 0)
+    holds = list(
+        Hold.objects.filter(user=user, status__in=Hold.OPEN_STATUSES)
+        .select_related("order")
+        .order_by("release_at", "id")
+    )
+    return WalletView(
+        available=[Money(v, c) for c, v in sorted(available.items())],
+        held=[Money(v, c) for c, v in sorted(held.items()) if v or c in available],
+        holds=holds,
+        pending_withdrawals=[Money(v, c) for c, v in sorted(pending.items()) if v],
+    )
+
+
+def in_debt(user: User) -> bool:
+    """Does the user owe Parley money after a chargeback (in any currency)?"""
+    receivables = Account.objects.filter(user=user, kind=Account.Kind.RECEIVABLE)
+    return any(balance_of(a) < 0 for a in receivables)

@@ -16,6 +16,7 @@ from core.money import Money
 from disputes import actions as disputes
 from disputes import opening
 from disputes.models import Dispute
+from ledger.queries import wallet_balance
 from ops import deadlines
 from orders import actions as orders
 from orders.models import Order
@@ -54,7 +55,9 @@ def _support(alice: User, bob: User, carol: User) -> None:
     tickets.reply(
         ticket_id=asked.pk,
         by=carol,
-        body="Withdrawals go through the payment provider; in this demo the sandbox only takes deposits.",
+        body="Open the Wallet page and use Withdraw: the amount leaves your wallet at once and the payment "
+        "provider pays it out (in this demo the sandbox pays at once). Proceeds under a warranty become "
+        "available when it ends.",
     )
     tickets.open_ticket(
         by=bob,
@@ -109,6 +112,26 @@ def _delivered(alice: User, bob: User, listing: Listing, note: str) -> Order:
     return orders.deliver(order_id=order.pk, by=bob, note=note)
 
 
+def _money_out(alice: User, bob: User, done: Order) -> None:
+    """Where the policy allows warranties, a completed order whose proceeds are still held;
+    and a withdrawal of part of the payout of `done`."""
+    most = configured_policy().max_warranty
+    if most is not None:
+        warranty = min(most, timedelta(days=7))
+        item = catalog.create_listing(
+            by=bob,
+            title="Game account: level 60 warrior",
+            kind="product",
+            price=Money(28_00, "USD"),
+            description=f"Original e-mail included. Warranty: {warranty.days} days against recovery.",
+            warranty=warranty,
+        )
+        warranted = _delivered(alice, bob, item, "Login: warrior60 / the password is in the chat.")
+        orders.confirm(order_id=warranted.pk, by=alice)
+    if wallet_balance(bob, done.currency).amount >= 20_00:  # not under a payout hold
+        payments.request_withdrawal(by=bob, amount=Money(20_00, done.currency))
+
+
 def seed() -> bool:
     """Seeds an empty database; returns False (and does nothing) if anyone exists already."""
     if User.objects.exists():
@@ -125,6 +148,7 @@ def seed() -> bool:
     done = _delivered(alice, bob, catalogue["logo"], "Drafts: see the three files in the chat.")
     orders.post_message(order_id=done.pk, by=alice, body="Thanks, the second draft is perfect.")
     orders.confirm(order_id=done.pk, by=alice)
+    _money_out(alice, bob, done)
     pending = orders.place_order(by=alice, listing_id=catalogue["key"].pk)
     orders.post_message(order_id=pending.pk, by=alice, body="Hi! Is this key really for the EU region?")
     orders.post_message(order_id=pending.pk, by=bob, body="Yes, EU. I'll send it within the hour.")

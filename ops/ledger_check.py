@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ledger import checks as ledger_checks
 from ledger.models import Account, Entry, Transaction
 from orders import checks as order_checks
+from payments import checks_ledger as payment_checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +21,7 @@ class Report:
 
 
 def run_checks() -> Report:
-    problems = ledger_checks.problems() + order_checks.problems()
+    problems = ledger_checks.problems() + order_checks.problems() + payment_checks.problems()
     summary = [
         f"accounts: {Account.objects.count()}",
         f"transactions: {Transaction.objects.count()}",

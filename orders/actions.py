@@ -14,9 +14,10 @@ from chat.models import Message
 from core import audit, clock, deadlines
 from core.actors import Actor, SystemActor
 from core.errors import Conflict, NotFound, ValidationFailed
-from ledger import accounts
-from ledger.models import Transaction
+from ledger import accounts, holds
+from ledger.models import Hold, Transaction
 from ledger.posting import Leg, post
+from ledger.queries import in_debt
 from notifications.actions import notify
 from orders.models import Order
 from orders.verdicts import roles_of, verdict
@@ -26,6 +27,10 @@ from policy.rules import Split
 
 AUTO_COMPLETE = "order.auto_complete"
 GUARANTEE_REMINDER = "order.guarantee_reminder"
+DELIVERY_DUE = "order.delivery_due"
+DELIVERY_REMINDER = "order.delivery_reminder"
+AUTO_CANCEL = "order.auto_cancel"
+DELIVERY_DEADLINES = (DELIVERY_DUE, DELIVERY_REMINDER, AUTO_CANCEL)
 
 
 def link(order: Order) -> str:
@@ -54,6 +59,13 @@ def place_order(*, by: User, listing_id: int) -> Order:
     with transaction.atomic():
         if not still_active(listing.seller_id):  # a suspension committed since `_buyable`
             raise _seller_unavailable()
+        # Under the wallet's lock, so a chargeback cannot slip in between the check and the order.
+        accounts.locked_wallet(by, listing.currency)
+        if in_debt(by):
+            raise Conflict(
+                "Ordering is blocked until the debt from a chargeback is repaid: a deposit repays it first.",
+                code="in_debt",
+            )
         order = Order.objects.create(
             buyer=by,
             seller=listing.seller,
@@ -62,6 +74,7 @@ def place_order(*, by: User, listing_id: int) -> Order:
             kind=listing.kind,
             currency=listing.currency,
             price_amount=listing.price_amount,
+            warranty=listing.warranty,
             fee_amount=rules.buyer_fee(version.policy, listing.price).amount,
             policy_version=version,
             placed_at=clock.now(),
@@ -82,6 +95,7 @@ def place_order(*, by: User, listing_id: int) -> Order:
             role="buyer",
             data={"price": order.price.as_dict(), "fee": order.fee.as_dict(), "policy": version.label},
         )
+        _schedule_delivery_deadlines(order)
         notify(
             users=[order.seller],
             code="order.placed",
@@ -90,6 +104,17 @@ def place_order(*, by: User, listing_id: int) -> Order:
             body=f"{by.username} paid {order.price}. The money is held in escrow until the order completes.",
         )
     return order
+
+
+def _schedule_delivery_deadlines(order: Order) -> None:
+    """`delivery_due` (reminded before) and `auto_cancel_after`, from the order's own policy."""
+    policy, placed = order.policy, order.placed_at
+    if (due := rules.delivery_due_at(policy, placed_at=placed)) is not None:
+        deadlines.schedule(kind=DELIVERY_DUE, due_at=due, subject=order, party="seller")
+        if (remind_at := rules.reminder_at(policy, due_at=due, now=placed)) is not None:
+            deadlines.schedule(kind=DELIVERY_REMINDER, due_at=remind_at, subject=order, party="seller")
+    if (cancel_at := rules.auto_cancel_at(policy, placed_at=placed)) is not None:
+        deadlines.schedule(kind=AUTO_CANCEL, due_at=cancel_at, subject=order, party="seller")
 
 
 def _buyable(listing_id: int, *, by: User) -> Listing:
@@ -115,6 +140,7 @@ def snapshot_of(listing: Listing) -> dict[str, object]:
         "description": listing.description,
         "kind": listing.kind,
         "price": listing.price.as_dict(),
+        "warranty": rules.format_duration(listing.warranty),
     }
 
 
@@ -131,6 +157,7 @@ def deliver(*, order_id: int, by: User, note: str = "") -> Order:
         order.delivery_note = note
         order.save(update_fields=["status", "delivered_at", "delivery_note"])
         audit.record("order.delivered", subject=order, by=by, role="seller", data={"has_note": bool(note)})
+        deadlines.cancel(subject=order, kinds=DELIVERY_DEADLINES, reason="delivered")
         due = rules.guarantee_ends_at(order.policy, delivered_at=now)
         deadlines.schedule(kind=AUTO_COMPLETE, due_at=due, subject=order, party="buyer")
         if (remind_at := rules.reminder_at(order.policy, due_at=due, now=now)) is not None:
@@ -182,15 +209,16 @@ def auto_complete(*, order_id: int, by: SystemActor) -> Order:
 
 
 def cancel(*, order_id: int, by: User, reason: str = "") -> Order:
-    """The seller (or the administration, or the buyer of a suspended seller) cancels an
-    undelivered order: a full refund."""
+    """An undelivered order is cancelled with a full refund: by the seller or the
+    administration at any time, by the buyer once the delivery is overdue or at once when the
+    seller is suspended."""
     if len(reason) > 1000:
         raise ValidationFailed("The reason is too long.", fields={"reason": ["At most 1000 characters."]})
     with transaction.atomic():
         order = lock_order(order_id)
         verdict(order, "cancel", by=by, now=clock.now()).require()
         roles = roles_of(order, by)
-        role = "staff" if "staff" in roles else "buyer" if "buyer" in roles else "seller"
+        role = "staff" if "staff" in roles else ("buyer" if roles == {"buyer"} else "seller")
         split = settle(order, buyer_refund=order.price_amount, by=by, role=role, status=Order.Status.CANCELLED)
         audit.record("order.cancelled", subject=order, by=by, role=role, data={"reason": reason})
         notify(
@@ -200,6 +228,23 @@ def cancel(*, order_id: int, by: User, reason: str = "") -> Order:
             title=f"Order {order.public_id} was cancelled",
             body=f"{split.to_buyer} went back to {order.buyer.username}'s wallet."
             + (f" Reason: {reason}" if reason else ""),
+        )
+    return order
+
+
+def auto_cancel(*, order_id: int, by: SystemActor) -> Order:
+    """`auto_cancel_after` passed and the order is still undelivered: a full refund."""
+    with transaction.atomic():
+        order = lock_order(order_id)
+        verdict(order, "auto_cancel", by=by, now=clock.now()).require()
+        split = settle(order, buyer_refund=order.price_amount, by=by, role="system", status=Order.Status.CANCELLED)
+        audit.record("order.auto_cancelled", subject=order, by=by, role="system")
+        notify(
+            users=[order.buyer, order.seller],
+            code="order.auto_cancelled",
+            link=link(order),
+            title=f"Order {order.public_id} was cancelled: it was not delivered in time",
+            body=f"{split.to_buyer} went back to {order.buyer.username}'s wallet.",
         )
     return order
 
@@ -214,8 +259,13 @@ def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str
     legs = [Leg(escrow, -order.total)]
     if split.to_buyer.amount:
         legs.append(Leg(accounts.wallet(order.buyer, order.currency), split.to_buyer))
+    hold_until = rules.hold_ends_at(
+        order.policy, warranty=order.warranty, completed=status == Order.Status.COMPLETED, at=clock.now()
+    )
     if split.seller_payout.amount:
-        legs.append(Leg(accounts.wallet(order.seller, order.currency), split.seller_payout))
+        # Proceeds under a payout hold or a warranty wait in the seller's held account.
+        to = accounts.held if hold_until is not None else accounts.wallet
+        legs.append(Leg(to(order.seller, order.currency), split.seller_payout))
     if split.platform_fee.amount:
         legs.append(Leg(accounts.platform_fees(order.currency), split.platform_fee))
     post(
@@ -229,6 +279,8 @@ def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str
     order.completed_at = clock.now()
     order.save(update_fields=["status", "completed_at"])
     deadlines.cancel(subject=order, reason=f"order {status}")
+    if hold_until is not None and split.seller_payout.amount:
+        holds.place(order_id=order.pk, seller=order.seller, amount=split.seller_payout, release_at=hold_until)
     audit.record(
         "order.settled",
         subject=order,
@@ -265,10 +317,26 @@ def post_message(*, order_id: int, by: User, body: str) -> Message:
     return message
 
 
+def require_warranty_reason(order: Order, *, reason: str) -> None:
+    """During a warranty (the order completed) only a `warranty_reasons` reason may be disputed."""
+    if order.status != Order.Status.COMPLETED:
+        return
+    allowed = order.policy.warranty_reasons
+    if reason not in allowed:
+        names = " or ".join(r.replace("_", " ") for r in allowed) or "nothing"
+        raise Conflict(
+            f"The order is completed: under its warranty a dispute can only be opened because {names}.",
+            code="dispute_window_closed",
+        )
+
+
 def enter_dispute(order: Order, *, by: User) -> None:
     """The buyer opened a dispute: the order is frozen and stops completing by itself.
 
-    The caller (`disputes.actions.open_dispute`) holds the order's lock and checked the verdict."""
+    The caller (`disputes.actions.open_dispute`) holds the order's lock and checked the verdict.
+    On a completed order (a warranty dispute) the held proceeds are frozen instead."""
+    if order.status == Order.Status.COMPLETED:
+        holds.freeze(order_id=order.pk, by=by)
     order.status = Order.Status.DISPUTED
     order.save(update_fields=["status"])
     deadlines.cancel(subject=order, reason="dispute opened")
@@ -285,4 +353,40 @@ def settle_dispute(order: Order, *, buyer_refund: int, by: Actor, role: str) -> 
         status = Order.Status.REFUNDED
     else:
         status = Order.Status.PARTIALLY_REFUNDED
+    if Hold.objects.filter(order_id=order.pk, status=Hold.Status.FROZEN).exists():
+        return _settle_from_hold(order, buyer_refund=buyer_refund, by=by, role=role, status=status)
     return settle(order, buyer_refund=buyer_refund, by=by, role=role, status=status)
+
+
+def _settle_from_hold(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str) -> Split:
+    """Ends a warranty dispute: the escrow was settled at completion, so the split comes out of
+    the seller's frozen proceeds, and the platform gives back the fee and commission it kept
+    on the refunded part. Whatever the seller keeps is paid out at once: the case is closed."""
+    split = rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=buyer_refund)
+    paid = rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=0)
+    hold = holds.lock(order.pk)
+    holds.settle_warranty(
+        hold=hold,
+        to_buyer=split.to_buyer,
+        to_seller=split.seller_payout,
+        platform_delta=split.platform_fee - paid.platform_fee,
+        buyer=order.buyer,
+    )
+    order.status = status
+    order.save(update_fields=["status"])
+    deadlines.cancel(subject=order, reason=f"order {status}")
+    audit.record(
+        "order.settled",
+        subject=order,
+        by=by,
+        role=role,
+        data={
+            "status": status,
+            "from": "held proceeds (warranty)",
+            "buyer_refund": split.buyer_refund.as_dict(),
+            "fee_refund": split.fee_refund.as_dict(),
+            "seller_payout": split.seller_payout.as_dict(),
+            "platform_fee": split.platform_fee.as_dict(),
+        },
+    )
+    return split

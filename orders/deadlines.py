@@ -35,9 +35,51 @@ def guarantee_reminder(deadline: Deadline) -> str:
     return "buyer reminded"
 
 
+@handles(actions.AUTO_CANCEL)
+def auto_cancel(deadline: Deadline) -> str:
+    order = actions.auto_cancel(order_id=deadline.subject_id, by=SystemActor(rule="auto_cancel_after"))
+    return f"order {order.public_id} cancelled"
+
+
+@handles(actions.DELIVERY_DUE)
+def delivery_due(deadline: Deadline) -> str:
+    """The seller missed the delivery deadline: the buyer may now cancel for a full refund."""
+    order = Order.objects.select_related("buyer", "seller", "policy_version").get(pk=deadline.subject_id)
+    if order.status != Order.Status.PAID:
+        raise NotAllowedInState("The order is no longer waiting for delivery.")
+    notify(
+        users=[order.buyer, order.seller],
+        code="order.delivery_overdue",
+        link=actions.link(order),
+        title=f"Order {order.public_id} was not delivered in time",
+        body=f"{order.buyer.username} may now cancel it for a full refund.",
+    )
+    return "delivery overdue; the buyer may cancel"
+
+
+@handles(actions.DELIVERY_REMINDER)
+def delivery_reminder(deadline: Deadline) -> str:
+    order = Order.objects.select_related("seller", "policy_version").get(pk=deadline.subject_id)
+    due = rules.delivery_due_at(order.policy, placed_at=order.placed_at)
+    if order.status != Order.Status.PAID or due is None:
+        raise NotAllowedInState("The order is no longer waiting for delivery.")
+    notify(
+        users=[order.seller],
+        code="order.delivery_due_soon",
+        link=actions.link(order),
+        title=f"Order {order.public_id}: deliver before {due:%d %b %H:%M} UTC",
+        body="After that the buyer may cancel the order for a full refund.",
+    )
+    return "seller reminded"
+
+
 def consequence(deadline: Deadline, order: Order) -> str | None:
     """What happens by itself at this deadline; None for deadlines people do not need to see."""
     if deadline.kind == actions.AUTO_COMPLETE:
         payout = rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=0).seller_payout
         return f"the order completes and {order.seller.username} is paid {payout}"
+    if deadline.kind == actions.DELIVERY_DUE:
+        return f"{order.buyer.username} may cancel the order for a full refund"
+    if deadline.kind == actions.AUTO_CANCEL:
+        return f"the order is cancelled and {order.total} goes back to {order.buyer.username}"
     return None

@@ -39,6 +39,9 @@ class Order(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)  # when the order ended, whichever way
     delivery_note = models.TextField(blank=True, max_length=5000)
+    # The listing's warranty, copied at purchase: after completion the proceeds stay held this
+    # long and the buyer may still dispute for a `warranty_reasons` reason.
+    warranty = models.DurationField(null=True, blank=True)
 
     OPEN_STATUSES: ClassVar[frozenset[str]] = frozenset({"paid", "delivered", "disputed"})
 

@@ -11,9 +11,11 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 from core.errors import NotFound
 from core.models import Deadline
+from core.money import Money
+from ledger.models import Hold
 from orders import deadlines as order_deadlines
 from orders.models import Order
-from orders.verdicts import can_see
+from orders.verdicts import can_see, warranty_ends_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,4 +68,35 @@ def deadlines_of_many(orders: Sequence[Order]) -> dict[int, list[DeadlineView]]:
             views[row.subject_id].append(
                 DeadlineView(name=row.kind.split(".", 1)[1], at=row.due_at, party=row.party or None, consequence=text)
             )
+    completed = [pk for pk, o in by_id.items() if o.status in (Order.Status.COMPLETED, Order.Status.DISPUTED)]
+    if completed:
+        for hold in Hold.objects.filter(order_id__in=completed, status=Hold.Status.HELD):
+            views[hold.order_id] += _hold_deadlines(by_id[hold.order_id], hold)
+            views[hold.order_id].sort(key=lambda d: d.at)
     return views
+
+
+def _hold_deadlines(order: Order, hold: Hold) -> list[DeadlineView]:
+    """A completed order's warranty end and the release of its held proceeds."""
+    found = []
+    ends = warranty_ends_at(order)
+    if ends is not None and order.policy.warranty_reasons:
+        reasons = " or ".join(r.replace("_", " ") for r in order.policy.warranty_reasons)
+        found.append(
+            DeadlineView(
+                name="warranty_ends",
+                at=ends,
+                party="buyer",
+                consequence=f"the warranty ends: no more disputes because {reasons}",
+            )
+        )
+    found.append(
+        DeadlineView(
+            name="proceeds_released",
+            at=hold.release_at,
+            party=None,
+            consequence=f"{order.seller.username}'s proceeds of {Money(hold.amount, hold.currency)} "
+            "are released: paid out, no refund after that",
+        )
+    )
+    return found

@@ -10,7 +10,11 @@ T = Transition.of
 TRANSITIONS: dict[str, Transition] = {
     "deliver": T(["paid"], "delivered", ["seller"]),
     "confirm": T(["delivered"], "completed", ["buyer"]),
-    "cancel": T(["paid"], "cancelled", ["seller", "staff"]),
+    # The buyer may cancel too, once the delivery is overdue (`orders.verdicts._buyer_cancel`).
+    "cancel": T(["paid"], "cancelled", ["seller", "staff", "buyer"]),
+    "auto_cancel": T(["paid"], "cancelled", ["system"]),
+    # Also from `completed` during a warranty, for a `warranty_reasons` reason: an exception
+    # to the table that `orders.verdicts._warranty_dispute` grants while the proceeds are held.
     "open_dispute": T(["paid", "delivered"], "disputed", ["buyer"]),
     "auto_complete": T(["delivered"], "completed", ["system"]),
     # Settling a dispute ends the order; the target follows from the money moved. Who may

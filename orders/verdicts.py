@@ -38,8 +38,8 @@ def verdict(order: Order, action: str, *, by: Actor, now: datetime) -> Verdict:
     roles = roles_of(order, by)
     if action == "open_dispute":
         return _open_dispute(order, roles=roles, now=now)
-    if action == "cancel" and "buyer" in roles:
-        return _buyer_cancel(order)
+    if action == "cancel" and roles == {"buyer"}:
+        return _buyer_cancel(order, roles=roles, now=now)
     if action == "auto_complete" and not order.seller.is_active:
         return _payout_held(order)
     return check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=_describe(order))
@@ -58,12 +58,7 @@ def _open_dispute(order: Order, *, roles: frozenset[str], now: datetime) -> Verd
     if order.status == Order.Status.DISPUTED:
         return Verdict(action, False, "dispute_already_open", "A dispute is already open for this order.")
     if order.status == Order.Status.COMPLETED:
-        return Verdict(
-            action,
-            False,
-            "dispute_window_closed",
-            "The order is completed and paid out; disputes and refunds are no longer possible.",
-        )
+        return _warranty_dispute(order, now=now)
     if not base.allowed:
         return base
     opens_at = rules.dispute_opens_at(policy, placed_at=order.placed_at)
@@ -87,21 +82,6 @@ def _open_dispute(order: Order, *, roles: frozenset[str], now: datetime) -> Verd
     return Verdict.yes(action)
 
 
-def _buyer_cancel(order: Order) -> Verdict:
-    """A buyer may cancel an undelivered order at once, for a full refund, when its seller is
-    suspended (PRODUCT.md §14); otherwise cancelling before delivery is the seller's (the
-    table's roles). The buyer's cancel is shown only while it applies (`allowed_actions`)."""
-    if order.seller.is_active:
-        return Verdict("cancel", False, "forbidden", "Only the seller can cancel an order before delivery.")
-    if order.status not in TRANSITIONS["cancel"].sources:
-        return Verdict("cancel", False, "not_allowed_in_state", f"Not possible while {_describe(order)}.")
-    return Verdict.yes("cancel")
-
-
-def _buyer_may_cancel(order: Order, roles: frozenset[str]) -> bool:
-    return "buyer" in roles and not order.seller.is_active
-
-
 def _payout_held(order: Order) -> Verdict:
     """A suspended seller's delivered order does not complete and pay out by itself
     (`orders.suspension`); reinstating schedules the completion again."""
@@ -110,11 +90,62 @@ def _payout_held(order: Order) -> Verdict:
     )
 
 
+def warranty_ends_at(order: Order) -> datetime | None:
+    """When the warranty of a completed order ends; None if it has none."""
+    if not order.warranty or order.completed_at is None:
+        return None
+    return order.completed_at + order.warranty
+
+
+def _warranty_dispute(order: Order, *, now: datetime) -> Verdict:
+    """A completed order may be disputed while its warranty runs and its proceeds are still
+    held, for one of the policy's `warranty_reasons` (checked when the dispute is opened)."""
+    action = "open_dispute"
+    ends = warranty_ends_at(order)
+    policy = order.policy
+    hold = getattr(order, "hold", None) if ends is not None else None
+    if ends is None or not policy.warranty_reasons or hold is None or hold.status != "held" or now >= ends:
+        return Verdict(
+            action,
+            False,
+            "dispute_window_closed",
+            "The order is completed and paid out; disputes and refunds are no longer possible.",
+        )
+    reasons = " or ".join(r.replace("_", " ") for r in policy.warranty_reasons)
+    return Verdict(action, True, reason=f"Under warranty until {ends:%d %b %Y %H:%M} UTC: only if {reasons}.")
+
+
+def _buyer_cancel(order: Order, *, roles: frozenset[str], now: datetime) -> Verdict:
+    """The buyer cancels an undelivered order for a full refund, without a dispute, on any of
+    the grounds below. Each ground is one independent check; add a new one beside the others."""
+    action = "cancel"
+    base = check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=_describe(order))
+    if not base.allowed:
+        return base
+    # Ground: the seller is suspended (PRODUCT.md §14): at once, whatever the delivery deadline.
+    if not order.seller.is_active:
+        return Verdict.yes(action)
+    # Ground: the delivery is overdue (`delivery_due` after ordering has passed).
+    due = rules.delivery_due_at(order.policy, placed_at=order.placed_at)
+    if due is not None and now >= due:
+        return Verdict.yes(action)
+    if due is None:
+        return Verdict(
+            action,
+            False,
+            "cancel_too_early",
+            "The seller may cancel an undelivered order; the buyer can open a dispute instead.",
+        )
+    return Verdict(
+        action,
+        False,
+        "cancel_too_early",
+        f"You can cancel if the order is not delivered within {rules.humane(due - order.placed_at)} of ordering.",
+        available_at=due,
+    )
+
+
 def allowed_actions(order: Order, *, user: User, now: datetime) -> list[Verdict]:
     """The verdict on every action this user could ever take on this order."""
     roles = roles_of(order, user)
-    return [
-        verdict(order, action, by=user, now=now)
-        for action in PERSON_ACTIONS
-        if roles & TRANSITIONS[action].roles or (action == "cancel" and _buyer_may_cancel(order, roles))
-    ]
+    return [verdict(order, action, by=user, now=now) for action in PERSON_ACTIONS if roles & TRANSITIONS[action].roles]

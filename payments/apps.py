@@ -6,4 +6,4 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        from payments import checks  # noqa: F401 - registers the deploy checks
+        from payments import checks, deadlines  # noqa: F401 - registers the deploy checks and deadlines

@@ -97,6 +97,21 @@ def seller_response_due_at(policy: Policy, *, opened_at: datetime) -> datetime |
     return None if policy.seller_response_due is None else opened_at + policy.seller_response_due
 
 
+def hold_ends_at(policy: Policy, *, warranty: timedelta | None, completed: bool, at: datetime) -> datetime | None:
+    """Until when an order's proceeds are held after it ends at `at`: the payout hold, or the
+    warranty (only on completion) if longer; None when they are paid out at once."""
+    longest = max(policy.payout_hold, (warranty or timedelta(0)) if completed else timedelta(0))
+    return at + longest if longest > timedelta(0) else None
+
+
+def delivery_due_at(policy: Policy, *, placed_at: datetime) -> datetime | None:
+    return None if policy.delivery_due is None else placed_at + policy.delivery_due
+
+
+def auto_cancel_at(policy: Policy, *, placed_at: datetime) -> datetime | None:
+    return None if policy.auto_cancel_after is None else placed_at + policy.auto_cancel_after
+
+
 def reminder_at(policy: Policy, *, due_at: datetime, now: datetime) -> datetime | None:
     """When to remind someone of a deadline at `due_at`; None if there is no time for it."""
     if policy.reminder_before_deadline is None:
@@ -113,6 +128,17 @@ def ticket_first_response_due_at(policy: Policy, *, opened_at: datetime) -> date
 def ticket_autoclose_at(policy: Policy, *, answered_at: datetime) -> datetime:
     """When an answered ticket with no reply from its owner resolves by itself."""
     return answered_at + policy.ticket_autoclose_after
+
+
+def format_duration(delta: timedelta | None) -> str | None:
+    """The policy files' own notation: "7d", "48h", "15m" (None stays None)."""
+    if delta is None:
+        return None
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds // 60}m"
 
 
 def humane(delta: timedelta) -> str:

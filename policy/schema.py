@@ -67,6 +67,14 @@ class Policy(BaseModel):
 
     reminder_before_deadline: OptionalDuration
 
+    # Money out and undelivered orders (PRODUCT.md §11, §12, §19). The defaults switch each
+    # feature off, so a policy version pinned before they existed keeps its old rules.
+    payout_hold: Duration = timedelta(0)  # a completed order's proceeds stay held this long
+    max_warranty: OptionalDuration = None  # the longest warranty a listing may offer; none: no warranties
+    warranty_reasons: list[Literal["account_recovered", "key_revoked"]] = Field(default_factory=list)
+    delivery_due: OptionalDuration = None  # after ordering: the seller must deliver by then
+    auto_cancel_after: OptionalDuration = None  # after ordering: an undelivered order cancels by itself
+
     @field_validator(
         "guarantee_window",
         "min_order_age",
@@ -86,7 +94,23 @@ class Policy(BaseModel):
             raise ValueError("this timer cannot be switched off")
         return parsed
 
-    @field_validator("seller_response_due", "auto_escalate_after", "reminder_before_deadline", mode="before")
+    @field_validator("payout_hold", mode="before")
+    @classmethod
+    def _hold(cls, value: Any) -> timedelta:
+        if value in (0, "0"):
+            return timedelta(0)
+        parsed = parse_duration(value)
+        return timedelta(0) if parsed is None else parsed
+
+    @field_validator(
+        "seller_response_due",
+        "auto_escalate_after",
+        "reminder_before_deadline",
+        "max_warranty",
+        "delivery_due",
+        "auto_cancel_after",
+        mode="before",
+    )
     @classmethod
     def _optional_duration(cls, value: Any) -> timedelta | None:
         return parse_duration(value)
@@ -106,6 +130,14 @@ class Policy(BaseModel):
             raise ValueError("guarantee_window must be at least 72h")
         if self.auto_escalate_after is not None and self.auto_escalate_after < self.escalation_available_after:
             raise ValueError("auto_escalate_after must not come before escalation_available_after")
+        if self.warranty_reasons and self.max_warranty is None:
+            raise ValueError("warranty_reasons need a max_warranty (warranties are switched off)")
+        if (
+            self.delivery_due is not None
+            and self.auto_cancel_after is not None
+            and self.auto_cancel_after < self.delivery_due
+        ):
+            raise ValueError("auto_cancel_after must not come before delivery_due")
         for currency in self.currencies:
             try:
                 Money.from_major(self.buyer_fee_minimum, currency)

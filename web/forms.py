@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from disputes.outcomes import offerable
 from disputes.states import PROPOSAL_KINDS
 from orders.models import Order
 from policy.active import configured_policy
+from policy.schema import parse_duration
 from tickets.models import MAX_BODY, MAX_SUBJECT, Ticket
 
 
@@ -44,6 +46,14 @@ class DepositForm(MoneyFormMixin):
     pass
 
 
+class WithdrawForm(MoneyFormMixin):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Distinct labels: the deposit form on the same page has "Amount" and "Currency".
+        self.fields["amount"].label = "Sum to withdraw"
+        self.fields["currency"].label = "In"
+
+
 class ListingForm(MoneyFormMixin):
     title = forms.CharField(max_length=120)
     description = forms.CharField(max_length=5000, widget=forms.Textarea, required=False)
@@ -54,8 +64,23 @@ class ListingForm(MoneyFormMixin):
         ]
     )
     is_active = forms.BooleanField(required=False, initial=True, label="For sale")
+    warranty = forms.CharField(
+        required=False,
+        max_length=10,
+        help_text="Optional: how long after completion the buyer may still dispute if the account is recovered "
+        'or the key revoked, for example "7d". Your proceeds stay held that long.',
+    )
 
-    field_order = ["title", "description", "kind", "amount", "currency", "is_active"]
+    field_order = ["title", "description", "kind", "amount", "currency", "warranty", "is_active"]
+
+    def clean_warranty(self) -> timedelta | None:
+        text = (self.cleaned_data.get("warranty") or "").strip()
+        if not text:
+            return None
+        try:
+            return parse_duration(text)
+        except ValueError:
+            raise forms.ValidationError('A duration like "7d" or "48h".') from None
 
 
 class DeliverForm(forms.Form):

@@ -5,13 +5,15 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field, StrictBool
+from pydantic import Field, StrictBool, field_validator
 
 from api.permissions import caller
 from api.schemas import ERRORS, MoneyIn, MoneyOut
 from catalog import actions, queries
 from catalog.models import Listing
 from core.pagination import keyset_page
+from policy.rules import format_duration
+from policy.schema import parse_duration
 
 router = Router(tags=["listings"])
 
@@ -21,6 +23,18 @@ class ListingIn(Schema):
     description: str = Field(default="", max_length=5000)
     kind: Literal["product", "service"]
     price: MoneyIn
+    warranty: str | None = Field(
+        default=None,
+        description='How long after completion the buyer may still dispute for a warranty reason ("7d"); '
+        "at most the policy's max_warranty (422 `warranty_too_long`).",
+    )
+
+    @field_validator("warranty")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
 
 
 class ListingUpdateIn(ListingIn):
@@ -37,6 +51,7 @@ class ListingOut(Schema):
     is_active: bool
     available: bool = Field(description="Can be ordered now: active, and its seller is not suspended.")
     created_at: datetime
+    warranty: str | None = None
 
     @classmethod
     def of(cls, listing: Listing) -> ListingOut:
@@ -50,6 +65,7 @@ class ListingOut(Schema):
             is_active=listing.is_active,
             available=listing.is_active and listing.seller.is_active,
             created_at=listing.created_at,
+            warranty=format_duration(listing.warranty),
         )
 
 
@@ -66,6 +82,7 @@ def create(request: HttpRequest, payload: ListingIn) -> Status[ListingOut]:
         description=payload.description,
         kind=payload.kind,
         price=payload.price.to_money(),
+        warranty=parse_duration(payload.warranty),
     )
     return Status(201, ListingOut.of(listing))
 
@@ -93,5 +110,6 @@ def update(request: HttpRequest, listing_id: str, payload: ListingUpdateIn) -> L
         kind=payload.kind,
         price=payload.price.to_money(),
         is_active=payload.is_active,
+        warranty=parse_duration(payload.warranty),
     )
     return ListingOut.of(updated)

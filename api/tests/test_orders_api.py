@@ -115,7 +115,9 @@ def test_a_buyer_and_a_seller_complete_an_order_through_the_api(api, make_user):
         }
     ]
     verdicts = _verdicts(seen)
-    assert set(verdicts) == {"confirm", "open_dispute"}
+    # A buyer may cancel an undelivered order once its delivery is overdue; delivered, no more.
+    assert set(verdicts) == {"confirm", "open_dispute", "cancel"}
+    assert verdicts["cancel"]["allowed"] is False
     assert verdicts["confirm"]["allowed"] is True
     assert "deliver" not in verdicts  # the buyer never could
 
@@ -194,7 +196,9 @@ def test_a_buyer_cannot_deliver_and_a_seller_cannot_confirm(api, deal):
     body = _problem(api(buyer).post(f"/orders/{order.public_id}/deliver", {"note": "x"}), 403, "forbidden")
     assert body["detail"] == "Only the seller can do this."
     _problem(api(seller).post(f"/orders/{order.public_id}/confirm"), 403, "forbidden")
-    _problem(api(buyer).post(f"/orders/{order.public_id}/cancel", {}), 403, "forbidden")
+    # The buyer may cancel only once the delivery is overdue (API.md v1 additions).
+    early = _problem(api(buyer).post(f"/orders/{order.public_id}/cancel", {}), 409, "cancel_too_early")
+    assert early["available_at"]
     assert snapshot() == before
 
 

@@ -74,7 +74,11 @@ def people(make_user):
 
 @pytest.fixture
 def order(people):
-    return factories.paid_order(*people)
+    """A paid order whose own timers (delivery due, auto-cancel) are withdrawn, so the engine
+    runs only the test's deadlines."""
+    placed = factories.paid_order(*people)
+    deadlines.cancel(subject=placed, reason="the test schedules its own")
+    return placed
 
 
 def _auto_complete_of(order: Order) -> Deadline:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from hypothesis import settings
@@ -58,6 +58,7 @@ class ModelOrder:
     currency: str
     status: str = "paid"
     delivered_at: datetime | None = None
+    placed_at: datetime | None = None
 
 
 # Which order an action is tried on: one in the state the action needs when there is one
@@ -151,7 +152,9 @@ class Marketplace(RuleBasedStateMachine):
             return
         assert expected is None and order is not None
         self.wallets[buyer, listing.currency] -= total
-        self.model[order.pk] = ModelOrder(buyer, seller, listing.price_amount, fee, listing.currency)
+        self.model[order.pk] = ModelOrder(
+            buyer, seller, listing.price_amount, fee, listing.currency, placed_at=clock.now()
+        )
 
     @precondition(lambda self: self.model)
     @rule(pick=PICK)
@@ -206,6 +209,9 @@ class Marketplace(RuleBasedStateMachine):
             ends = m.delivered_at + self.policy.guarantee_window if m.delivered_at else None
             if m.status == "delivered" and ends is not None and ends <= target:
                 self._pay_out(m)
+            cancels = self._due(m, self.policy.auto_cancel_after)
+            if m.status == "paid" and cancels is not None and cancels <= target:
+                self._refund(m)  # never delivered: `auto_cancel_after` cancelled it
 
     # Helpers ------------------------------------------------------------------------------
 
@@ -221,10 +227,22 @@ class Marketplace(RuleBasedStateMachine):
 
     def _cancel(self, order_id: int, who: int) -> None:
         m = self.model[order_id]
-        may = who == m.seller or (who == STAFF and who != m.buyer)
+        overdue = self._due(m, self.policy.delivery_due)
+        may = (
+            who == m.seller
+            or (who == STAFF and who != m.buyer)
+            or (who == m.buyer and overdue is not None and clock.now() >= overdue)
+        )
         if self._act("cancel", order_id, who, expect=may and m.status == "paid"):
-            m.status = "cancelled"
-            self.wallets[m.buyer, m.currency] += m.price + m.fee
+            self._refund(m)
+
+    @staticmethod
+    def _due(m: ModelOrder, after: timedelta | None) -> datetime | None:
+        return None if after is None or m.placed_at is None else m.placed_at + after
+
+    def _refund(self, m: ModelOrder) -> None:
+        m.status = "cancelled"
+        self.wallets[m.buyer, m.currency] += m.price + m.fee
 
     def _message(self, order_id: int, who: int, body: str) -> None:
         m = self.model[order_id]

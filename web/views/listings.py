@@ -53,6 +53,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 description=form.cleaned_data["description"],
                 kind=form.cleaned_data["kind"],
                 price=form.money(),
+                warranty=form.cleaned_data.get("warranty"),
             )
         except DomainError as exc:
             add_to_form(form, exc)
@@ -76,6 +77,7 @@ def edit(request: HttpRequest, public_id: str) -> HttpResponse:
         "is_active": listing.is_active,
     }
     form = ListingForm(request.POST or None, initial=initial)
+    del form.fields["warranty"]  # set when listing; orders already placed keep their own copy
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_listing(

@@ -23,7 +23,7 @@ var/secret-key:
 
 run: $(STAMP) var/secret-key
 	@PARLEY_SECRET_KEY="$$(cat var/secret-key)" PARLEY_TEST_CLOCK=$${PARLEY_TEST_CLOCK:-1} \
-	  PARLEY_DEMO=$${PARLEY_DEMO:-1} PARLEY_HTTPS=$${PARLEY_HTTPS:-0} \
+	  PARLEY_DEMO=$${PARLEY_DEMO:-1} PARLEY_HTTPS=$${PARLEY_HTTPS:-0} PARLEY_LOG_FORMAT=$${PARLEY_LOG_FORMAT:-plain} \
 	  $(BIN)/parley serve --port $(PORT)
 
 test: $(STAMP)

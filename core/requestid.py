@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import structlog
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-Id"
@@ -73,6 +74,10 @@ class RequestIdMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        if settings.SENTRY_ENABLED:
+            import sentry_sdk
+
+            sentry_sdk.set_tag("request_id", request_id)
         started = time.perf_counter()
         try:
             response = self.get_response(request)

@@ -159,3 +159,35 @@ def test_parley_deploy_fails_on_an_unsafe_configuration(tmp_path):
     done = _parley(_env(tmp_path, PARLEY_HTTPS="0"), "deploy")
     assert done.returncode != 0
     assert "security" in (done.stdout + done.stderr).lower()
+
+
+def test_the_systemd_units_start_what_exists(tmp_path):
+    """Each unit's command, run from this checkout instead of /opt/parley: the gunicorn
+    configuration loads and the worker and deploy commands exist."""
+    import configparser
+
+    deploy = PROJECT_ROOT / "deploy"
+    commands = {}
+    for name in ("parley-web", "parley-worker", "parley-deploy"):
+        unit = configparser.ConfigParser(strict=False, interpolation=None)
+        unit.read(deploy / f"{name}.service")
+        assert unit["Service"]["EnvironmentFile"] == "/etc/parley/parley.env"
+        commands[name] = unit["Service"]["ExecStart"].split()
+    assert commands["parley-web"][1:] == ["-m", "gunicorn", "--config", "python:parley.gunicorn_conf"]
+    assert commands["parley-worker"][1:] == ["worker"]
+    assert commands["parley-deploy"][1:] == ["deploy"]
+    checked = subprocess.run(
+        [sys.executable, *commands["parley-web"][1:], "--check-config"],
+        cwd=PROJECT_ROOT,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    for command in ("worker", "deploy"):
+        helped = _parley(_env(tmp_path), command, "--help")
+        assert helped.returncode == 0, helped.stderr[-2000:]
+    example = (deploy / "parley.env.example").read_text()
+    assert "PARLEY_SECRET_KEY=" in example and "DATABASE_URL=" in example

@@ -21,6 +21,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from parley.logconfig import logging_config
+
 _data = Path(os.environ.get("PARLEY_DATA_DIR", Path(__file__).resolve().parent.parent / "var"))
 _data.mkdir(parents=True, exist_ok=True)
 _metrics = _data / "metrics"
@@ -37,6 +39,16 @@ keepalive = 5
 control_socket = str(_data / "gunicorn.ctl")
 accesslog = None
 errorlog = "-"
+# Gunicorn's own lines (booting, worker timeouts) in the same JSON format as Parley's.
+logconfig_dict = logging_config(
+    level=os.environ.get("PARLEY_LOG_LEVEL", "INFO"), fmt=os.environ.get("PARLEY_LOG_FORMAT", "json")
+)
+logconfig_dict["loggers"].update(
+    {
+        name: {"level": "INFO", "handlers": ["console"], "propagate": False}
+        for name in ("gunicorn.error", "gunicorn.access")
+    }
+)
 forwarded_allow_ips = os.environ.get("PARLEY_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 

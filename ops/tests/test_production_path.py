@@ -132,6 +132,7 @@ def test_a_plain_migrate_and_gunicorn_deployment_answers_writes(tmp_path):
         output = _stop(server)
     records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert {"probe-3"} <= {r.get("request_id") for r in records if r.get("event") == "request"}, output[-2000:]
+    assert any(r.get("logger") == "gunicorn.error" for r in records), output[-2000:]  # gunicorn's lines too
     assert "Traceback" not in output, output[-3000:]
     cache = sqlite3.connect(tmp_path / "parley.sqlite3")
     assert cache.execute("SELECT count(*) FROM sqlite_master WHERE name = 'parley_cache'").fetchone() == (1,)

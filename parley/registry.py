@@ -55,6 +55,22 @@ GROUPS: dict[str, tuple[Var, ...]] = {
         ),
         Var("PARLEY_PLAIN_STATIC", "off", "serve static files without the hashed manifest (tests, development)"),
     ),
+    "Files in S3-compatible storage": (
+        Var(
+            "PARLEY_S3_BUCKET",
+            "unset: files on local disk under `PARLEY_MEDIA_ROOT`",
+            "bucket for evidence and attachments",
+        ),
+        Var(
+            "PARLEY_S3_ENDPOINT_URL", "AWS", "endpoint of another S3-compatible service (`https://minio.internal:9000`)"
+        ),
+        Var("PARLEY_S3_REGION", "the SDK's default", "region of the bucket"),
+        Var("PARLEY_S3_ACCESS_KEY_ID", "the SDK's chain (environment, instance role)", "access key"),
+        Var("PARLEY_S3_SECRET_ACCESS_KEY", "the SDK's chain", "secret key"),
+        Var("PARLEY_S3_PREFIX", "empty", "folder inside the bucket (several deployments may share one bucket)"),
+        Var("PARLEY_S3_ADDRESSING_STYLE", "the SDK's default", "`path` for services without virtual-host buckets"),
+        Var("PARLEY_S3_ENCRYPT", "off", "ask for server-side encryption (SSE-S3, AES256) of every object"),
+    ),
     "Database connections (PostgreSQL)": (
         Var(
             "PARLEY_DB_CONN_MAX_AGE",
@@ -155,6 +171,7 @@ GROUPS: dict[str, tuple[Var, ...]] = {
         Var("PARLEY_TEST_GUNICORN_PORT", "8151", "port the production-path tests start gunicorn on"),
         Var("PARLEY_PGBOUNCER_PORT", "8152", "port `scripts/pgbouncer-smoke` starts PgBouncer on"),
         Var("PARLEY_SMOKE_PORT", "8153", "port `scripts/pgbouncer-smoke` starts gunicorn on"),
+        Var("PARLEY_TEST_S3_PORT", "8155", "port the storage tests start a local S3 server (moto) on"),
         Var("PARLEY_SMOKE_DATABASE", "`parley_smoke`", "database `scripts/pgbouncer-smoke` creates and drops"),
     ),
 }

@@ -203,6 +203,27 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Evidence and attachments in S3-compatible object storage (AWS S3, MinIO, Ceph, R2...) when a
+# bucket is named, so every web host and worker sees the same files. Objects stay private:
+# downloads still go through the views that check who asks, never to a bucket URL.
+S3_BUCKET = os.environ.get("PARLEY_S3_BUCKET", "")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("PARLEY_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("PARLEY_S3_REGION") or None,
+            "access_key": os.environ.get("PARLEY_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("PARLEY_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("PARLEY_S3_PREFIX", ""),
+            "addressing_style": os.environ.get("PARLEY_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"} if env_flag("PARLEY_S3_ENCRYPT") else {},
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -42,3 +42,8 @@ api.add_router("", tickets.router)
 api.add_router("", notifications.router)
 api.add_router("", webhooks.router)
 api.add_router("", testclock.router)
+
+# Personal data: export and erasure (ops/privacy.py).
+from ops.api import router as privacy_router  # noqa: E402
+
+api.add_router("", privacy_router)

@@ -30,11 +30,10 @@ from types import FrameType
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-from api.idempotency import prune as prune_idempotency_keys
 from core import clock
 from notifications.actions import send_due_emails
-from ops import deadlines, orphan_files
-from webhooks.actions import prune_deliveries, send_due_webhooks
+from ops import deadlines, orphan_files, retention
+from webhooks.actions import send_due_webhooks
 
 logger = logging.getLogger("parley.worker")
 PRUNE_EVERY = 3600.0
@@ -116,12 +115,14 @@ class Worker:
         return 0
 
     def prune(self) -> None:
-        """Housekeeping, once an hour: expired idempotency keys, old webhook deliveries, uploaded
-        files whose record was rolled back, and heartbeat rows of workers long gone."""
+        """Housekeeping, once an hour: what is past its retention (`ops.retention`: sessions,
+        e-mails, webhook deliveries, idempotency keys), uploaded files whose record was rolled
+        back, and heartbeat rows of workers long gone."""
         from ops.models import WorkerHeartbeat
 
-        prune_idempotency_keys()
-        prune_deliveries()
+        removed = retention.prune()
+        if any(removed.values()):
+            logger.info("pruned what is past its retention", extra=removed)
         orphan_files.sweep()
         WorkerHeartbeat.objects.filter(beat_at__lt=clock.system_now() - HEARTBEAT_KEEP).delete()
         self._last_prune = time.monotonic()

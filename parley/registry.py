@@ -146,6 +146,11 @@ GROUPS: dict[str, tuple[Var, ...]] = {
         ),
         Var("PARLEY_WORKER_STALE_SECONDS", "60", "`/readyz` fails when a worker loop has not reported for this long"),
     ),
+    "Retention (what the worker prunes)": (
+        Var("PARLEY_RETENTION_EMAIL_DAYS", "90", "days sent or given-up e-mails are kept"),
+        Var("PARLEY_RETENTION_WEBHOOK_DAYS", "30", "days sent or given-up webhook deliveries are kept"),
+        Var("PARLEY_RETENTION_IDEMPOTENCY_HOURS", "24", "hours idempotency records are kept before they are pruned"),
+    ),
     "Observability": (
         Var("PARLEY_LOG_LEVEL", "`INFO`", "the root log level"),
         Var(

@@ -311,6 +311,10 @@ SENTRY_ENABLED = init_sentry(
     environment=os.environ.get("PARLEY_SENTRY_ENVIRONMENT", "production"),
     traces_sample_rate=float(os.environ.get("PARLEY_SENTRY_TRACES_SAMPLE_RATE", "0")),
 )
+# Retention (ops/retention.py, docs/privacy.md): what the worker prunes, after how long.
+RETENTION_EMAIL_DAYS = int(os.environ.get("PARLEY_RETENTION_EMAIL_DAYS", "90"))
+RETENTION_WEBHOOK_DAYS = int(os.environ.get("PARLEY_RETENTION_WEBHOOK_DAYS", "30"))
+RETENTION_IDEMPOTENCY_HOURS = int(os.environ.get("PARLEY_RETENTION_IDEMPOTENCY_HOURS", "24"))
 # Load balancers and scrapers may ask over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 

@@ -80,12 +80,13 @@ def end(user_id: int, *, keys: set[str] | None = None, keep: str | None = None) 
 @require_http_methods(["GET", "POST"])
 def sessions_page(request: HttpRequest) -> HttpResponse:
     current = request.session.session_key
+    user_id = int(request.user.pk or 0)
     if request.method == "POST":
         which = request.POST.get("end", "")
         if which == "others":
-            end(request.user.pk, keep=current)
+            end(user_id, keep=current)
         elif which and which != current:
             # Keys are the person's own: `end` only ever deletes sessions that decode to them.
-            end(request.user.pk, keys={which}, keep=current)
+            end(user_id, keys={which}, keep=current)
         return redirect("web:account_sessions")
-    return render(request, "ops/sessions.html", {"sessions": sessions_of(request.user.pk, current_key=current)})
+    return render(request, "ops/sessions.html", {"sessions": sessions_of(user_id, current_key=current)})

@@ -46,3 +46,8 @@ api.add_router("", webhooks.router)
 api.add_router("", testclock.router)
 api.add_router("", suspension.router)
 api.add_router("", testhelpers.router)  # sandbox payment helpers
+
+# Personal data: export and erasure (ops/privacy.py).
+from ops.api import router as privacy_router  # noqa: E402
+
+api.add_router("", privacy_router)

@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 
+from core import requestid
+
 
 class TestClock(models.Model):
     """The single row behind `core.clock.now()` when the test clock is on."""
@@ -85,6 +87,8 @@ class Deadline(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     retry_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The request that queued this work, so the worker logs under the same id (core.requestid).
+    request_id = models.CharField(max_length=64, blank=True, default=requestid.current)
 
     class Meta:
         indexes: ClassVar[list[models.Index]] = [

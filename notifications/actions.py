@@ -11,7 +11,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from accounts.models import User
-from core import clock
+from core import clock, requestid
 from core.errors import NotFound
 from notifications.links import absolute
 from notifications.models import Notification, OutboundEmail
@@ -81,13 +81,14 @@ def send_due_emails(*, limit: int = 50) -> int:
     attempted = 0
     while attempted < limit and (email := _claim()) is not None:
         attempted += 1
-        try:
-            send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
-        except Exception as exc:  # any transport failure: retry later
-            logger.warning("e-mail %s failed (attempt %s): %s", email.pk, email.attempts, exc)
-            _record(email.pk, error=f"{type(exc).__name__}: {exc}")
-        else:
-            _record(email.pk, error=None)
+        with requestid.bound(email.request_id):
+            try:
+                send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
+            except Exception as exc:  # any transport failure: retry later
+                logger.warning("e-mail %s failed (attempt %s): %s", email.pk, email.attempts, exc)
+                _record(email.pk, error=f"{type(exc).__name__}: {exc}")
+            else:
+                _record(email.pk, error=None)
     return attempted
 
 

@@ -5,6 +5,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
+from core import requestid
 from core.ids import PublicIdField
 
 
@@ -49,6 +50,8 @@ class OutboundEmail(models.Model):
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The request that queued this work, so the worker logs under the same id (core.requestid).
+    request_id = models.CharField(max_length=64, blank=True, default=requestid.current)
 
     class Meta:
         indexes: ClassVar[list[models.Index]] = [

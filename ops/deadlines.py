@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from core import clock
+from core import clock, requestid
 from core.deadlines import due, handler_for
 from core.errors import DomainError
 from core.models import Deadline
@@ -52,6 +52,24 @@ def run_one() -> Deadline | None:
 
 
 def _apply(deadline: Deadline, now: datetime) -> None:
+    with requestid.bound(deadline.request_id):
+        _apply_bound(deadline, now)
+        logger.info(
+            "deadline applied",
+            extra={
+                "deadline": deadline.pk,
+                "kind": deadline.kind,
+                "status": deadline.status,
+                "late_s": _late(deadline, now),
+            },
+        )
+
+
+def _late(deadline: Deadline, now: datetime) -> float:
+    return round((now - deadline.due_at).total_seconds(), 3)
+
+
+def _apply_bound(deadline: Deadline, now: datetime) -> None:
     try:
         with transaction.atomic():
             outcome = handler_for(deadline.kind)(deadline)

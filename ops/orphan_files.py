@@ -47,9 +47,12 @@ def sweep(*, storage: Storage = default_storage, grace: timedelta = GRACE) -> in
 
 
 def _walk(storage: Storage, folder: str) -> Iterator[str]:
-    if not storage.exists(folder):
+    # Object stores have no folders to ask `exists()` about (it says no), so just list: a
+    # missing folder is empty there, and a FileNotFoundError on disk.
+    try:
+        directories, files = storage.listdir(folder)
+    except FileNotFoundError:
         return
-    directories, files = storage.listdir(folder)
     for name in files:
         yield f"{folder}/{name}"
     for directory in directories:

@@ -7,7 +7,12 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"ledger-check": "ledger_check", "seed-demo": "seed_demo"}
+ALIASES = {
+    "ledger-check": "ledger_check",
+    "seed-demo": "seed_demo",
+    "settings-doc": "settings_doc",
+    "files-check": "files_check",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

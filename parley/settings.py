@@ -92,6 +92,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.requestid.RequestIdMiddleware",  # first: its id is on every log line after it
     "api.fallback.ProblemFallbackMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -140,6 +141,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL connections (docs/settings.md): a psycopg pool per process, or persistent
+# connections (PARLEY_DB_CONN_MAX_AGE); behind PgBouncer in transaction mode server-side
+# cursors must be off, since a cursor does not outlive the transaction that PgBouncer pins.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if env_flag("PARLEY_DB_POOL"):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses persistent connections with a pool
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("PARLEY_DB_POOL_MIN", "2")),
+            "max_size": int(os.environ.get("PARLEY_DB_POOL_MAX", "10")),
+            "timeout": float(os.environ.get("PARLEY_DB_POOL_TIMEOUT", "10")),
+        }
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_flag("PARLEY_DB_DISABLE_SERVER_SIDE_CURSORS")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time: IMMEDIATE takes the write lock at BEGIN, so a reader never has to
     # upgrade mid-transaction (SQLITE_BUSY_SNAPSHOT); WAL lets readers run beside the writer.
@@ -190,6 +203,27 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Evidence and attachments in S3-compatible object storage (AWS S3, MinIO, Ceph, R2...) when a
+# bucket is named, so every web host and worker sees the same files. Objects stay private:
+# downloads still go through the views that check who asks, never to a bucket URL.
+S3_BUCKET = os.environ.get("PARLEY_S3_BUCKET", "")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("PARLEY_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("PARLEY_S3_REGION") or None,
+            "access_key": os.environ.get("PARLEY_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("PARLEY_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("PARLEY_S3_PREFIX", ""),
+            "addressing_style": os.environ.get("PARLEY_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"} if env_flag("PARLEY_S3_ENCRYPT") else {},
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -208,7 +242,9 @@ MAILERS = {
             "username": os.environ.get("PARLEY_SMTP_USER", ""),
             "password": os.environ.get("PARLEY_SMTP_PASSWORD", ""),
             "use_tls": env_flag("PARLEY_SMTP_TLS", default=True),
-            "timeout": 10,
+            # Each send is bounded: a mail server that accepts and then says nothing costs one
+            # e-mail this long, on the e-mail loop only (ops/worker.py).
+            "timeout": float(os.environ.get("PARLEY_SMTP_TIMEOUT", "5")),
         },
     }
     if _SMTP_HOST
@@ -262,14 +298,29 @@ SECURE_CSP = {
 
 NINJA_PAGINATION_MAX_LIMIT = 100
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("PARLEY_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Observability (docs/operations.md): JSON log lines with the request id, health checks,
+# Prometheus metrics, and error reports to Sentry when a DSN is set.
+from parley.logconfig import configure_structlog, init_sentry, logging_config  # noqa: E402
+
+LOGGING = logging_config(
+    level=os.environ.get("PARLEY_LOG_LEVEL", "INFO"), fmt=os.environ.get("PARLEY_LOG_FORMAT", "json")
+)
+configure_structlog()
+METRICS_TOKEN = os.environ.get("PARLEY_METRICS_TOKEN", "")
+WORKER_STALE_SECONDS = int(os.environ.get("PARLEY_WORKER_STALE_SECONDS", "60"))
+# Seconds of sending one round of the e-mail or webhook loop may take before it reports back.
+WORKER_SEND_BUDGET = float(os.environ.get("PARLEY_WORKER_SEND_BUDGET", "10"))
+SENTRY_ENABLED = init_sentry(
+    os.environ.get("PARLEY_SENTRY_DSN", ""),
+    environment=os.environ.get("PARLEY_SENTRY_ENVIRONMENT", "production"),
+    traces_sample_rate=float(os.environ.get("PARLEY_SENTRY_TRACES_SAMPLE_RATE", "0")),
+)
+# Retention (ops/retention.py, docs/privacy.md): what the worker prunes, after how long.
+RETENTION_EMAIL_DAYS = int(os.environ.get("PARLEY_RETENTION_EMAIL_DAYS", "90"))
+RETENTION_WEBHOOK_DAYS = int(os.environ.get("PARLEY_RETENTION_WEBHOOK_DAYS", "30"))
+RETENTION_IDEMPOTENCY_HOURS = int(os.environ.get("PARLEY_RETENTION_IDEMPOTENCY_HOURS", "24"))
+# Load balancers and scrapers may ask over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # How many failed logins one username or one address may make per window before a pause;
 # how many writes one user may make per minute; how many sign-ups one address per hour.

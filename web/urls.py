@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ops import sessions as ops_sessions
 from web.views import (
     accounts,
     contacts,
@@ -21,6 +22,7 @@ urlpatterns = [
     path("login/", accounts.login_view, name="login"),
     path("signup/", accounts.signup_view, name="signup"),
     path("logout/", accounts.logout_view, name="logout"),
+    path("account/sessions/", ops_sessions.sessions_page, name="account_sessions"),
     path("test-clock/advance/", home.test_clock_advance, name="test_clock_advance"),
     path("listings/", listings.browse, name="listings"),
     path("listings/new/", listings.create, name="listing_new"),

@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from accounts.models import User
-from core import audit, clock
+from core import audit, clock, requestid
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.text import clean_text
 from webhooks import sender
@@ -119,19 +119,20 @@ def send_due_webhooks(*, limit: int = 50, budget: float = ROUND_BUDGET) -> int:
         if delivery is None:
             break
         attempted += 1
-        try:
-            result = sender.post(
-                url=delivery.endpoint.url,
-                secret=delivery.endpoint.secret,
-                event_id=delivery.event_id,
-                payload=delivery.payload,
-            )
-        except Exception as exc:  # a bug must cost one attempt, not the worker round
-            logger.exception("webhook delivery %s crashed", delivery.pk)
-            result = sender.Attempt(None, f"{type(exc).__name__}: {exc}")
-        if not result.ok:
-            failing.add(delivery.endpoint_id)
-        _record(delivery, result)
+        with requestid.bound(delivery.request_id):
+            try:
+                result = sender.post(
+                    url=delivery.endpoint.url,
+                    secret=delivery.endpoint.secret,
+                    event_id=delivery.event_id,
+                    payload=delivery.payload,
+                )
+            except Exception as exc:  # a bug must cost one attempt, not the worker round
+                logger.exception("webhook delivery %s crashed", delivery.pk)
+                result = sender.Attempt(None, f"{type(exc).__name__}: {exc}")
+            if not result.ok:
+                failing.add(delivery.endpoint_id)
+            _record(delivery, result)
     return attempted
 
 

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 
+from core import requestid
 from core.ids import PublicIdField
 
 MAX_URL = 2000
@@ -55,6 +56,8 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField()
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The request that queued this work, so the worker logs under the same id (core.requestid).
+    request_id = models.CharField(max_length=64, blank=True, default=requestid.current)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -241,7 +241,7 @@ def test_an_order_racing_a_suspension_is_refused_inside_its_transaction(staff, s
 def test_the_buyer_of_an_undelivered_order_may_cancel_at_once_for_a_full_refund(api, staff, seller, buyer):
     order = factories.paid_order(buyer, seller)
     client = api(buyer)
-    _problem(client.post(f"/orders/{order.public_id}/cancel", {}), 409, "cancel_too_early")  # before delivery_due, as API.md says
+    _problem(client.post(f"/orders/{order.public_id}/cancel", {}), 409, "cancel_too_early")
     funded = balance(buyer)
 
     suspend(seller, staff)

@@ -25,11 +25,15 @@ DEMO_LINES = """  Log in as alice (buyer), bob (seller) or carol (staff); the pa
 
 
 def gunicorn_command(*, port: int, workers: int = 2, threads: int = 4) -> list[str]:
-    """The web server's command line, on 127.0.0.1 (the benchmark starts the same one)."""
+    """The web server's command line, on 127.0.0.1 (the benchmark starts the same one), with
+    Parley's gunicorn configuration (`parley/gunicorn_conf.py`: control socket and metrics
+    under the data folder, timeouts)."""
     return [
         sys.executable,
         "-m",
         "gunicorn",
+        "--config",
+        "python:parley.gunicorn_conf",
         "parley.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",
@@ -37,8 +41,6 @@ def gunicorn_command(*, port: int, workers: int = 2, threads: int = 4) -> list[s
         str(workers),
         "--threads",
         str(threads),
-        "--access-logfile",
-        "-",
         "--graceful-timeout",
         "5",
     ]
@@ -52,9 +54,7 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=2)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("deploy", check=False, verbosity=0)
         if settings.DEMO_DATA:
             call_command("seed_demo")
         port = options["port"]

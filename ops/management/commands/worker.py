@@ -8,7 +8,7 @@ from ops.worker import Worker
 
 
 class Command(BaseCommand):
-    help = "Runs the background worker: deadlines, e-mail outbox, housekeeping."
+    help = "Runs the background worker: deadlines, e-mail, webhooks and housekeeping, each in a loop of its own."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Drain what is due, then exit.")

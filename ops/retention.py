@@ -1,0 +1,36 @@
+"""How long Parley keeps what it no longer needs (docs/privacy.md); the worker's housekeeping
+loop runs `prune()` once an hour. Each period is a setting:
+
+- expired web sessions: removed (Django's `clearsessions`, done here so no cron is needed);
+- e-mails sent or given up: `PARLEY_RETENTION_EMAIL_DAYS` (90);
+- webhook deliveries sent or given up: `PARLEY_RETENTION_WEBHOOK_DAYS` (30);
+- idempotency records: `PARLEY_RETENTION_IDEMPOTENCY_HOURS` (24; a retry after that is a new request).
+
+Ledger lines, case records and the audit trail are never pruned: they are the records the law
+asks a marketplace to keep.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+
+from api.idempotency import prune as prune_idempotency_keys
+from core import clock
+from notifications.models import OutboundEmail
+from webhooks.actions import prune_deliveries
+
+
+def prune() -> dict[str, int]:
+    """Removes what is past its retention; returns how many of each."""
+    now = clock.now()
+    sessions, _ = Session.objects.filter(expire_date__lt=clock.system_now()).delete()
+    emails, _ = OutboundEmail.objects.filter(
+        status__in=[OutboundEmail.Status.SENT, OutboundEmail.Status.FAILED],
+        created_at__lt=now - timedelta(days=settings.RETENTION_EMAIL_DAYS),
+    ).delete()
+    deliveries = prune_deliveries(older_than=timedelta(days=settings.RETENTION_WEBHOOK_DAYS))
+    keys = prune_idempotency_keys(older_than=timedelta(hours=settings.RETENTION_IDEMPOTENCY_HOURS))
+    return {"sessions": sessions, "emails": emails, "webhook_deliveries": deliveries, "idempotency_keys": keys}

@@ -27,6 +27,11 @@ GROUPS: dict[str, tuple[Var, ...]] = {
             "required (a development key in `var/` with `PARLEY_DEBUG`)",
             "Django's secret key: a long random string",
         ),
+        Var(
+            "PARLEY_PUBLIC_URL",
+            "`http://127.0.0.1:$PORT` in `make run`; required with `check --deploy`",
+            "the site's address as people reach it (`https://parley.example.org`): every link in e-mails and notifications",
+        ),
         Var("PARLEY_ALLOWED_HOSTS", "`127.0.0.1,localhost,[::1]`", "comma-separated host names the site answers to"),
         Var(
             "PARLEY_CSRF_TRUSTED_ORIGINS",

@@ -10,6 +10,7 @@ from api.auth import bearer
 from api.routers import (
     accounts,
     disputes,
+    integrations,
     ledger,
     listings,
     notifications,
@@ -42,3 +43,4 @@ api.add_router("", tickets.router)
 api.add_router("", notifications.router)
 api.add_router("", webhooks.router)
 api.add_router("", testclock.router)
+api.add_router("", integrations.router)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"ledger-check": "ledger_check", "seed-demo": "seed_demo"}
+ALIASES = {"ledger-check": "ledger_check", "seed-demo": "seed_demo", "api-key": "api_key"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 # Changes to the webhook configuration are audited like any change, but not delivered: an
 # endpoint is not told about itself.
-NOT_DELIVERED = ("webhook.",)
+NOT_DELIVERED = ("webhook.", "api_key.")
 
 
 def queue_deliveries(event: AuditEvent, subject: models.Model) -> list[WebhookDelivery]:
@@ -78,11 +78,16 @@ def public_ids_of(subject: models.Model, subject_type: str) -> dict[str, str]:
 
 
 def _actor(event: AuditEvent) -> dict[str, str | None]:
-    return {
+    """Who acted: the user (by public id), the rule that fired, and the API key the change came
+    through (`key_id`, only when there was one; named in full under `data.via_key`)."""
+    actor: dict[str, str | None] = {
         "role": event.actor_role,
         "user_id": event.actor.public_id if event.actor is not None else None,
         "rule": event.rule or None,
     }
+    if isinstance(key := (event.data or {}).get("via_key"), dict):
+        actor["key_id"] = key.get("id")
+    return actor
 
 
 def rfc3339(moment: datetime) -> str:

@@ -7,6 +7,7 @@ from catalog.models import Listing
 from core import audit, clock
 from core.errors import NotFound, ValidationFailed
 from core.money import MAX_AMOUNT, Money
+from integrations.metadata import checked
 from policy.active import configured_policy
 
 # With the buyer's fee on top, an order's total must still be money Parley can hold.
@@ -32,8 +33,11 @@ def _validate(*, title: str, description: str, kind: str, price: Money) -> dict[
     return fields
 
 
-def create_listing(*, by: User, title: str, description: str, kind: str, price: Money) -> Listing:
+def create_listing(
+    *, by: User, title: str, description: str, kind: str, price: Money, metadata: dict[str, str] | None = None
+) -> Listing:
     fields = _validate(title=title, description=description, kind=kind, price=price)
+    checked_metadata = checked(metadata)
     if fields:
         raise ValidationFailed("The listing is not valid.", fields=fields)
     now = clock.now()
@@ -46,6 +50,7 @@ def create_listing(*, by: User, title: str, description: str, kind: str, price: 
         currency=price.currency,
         created_at=now,
         updated_at=now,
+        metadata=checked_metadata,
     )
     audit.record("listing.created", subject=listing, by=by, role="seller")
     return listing

@@ -9,6 +9,10 @@ from core.errors import ValidationFailed
 MAX_KEYS = 20
 MAX_KEY_LENGTH = 40
 MAX_VALUE_LENGTH = 500
+METADATA_HELP = (
+    f"The marketplace's own references: at most {MAX_KEYS} keys of at most {MAX_KEY_LENGTH} characters, "
+    f"string values of at most {MAX_VALUE_LENGTH}."
+)
 
 
 def problems_of(value: Any) -> list[str]:

@@ -4,7 +4,7 @@ login links (a key alone)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -18,11 +18,11 @@ from api.schemas import ERRORS
 from core.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from core.pagination import keyset_page
 from integrations import actions, queries, scopes
+from integrations.metadata import METADATA_HELP
 from integrations.models import ApiKey
 
 router = Router(tags=["integrations"])
 
-METADATA_HELP = "At most 20 keys of at most 40 characters; string values of at most 500."
 Scope = Literal["users", "events", "webhooks", "act", "staff"]
 
 
@@ -167,7 +167,7 @@ class ProvisionIn(Schema):
     external_id: str = Field(min_length=1, max_length=200, description="The marketplace's own id of this user.")
     email: str = Field(min_length=3, max_length=254)
     display_name: str = Field(default="", max_length=150)
-    metadata: dict[str, str] | None = Field(default=None, description=METADATA_HELP)
+    metadata: dict[str, Any] | None = Field(default=None, description=METADATA_HELP)
 
 
 def provision(request: HttpRequest, payload: Schema) -> UserRecord:

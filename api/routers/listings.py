@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -12,6 +12,7 @@ from api.schemas import ERRORS, MoneyIn, MoneyOut
 from catalog import actions, queries
 from catalog.models import Listing
 from core.pagination import keyset_page
+from integrations.metadata import METADATA_HELP
 
 router = Router(tags=["listings"])
 
@@ -21,6 +22,7 @@ class ListingIn(Schema):
     description: str = Field(default="", max_length=5000)
     kind: Literal["product", "service"]
     price: MoneyIn
+    metadata: dict[str, Any] | None = Field(default=None, description=METADATA_HELP)
 
 
 class ListingUpdateIn(ListingIn):
@@ -34,8 +36,10 @@ class ListingOut(Schema):
     kind: str
     price: MoneyOut
     seller: str
+    seller_id: str
     is_active: bool
     created_at: datetime
+    metadata: dict[str, str]
 
     @classmethod
     def of(cls, listing: Listing) -> ListingOut:
@@ -46,6 +50,8 @@ class ListingOut(Schema):
             kind=listing.kind,
             price=MoneyOut.of(listing.price),
             seller=listing.seller.username,
+            seller_id=listing.seller.public_id,
+            metadata=listing.metadata or {},
             is_active=listing.is_active,
             created_at=listing.created_at,
         )
@@ -64,6 +70,7 @@ def create(request: HttpRequest, payload: ListingIn) -> Status[ListingOut]:
         description=payload.description,
         kind=payload.kind,
         price=payload.price.to_money(),
+        metadata=payload.metadata,
     )
     return Status(201, ListingOut.of(listing))
 

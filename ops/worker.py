@@ -16,7 +16,7 @@ from django.db import close_old_connections
 from api.idempotency import prune as prune_idempotency_keys
 from notifications.actions import send_due_emails
 from ops import deadlines, orphan_files
-from webhooks.actions import prune_deliveries, send_due_webhooks
+from webhooks.actions import prune_deliveries, prune_events, send_due_webhooks
 
 logger = logging.getLogger("parley.worker")
 PRUNE_EVERY = 3600.0
@@ -47,6 +47,7 @@ class Worker:
         uploaded files whose record was rolled back."""
         prune_idempotency_keys()
         prune_deliveries()
+        prune_events()
         orphan_files.sweep()
         self._last_prune = time.monotonic()
 

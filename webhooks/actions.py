@@ -24,7 +24,7 @@ from core import audit, clock
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.text import clean_text
 from webhooks import sender
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.targets import resolve
 
 logger = logging.getLogger("parley.webhooks")
@@ -35,6 +35,7 @@ MAX_RETRY = timedelta(hours=6)
 SEND_LEASE = timedelta(minutes=2)  # a claimed delivery is left alone this long (TIMEOUT is far less)
 ROUND_BUDGET = 10.0  # seconds of sending per worker round, so deadlines never wait behind webhooks
 KEEP_FINISHED = timedelta(days=30)
+EVENT_RETENTION = timedelta(days=30)  # PRODUCT.md §10: GET /events reaches at least 30 days back
 MAX_FILTERS = 30
 EVENT_FILTER = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.?")
 Status = WebhookDelivery.Status
@@ -186,4 +187,10 @@ def prune_deliveries(*, older_than: timedelta = KEEP_FINISHED) -> int:
     deleted, _ = WebhookDelivery.objects.filter(
         status__in=[Status.SENT, Status.FAILED], created_at__lt=clock.now() - older_than
     ).delete()
+    return deleted
+
+
+def prune_events(*, older_than: timedelta = EVENT_RETENTION) -> int:
+    """Deletes stored events past their retention (the worker calls this)."""
+    deleted, _ = Event.objects.filter(created_at__lt=clock.now() - older_than).delete()
     return deleted

@@ -72,3 +72,26 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_code} {self.event_id} → {self.endpoint_id} ({self.status})"
+
+
+class Event(models.Model):
+    """An event as webhooks deliver it (`payload` is the body), kept whether or not any endpoint
+    wants it, so a backend that missed a delivery can read it back from `GET /events`. Written
+    in the transaction of the change it reports; pruned after `EVENT_RETENTION`."""
+
+    public_id = models.CharField(max_length=32, unique=True)
+    code = models.CharField(max_length=64)
+    subject_id = models.CharField(max_length=32, blank=True)  # the subject's public id
+    order_id = models.CharField(max_length=32, blank=True)  # the order it concerns, if any
+    payload = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["subject_id", "id"], name="webhook_event_subject"),
+            models.Index(fields=["order_id", "id"], name="webhook_event_order"),
+            models.Index(fields=["created_at"], name="webhook_event_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.public_id}"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from core.errors import Forbidden, NotFound
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 
 def _require_staff(user: User) -> None:
@@ -33,4 +33,15 @@ def deliveries_of(endpoint: WebhookEndpoint, *, status: str | None = None) -> Qu
     qs = WebhookDelivery.objects.filter(endpoint=endpoint)
     if status:
         qs = qs.filter(status=status)
+    return qs
+
+
+def events(*, type_prefix: str | None = None, subject: str | None = None) -> QuerySet[Event]:
+    """Stored events; `type_prefix` matches the start of the type ("dispute." or "dispute"),
+    `subject` a public id: the event's subject or the order it concerns."""
+    qs = Event.objects.all()
+    if type_prefix:
+        qs = qs.filter(code__startswith=type_prefix)
+    if subject:
+        qs = qs.filter(Q(subject_id=subject) | Q(order_id=subject))
     return qs

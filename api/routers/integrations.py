@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from accounts.models import User
@@ -20,6 +20,7 @@ from core.pagination import keyset_page
 from integrations import actions, queries, scopes
 from integrations.metadata import METADATA_HELP
 from integrations.models import ApiKey
+from webhooks import queries as webhook_queries
 
 router = Router(tags=["integrations"])
 
@@ -194,3 +195,30 @@ def provision(request: HttpRequest, payload: Schema) -> UserRecord:
         metadata=payload.metadata,
     )
     return UserRecord.of(user)
+
+
+class EventOut(Schema):
+    id: str = Field(description="evt_…: the webhook-id of the same event's deliveries.")
+    type: str
+    created_at: datetime
+    data: dict[str, Any]
+
+
+class EventPage(Schema):
+    items: list[EventOut]
+    next_cursor: str | None
+
+
+@router.get(
+    "/events", response={200: EventPage, **ERRORS}, auth=key_or_staff(scopes.EVENTS), operation_id="list_events"
+)
+def list_events(
+    request: HttpRequest,
+    type: str | None = Query(default=None, max_length=64, description='A type or its start: "dispute."'),
+    subject: str | None = Query(default=None, max_length=32, description="A public id: ord_…, dsp_…, tkt_…"),
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> EventPage:
+    """What webhooks deliver (the same ids and bodies), newest first, kept at least 30 days."""
+    page = keyset_page(webhook_queries.events(type_prefix=type, subject=subject), cursor=cursor, limit=limit)
+    return EventPage(items=[EventOut(**e.payload) for e in page.items], next_cursor=page.next_cursor)

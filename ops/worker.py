@@ -14,6 +14,7 @@ from types import FrameType
 from django.db import close_old_connections
 
 from api.idempotency import prune as prune_idempotency_keys
+from core import ratelimit
 from notifications.actions import send_due_emails
 from ops import deadlines, orphan_files
 from webhooks.actions import prune_deliveries, prune_events, send_due_webhooks
@@ -48,6 +49,7 @@ class Worker:
         prune_idempotency_keys()
         prune_deliveries()
         prune_events()
+        ratelimit.prune()
         orphan_files.sweep()
         self._last_prune = time.monotonic()
 

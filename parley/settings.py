@@ -274,6 +274,10 @@ LOGGING = {
 LOGIN_RATE_LIMIT = (int(os.environ.get("PARLEY_LOGIN_LIMIT", "10")), 300)
 WRITE_RATE_LIMIT = (int(os.environ.get("PARLEY_WRITE_LIMIT", "120")), 60)
 SIGNUP_RATE_LIMIT = (int(os.environ.get("PARLEY_SIGNUP_LIMIT", "20")), 3600)
+# An API key's own budget of writes (a marketplace's backend writes for all of its users).
+KEY_RATE_LIMIT = (int(os.environ.get("PARLEY_KEY_LIMIT", "1200")), 60)
+# Rate-limit counters on Redis instead of the database (e.g. redis://127.0.0.1:6379/0).
+REDIS_URL = os.environ.get("PARLEY_REDIS_URL", "")
 # How many reverse proxies in front of Parley append to X-Forwarded-For (0: trust none).
 TRUSTED_PROXY_HOPS = int(os.environ.get("PARLEY_TRUSTED_PROXIES", "0"))
 # Evidence files: size, pixels, and how many one dispute may collect.

@@ -278,6 +278,8 @@ SIGNUP_RATE_LIMIT = (int(os.environ.get("PARLEY_SIGNUP_LIMIT", "20")), 3600)
 KEY_RATE_LIMIT = (int(os.environ.get("PARLEY_KEY_LIMIT", "1200")), 60)
 # Rate-limit counters on Redis instead of the database (e.g. redis://127.0.0.1:6379/0).
 REDIS_URL = os.environ.get("PARLEY_REDIS_URL", "")
+# Webhook retries wait up to this fraction longer than the back-off, at random.
+WEBHOOK_RETRY_JITTER = 0.2
 # How many reverse proxies in front of Parley append to X-Forwarded-For (0: trust none).
 TRUSTED_PROXY_HOPS = int(os.environ.get("PARLEY_TRUSTED_PROXIES", "0"))
 # Evidence files: size, pixels, and how many one dispute may collect.

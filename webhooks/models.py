@@ -29,9 +29,20 @@ class WebhookEndpoint(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     disabled_at = models.DateTimeField(null=True, blank=True)
+    # After a rotation the old secret signs beside the new one until `previous_secret_until`.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    # The first failed try since the last success; 3 days of nothing but failures disables it.
+    failing_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.public_id} → {self.url}"
+
+    def signing_secrets(self, *, now: Any) -> list[str]:
+        """The secrets every POST is signed with: the current one, and the previous one for 24 h
+        after a rotation (Standard Webhooks allows several `v1,` signatures)."""
+        keep_old = self.previous_secret and self.previous_secret_until and now < self.previous_secret_until
+        return [self.secret, self.previous_secret] if keep_old else [self.secret]
 
 
 class WebhookDelivery(models.Model):

@@ -3,10 +3,9 @@ serialise; every refusal becomes a problem+json through `api.errors`."""
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from api import errors
 from api.auth import bearer
+from api.openapi import ParleyAPI
 from api.routers import (
     accounts,
     disputes,
@@ -21,7 +20,7 @@ from api.routers import (
     webhooks,
 )
 
-api = NinjaAPI(
+api = ParleyAPI(
     title="Parley API",
     version="1",
     description="Escrow, disputes and support for marketplaces. Authenticate with "

@@ -17,6 +17,7 @@ from core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SIGNUP_PATHS = frozenset({"/api/v1/users", "/signup/"})
+DOCUMENTS = ("/api/v1/openapi.json", "/api/v1/docs")  # the API's description, not its answers
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -71,7 +72,7 @@ class WriteThrottleMiddleware:
         """Counts a write against every limit that applies (reads only look), and answers the
         tightest budget; None for pages that are only read."""
         writing = request.method in UNSAFE
-        if not writing and not request.path.startswith("/api/"):
+        if not writing and (not request.path.startswith("/api/") or request.path.startswith(DOCUMENTS)):
             return None
         budgets = []
         for scope, ident, (limit, window), counted in self._limits(request):

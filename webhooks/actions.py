@@ -52,10 +52,11 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def create_endpoint(*, by: User, url: str, description: str = "", events: Sequence[str] = ()) -> WebhookEndpoint:
-    """Registers an endpoint (staff only) with a fresh secret, which the caller shows once.
-    Refuses a URL that is not https or whose host is not public (checked again at every send)."""
-    _require_staff(by)
+def create_endpoint(*, by: Actor, url: str, description: str = "", events: Sequence[str] = ()) -> WebhookEndpoint:
+    """Registers an endpoint (staff, or an API key acting as the system) with a fresh secret,
+    which the caller shows once. Refuses a URL that is not https or whose host is not public
+    (checked again at every send)."""
+    _require_manager(by)
     url = url.strip()
     resolve(url)
     filters = clean_filters(events)
@@ -66,18 +67,18 @@ def create_endpoint(*, by: User, url: str, description: str = "", events: Sequen
             description=description,
             secret=new_secret(),
             event_filter=filters,
-            created_by=by,
+            created_by=None if isinstance(by, SystemActor) else by,
             created_at=clock.now(),
         )
-        audit.record("webhook.created", subject=endpoint, by=by, role="staff", data={"url": url, "events": filters})
+        audit.record("webhook.created", subject=endpoint, by=by, role=_role(by), data={"url": url, "events": filters})
     return endpoint
 
 
-def disable_endpoint(*, endpoint_id: int, by: User) -> WebhookEndpoint:
-    """Stops all traffic to the endpoint (staff only): nothing new is queued for it and what was
-    still pending fails with the reason. Disabling a disabled endpoint changes nothing."""
-    _require_staff(by)
-    return _disable(endpoint_id, by=by, role="staff")
+def disable_endpoint(*, endpoint_id: int, by: Actor) -> WebhookEndpoint:
+    """Stops all traffic to the endpoint (staff or a key): nothing new is queued for it and what
+    was still pending fails with the reason. Disabling a disabled endpoint changes nothing."""
+    _require_manager(by)
+    return _disable(endpoint_id, by=by, role=_role(by))
 
 
 def _disable(endpoint_id: int, *, by: Actor, role: str) -> WebhookEndpoint:

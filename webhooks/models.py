@@ -26,7 +26,10 @@ class WebhookEndpoint(models.Model):
     secret = models.CharField(max_length=100)
     event_filter = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None when an API key registered it (the audit trail names the key).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField()
     disabled_at = models.DateTimeField(null=True, blank=True)
     # After a rotation the old secret signs beside the new one until `previous_secret_until`.

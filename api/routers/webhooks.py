@@ -56,7 +56,7 @@ class WebhookOut(Schema):
             "description": endpoint.description,
             "events": endpoint.event_filter,
             "is_active": endpoint.is_active,
-            "created_by": endpoint.created_by.username,
+            "created_by": endpoint.created_by.username if endpoint.created_by else "an API key",
             "created_at": endpoint.created_at,
             "disabled_at": endpoint.disabled_at,
         }
@@ -109,11 +109,11 @@ class DeliveryPage(Schema):
     next_cursor: str | None
 
 
-@router.post("/webhooks", response={201: WebhookCreatedOut, **ERRORS})
+@router.post("/webhooks", response={201: WebhookCreatedOut, **ERRORS}, auth=KEY_OR_STAFF)
 def create(request: HttpRequest, payload: WebhookIn) -> Status[WebhookCreatedOut]:
-    """Registers an endpoint (staff only). The answer carries the signing secret, once."""
+    """Registers an endpoint (staff or a key). The answer carries the signing secret, once."""
     endpoint = actions.create_endpoint(
-        by=require_staff(request), url=payload.url, description=payload.description, events=payload.events
+        by=_manager(request), url=payload.url, description=payload.description, events=payload.events
     )
     return Status(201, WebhookCreatedOut(**WebhookOut.fields_of(endpoint), secret=endpoint.secret))
 
@@ -130,10 +130,10 @@ def detail(request: HttpRequest, webhook_id: str) -> WebhookOut:
     return WebhookOut.of(queries.get_endpoint_for(_manager(request), webhook_id))
 
 
-@router.post("/webhooks/{webhook_id}/disable", response={200: WebhookOut, **ERRORS})
+@router.post("/webhooks/{webhook_id}/disable", response={200: WebhookOut, **ERRORS}, auth=KEY_OR_STAFF)
 def disable(request: HttpRequest, webhook_id: str) -> WebhookOut:
     """Stops all traffic to the endpoint; what was still pending fails."""
-    user = require_staff(request)
+    user = _manager(request)
     endpoint = queries.get_endpoint_for(user, webhook_id)
     return WebhookOut.of(actions.disable_endpoint(endpoint_id=endpoint.pk, by=user))
 

@@ -70,6 +70,7 @@ class UserRecord(Schema):
     display_name: str
     email: str
     status: Literal["active", "suspended"]
+    is_staff: bool
     metadata: dict[str, str]
 
     @classmethod
@@ -81,6 +82,7 @@ class UserRecord(Schema):
             display_name=user.display_name,
             email=user.email,
             status="active" if user.is_active else "suspended",
+            is_staff=user.is_staff,
             metadata=user.metadata or {},
         )
 
@@ -200,7 +202,9 @@ def provision(request: HttpRequest, payload: Schema) -> UserRecord:
 class EventOut(Schema):
     id: str = Field(description="evt_…: the webhook-id of the same event's deliveries.")
     type: str
-    created_at: datetime
+    created_at: str = Field(
+        json_schema_extra={"format": "date-time"}, description="RFC 3339, byte for byte as the webhook carried it."
+    )
     data: dict[str, Any]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core import clock
 from orders import actions as orders
 from testsupport import factories
 from webhooks import actions
@@ -11,6 +12,7 @@ from webhooks.models import Event
 
 
 def test_events_equal_what_the_receiver_was_sent(make_user, receiver, endpoint, api, staff):
+    clock.freeze_test_clock(clock.now() + timedelta(microseconds=123_456))  # times keep their digits
     endpoint(receiver.url)
     buyer, seller = make_user("buyer"), make_user("seller")
     order = factories.paid_order(buyer, seller)

@@ -53,7 +53,10 @@ _UPSERT = (
 
 def count(scope: str, ident: str, *, window: int) -> int:
     """Counts one event for `ident` in the current window and returns the window's total."""
-    key, left, ends = _bucket(scope, ident, window)
+    return _increment(*_bucket(scope, ident, window))
+
+
+def _increment(key: str, left: int, ends: datetime) -> int:
     if (redis := _redis()) is not None:
         pipe = redis.pipeline(transaction=True)
         pipe.incr(key)
@@ -66,7 +69,10 @@ def count(scope: str, ident: str, *, window: int) -> int:
 
 def current(scope: str, ident: str, *, window: int) -> int:
     """The window's total so far, without counting."""
-    key, _, _ = _bucket(scope, ident, window)
+    return _read(_bucket(scope, ident, window)[0])
+
+
+def _read(key: str) -> int:
     if (redis := _redis()) is not None:
         return int(redis.get(key) or 0)
     return RateCounter.objects.filter(bucket=key).values_list("count", flat=True).first() or 0
@@ -75,17 +81,19 @@ def current(scope: str, ident: str, *, window: int) -> int:
 def guard(scope: str, ident: str, *, limit: int, window: int) -> None:
     """Raises `RateLimited` when `ident` already reached `limit` events in this window."""
     if current(scope, ident, window=window) >= limit:
-        raise RateLimited(_message(scope, ident, window), retry_after=_left(window))
+        left = _left(window)
+        raise RateLimited(f"Too many attempts. Try again in {left} seconds.", retry_after=left)
 
 
 def hit(scope: str, ident: str, *, limit: int, window: int) -> Budget:
     """Counts one event and answers what is left; raises `RateLimited` (with the budget as
     `exc.budget`) when this event is beyond `limit`. The count and the verdict are one atomic
     step: of N racing hits exactly `limit` pass."""
-    total = count(scope, ident, window=window)
-    budget = Budget(limit=limit, remaining=max(limit - total, 0), reset=_left(window))
+    key, left, ends = _bucket(scope, ident, window)
+    total = _increment(key, left, ends)
+    budget = Budget(limit=limit, remaining=max(limit - total, 0), reset=left)
     if total > limit:
-        exc = RateLimited(_message(scope, ident, window), retry_after=budget.reset)
+        exc = RateLimited(f"Too many attempts. Try again in {left} seconds.", retry_after=left)
         exc.budget = budget  # type: ignore[attr-defined]
         raise exc
     return budget
@@ -93,8 +101,9 @@ def hit(scope: str, ident: str, *, limit: int, window: int) -> Budget:
 
 def peek(scope: str, ident: str, *, limit: int, window: int) -> Budget:
     """What is left of the limit, without counting (for answers to reads)."""
-    total = current(scope, ident, window=window)
-    return Budget(limit=limit, remaining=max(limit - total, 0), reset=_left(window))
+    key, left, _ = _bucket(scope, ident, window)
+    total = _read(key)
+    return Budget(limit=limit, remaining=max(limit - total, 0), reset=left)
 
 
 def prune() -> int:
@@ -105,10 +114,6 @@ def prune() -> int:
 
 def _left(window: int) -> int:
     return max(window - int(clock.now().timestamp()) % window, 1)
-
-
-def _message(scope: str, ident: str, window: int) -> str:
-    return f"Too many attempts. Try again in {_left(window)} seconds."
 
 
 @cache

@@ -130,6 +130,9 @@ def create_login_link(*, key: ApiKey, user: User, next_path: str | None) -> Issu
         )
     if not user.is_active:
         raise Forbidden("This user is suspended.")
+    if user.is_staff and scope_names.STAFF not in key.scopes:
+        # A link would hand the browser a staff session: no more than acting for staff allows.
+        raise Forbidden("This API key may not log in staff members (scope 'staff').")
     token = secrets.token_urlsafe(32)
     now = clock.now()
     with transaction.atomic(), audit.via_key(key.label):

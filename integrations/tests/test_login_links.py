@@ -74,3 +74,10 @@ def test_a_suspended_user_gets_no_link_and_cannot_use_one(provisioned: Any) -> N
     browser = Client()
     assert browser.get(path).status_code == 403 and "_auth_user_id" not in browser.session
     assert _link(client, user).status_code == 403
+
+
+def test_a_key_logs_in_staff_only_with_the_staff_scope(make_user: Any, make_key: Any, key_api: Any) -> None:
+    carol = make_user("carol", staff=True)
+    assert _link(key_api(), carol).status_code == 403
+    _, secret = make_key(scopes=["users", "staff"])
+    assert _link(key_api(secret), carol).status_code == 201

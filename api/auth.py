@@ -9,6 +9,7 @@ never reaches the *key* endpoints, nor can it act on behalf of anyone."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.http import HttpRequest
@@ -22,6 +23,7 @@ from integrations.models import ApiKey
 from integrations.queries import SECRET_PREFIX, key_for_secret
 
 ON_BEHALF_OF = "Parley-On-Behalf-Of"
+PUBLIC_ID = re.compile(r"usr_[0-9a-z]{1,28}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,8 @@ def _resolve(request: HttpRequest, token: str) -> Caller:
         return Caller(key=key)
     if scopes.ACT not in key.scopes:
         return Caller(key=key, refusal=Forbidden("This API key may not act on behalf of users."))
-    user = User.objects.filter(public_id=on_behalf).first()
+    # Only something shaped like a public id reaches the database (no NUL, no 10 kB header).
+    user = User.objects.filter(public_id=on_behalf).first() if PUBLIC_ID.fullmatch(on_behalf) else None
     if user is None:
         return Caller(key=key, refusal=NotFound(f"No user {on_behalf[:40]!r} ({ON_BEHALF_OF})."))
     if not user.is_active:

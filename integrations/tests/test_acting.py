@@ -94,6 +94,8 @@ def test_on_behalf_of_a_stranger_sees_nothing_of_the_order(key_api: Any, make_us
 def test_on_behalf_of_unknown_is_404_and_suspended_is_403(key_api: Any, make_user: Any) -> None:
     client = key_api()
     assert client.as_user("usr_nobody").get("/me").status_code == 404
+    for odd in ("usr_\x00", "ord_x", "usr_" + "a" * 5000, "usr_ABC"):
+        assert client.as_user(odd).get("/me").status_code == 404
     suspended = make_user()
     suspended.is_active = False
     suspended.save()

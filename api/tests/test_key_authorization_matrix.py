@@ -18,6 +18,7 @@ from api.main import api as ninja_api
 from core.actors import SystemActor
 from integrations import actions as integrations
 from testsupport import factories
+from tickets import actions as tickets
 
 KEY_SCHEME = "ApiKeyAuth"
 USER_SCHEME = "UserToken"  # operations that list both take a key only on behalf of a user
@@ -29,6 +30,7 @@ def world(make_user: Any) -> dict[str, Any]:
     dispute = factories.dispute_of(buyer)
     seller = dispute.order.seller
     listing = factories.listing(seller)
+    ticket = tickets.open_ticket(by=buyer, subject="Help", category="other", body="A question.")
     key, secret = integrations.create_key(name="Shop backend", scopes=None, by=SystemActor(rule="test"))
     revoked, revoked_secret = integrations.create_key(name="Old", scopes=None, by=SystemActor(rule="test"))
     integrations.revoke_key(key=revoked, by=SystemActor(rule="test"))
@@ -36,6 +38,7 @@ def world(make_user: Any) -> dict[str, Any]:
         "order_id": dispute.order.public_id,
         "dispute_id": dispute.public_id,
         "listing_id": listing.public_id,
+        "ticket_id": ticket.public_id,
         "user_id": buyer.public_id,
         "key_id": key.public_id,
         "proposal_id": dispute.proposals.first().public_id,  # type: ignore[union-attr]

@@ -10,6 +10,10 @@ class User(AbstractUser):
     """A person. Buyer in one order, seller in another; `is_staff` makes them an administrator."""
 
     public_id = PublicIdField(prefix="usr")
+    # Set for users a marketplace's backend provisioned with an API key (they have no password).
+    external_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    display_name = models.CharField(max_length=150, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return self.username

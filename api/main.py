@@ -3,13 +3,13 @@ serialise; every refusal becomes a problem+json through `api.errors`."""
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from api import errors
 from api.auth import bearer
+from api.openapi import ParleyAPI
 from api.routers import (
     accounts,
     disputes,
+    integrations,
     ledger,
     listings,
     notifications,
@@ -22,7 +22,7 @@ from api.routers import (
     webhooks,
 )
 
-api = NinjaAPI(
+api = ParleyAPI(
     title="Parley API",
     version="1",
     description="Escrow, disputes and support for marketplaces. Authenticate with "
@@ -51,3 +51,4 @@ api.add_router("", testhelpers.router)  # sandbox payment helpers
 from ops.api import router as privacy_router  # noqa: E402
 
 api.add_router("", privacy_router)
+api.add_router("", integrations.router)

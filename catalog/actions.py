@@ -9,6 +9,7 @@ from catalog.models import Listing
 from core import audit, clock
 from core.errors import NotFound, ValidationFailed
 from core.money import MAX_AMOUNT, Money
+from integrations.metadata import checked
 from policy.active import configured_policy
 from policy.rules import humane
 
@@ -52,9 +53,17 @@ def _check_warranty(warranty: timedelta | None) -> None:
 
 
 def create_listing(
-    *, by: User, title: str, description: str, kind: str, price: Money, warranty: timedelta | None = None
+    *,
+    by: User,
+    title: str,
+    description: str,
+    kind: str,
+    price: Money,
+    warranty: timedelta | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> Listing:
     fields = _validate(title=title, description=description, kind=kind, price=price)
+    checked_metadata = checked(metadata)
     if fields:
         raise ValidationFailed("The listing is not valid.", fields=fields)
     _check_warranty(warranty)
@@ -69,6 +78,7 @@ def create_listing(
         warranty=warranty or None,
         created_at=now,
         updated_at=now,
+        metadata=checked_metadata,
     )
     audit.record("listing.created", subject=listing, by=by, role="seller")
     return listing

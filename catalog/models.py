@@ -15,6 +15,8 @@ class Listing(models.Model):
         SERVICE = "service", "Service"
 
     public_id = PublicIdField(prefix="lst")
+    # The marketplace's own references (integrations.metadata: at most 20 short keys).
+    metadata = models.JSONField(default=dict, blank=True)
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings")
     title = models.CharField(max_length=120)
     description = models.TextField(max_length=5000)

@@ -6,7 +6,9 @@ Other apps may `subscribe()` to every event, to keep a transactional outbox besi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models, transaction
@@ -17,6 +19,19 @@ from core.models import AuditEvent
 
 Subscriber = Callable[[AuditEvent, models.Model], object]  # what it returns is ignored
 _SUBSCRIBERS: list[Subscriber] = []
+# The API key a request came in with (`{"id": "key_…", "name"}`), so that every event written
+# during the request names the key beside the user (`data["via_key"]`).
+_VIA_KEY: ContextVar[dict[str, str] | None] = ContextVar("parley_via_key", default=None)
+
+
+@contextmanager
+def via_key(key: dict[str, str] | None) -> Iterator[None]:
+    """Every event recorded inside this block carries `data["via_key"] = key`."""
+    token = _VIA_KEY.set(key)
+    try:
+        yield
+    finally:
+        _VIA_KEY.reset(token)
 
 
 def subscribe(fn: Subscriber) -> Subscriber:
@@ -61,6 +76,8 @@ def record(
     caller's transaction (or opens one, without a savepoint), so the event and whatever the
     subscribers write commit together."""
     system = isinstance(by, SystemActor)
+    if (key := _VIA_KEY.get()) is not None:
+        data = {**(data or {}), "via_key": key}
     with transaction.atomic(savepoint=False):
         event = AuditEvent.objects.create(
             created_at=clock.now(),

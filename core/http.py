@@ -17,6 +17,7 @@ from core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SIGNUP_PATHS = frozenset({"/api/v1/users", "/signup/"})
+DOCUMENTS = ("/api/v1/openapi.json", "/api/v1/docs")  # the API's description, not its answers
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -31,43 +32,66 @@ def client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
-def _writer(request: HttpRequest) -> str | None:
-    from api.auth import api_user
+def _caller(request: HttpRequest) -> tuple[Any, Any]:
+    """The request's (user, API key): for the API from its bearer, for pages from the session."""
+    if request.path.startswith("/api/"):
+        from api.auth import api_caller
 
-    user = api_user(request) if request.path.startswith("/api/") else getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return f"user:{user.pk}"
-    return None
+        found = api_caller(request)
+        return found.user, found.key
+    user = getattr(request, "user", None)
+    return (user if user is not None and user.is_authenticated else None), None
 
 
 class WriteThrottleMiddleware:
-    """Caps write requests per user (and sign-ups per address) so no one can script floods of
-    messages, disputes, uploads or accounts. Reads are not limited. Counts are written outside
+    """Caps write requests per user and per API key (and sign-ups per address) so no one can
+    script floods of messages, disputes, uploads or accounts. Reads are not limited, but every
+    API answer says what is left (`RateLimit-Limit`, `-Remaining`, `-Reset`). A key has its own
+    budget and is never held to the sign-up limit of its address. Counts are written outside
     the request's transaction, so a refused request still counts."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in UNSAFE:
-            try:
-                self._count(request)
-            except RateLimited as exc:
-                return self._refuse(request, exc)
-        return self.get_response(request)
+        budget: ratelimit.Budget | None
+        try:
+            budget = self._budget(request)
+        except RateLimited as exc:
+            response = self._refuse(request, exc)
+            budget = getattr(exc, "budget", None)
+        else:
+            response = self.get_response(request)
+        if budget is not None:
+            response["RateLimit-Limit"] = str(budget.limit)
+            response["RateLimit-Remaining"] = str(budget.remaining)
+            response["RateLimit-Reset"] = str(budget.reset)
+        return response
 
-    def _count(self, request: HttpRequest) -> None:
-        if request.path in SIGNUP_PATHS:
-            limit, window = settings.SIGNUP_RATE_LIMIT
-            ident = client_ip(request)
-            ratelimit.guard("signup", ident, limit=limit, window=window)
-            ratelimit.count("signup", ident, window=window)
-            return
-        writer = _writer(request)
-        if writer is not None:
-            limit, window = settings.WRITE_RATE_LIMIT
-            ratelimit.guard("write", writer, limit=limit, window=window)
-            ratelimit.count("write", writer, window=window)
+    def _budget(self, request: HttpRequest) -> ratelimit.Budget | None:
+        """Counts a write against every limit that applies (reads only look), and answers the
+        tightest budget; None for pages that are only read."""
+        writing = request.method in UNSAFE
+        if not writing and (not request.path.startswith("/api/") or request.path.startswith(DOCUMENTS)):
+            return None
+        budgets = []
+        for scope, ident, (limit, window), counted in self._limits(request):
+            measure = ratelimit.hit if writing and counted else ratelimit.peek
+            budgets.append(measure(scope, ident, limit=limit, window=window))
+        return min(budgets, key=lambda b: (b.remaining, -b.reset)) if budgets else None
+
+    def _limits(self, request: HttpRequest) -> list[tuple[str, str, tuple[int, int], bool]]:
+        """(scope, who, (limit, window), whether a write counts) of every limit that applies. An
+        anonymous caller is shown the sign-up budget of its address, which only sign-ups use."""
+        user, key = _caller(request)
+        limits = []
+        if key is not None:
+            limits.append(("key", f"key:{key.pk}", settings.KEY_RATE_LIMIT, True))
+        elif request.path in SIGNUP_PATHS or user is None:
+            return [("signup", client_ip(request), settings.SIGNUP_RATE_LIMIT, request.path in SIGNUP_PATHS)]
+        if user is not None:
+            limits.append(("write", f"user:{user.pk}", settings.WRITE_RATE_LIMIT, True))
+        return limits
 
     def _refuse(self, request: HttpRequest, exc: RateLimited) -> HttpResponse:
         if request.path.startswith("/api/"):

@@ -126,3 +126,15 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RateCounter(models.Model):
+    """One fixed window of one rate limit (`core.ratelimit`): incremented and read back in one
+    atomic statement, so concurrent requests in any process can never pass the limit together."""
+
+    bucket = models.CharField(max_length=120, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.bucket}: {self.count}"

@@ -32,10 +32,14 @@ class TimelineItem:
 
 
 def actor_label(event: AuditEvent) -> str:
-    if event.actor_role == "system":
+    if event.actor_role == "system" and not (event.data or {}).get("via_key"):
         return "Parley"
+    if event.actor_role == "system":
+        return f"Parley (via key {event.data['via_key'].get('name', '')})"
     name = event.actor.username if event.actor else "someone"
-    return f"the administration ({name})" if event.actor_role == "staff" else name
+    label = f"the administration ({name})" if event.actor_role == "staff" else name
+    key = (event.data or {}).get("via_key")
+    return f"{label} (via key {key.get('name', '')})" if isinstance(key, dict) else label
 
 
 class _Lenient(dict[str, Any]):
@@ -47,7 +51,7 @@ def sentence(event: AuditEvent) -> str:
     template = _SENTENCES.get(event.code)
     if template is None:
         return event.code.replace(".", " ").replace("_", " ")
-    values = _Lenient({k: _plain(v) for k, v in (event.data or {}).items()})
+    values = _Lenient({k: _plain(v) for k, v in (event.data or {}).items() if k != "via_key"})
     values["actor"] = actor = actor_label(event)
     text = Formatter().vformat(template, (), values)
     if event.actor_role not in ("staff", "system") and text.startswith(actor):

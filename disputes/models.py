@@ -47,6 +47,8 @@ class Dispute(models.Model):
         WITHDRAWAL = "withdrawal"
 
     public_id = PublicIdField(prefix="dsp")
+    # The marketplace's own references (integrations.metadata: at most 20 short keys).
+    metadata = models.JSONField(default=dict, blank=True)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="disputes")
     reason = models.CharField(max_length=24, choices=Reason.choices)
     description = models.TextField(max_length=5000)

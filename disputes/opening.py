@@ -19,6 +19,7 @@ from disputes import lifecycle
 from disputes.kinds import AUTO_ESCALATE, SELLER_RESPONSE
 from disputes.models import Dispute, Proposal, ProposalKind, Reason
 from disputes.outcomes import Effect, proposal_effect
+from integrations.metadata import checked
 from orders import actions as order_actions
 from orders.models import Order
 from orders.verdicts import verdict as order_verdict
@@ -43,6 +44,7 @@ def open_dispute(
     refund_amount: int | None = None,
     accept_terms: bool,
     evidence: Sequence[UploadedFile] = (),
+    metadata: dict[str, str] | None = None,
 ) -> Dispute:
     """The buyer opens a dispute: the escrow stays frozen and the order stops completing by
     itself; the seller must respond. The buyer's request becomes the first proposal. Evidence
@@ -51,6 +53,7 @@ def open_dispute(
         reason=reason, description=description, requested_kind=requested_kind, accept_terms=accept_terms
     )
     files = [evidence_files.check(upload) for upload in evidence]
+    checked_metadata = checked(metadata)
     with transaction.atomic():
         order = order_actions.lock_order(order_id)
         now = clock.now()
@@ -71,7 +74,14 @@ def open_dispute(
             raise Conflict(refusal[1], code=refusal[0])
         order_actions.enter_dispute(order, by=by)
         dispute = _create(
-            order, by=by, reason=reason, description=description, kind=requested_kind, effect=effect, now=now
+            order,
+            by=by,
+            reason=reason,
+            description=description,
+            kind=requested_kind,
+            effect=effect,
+            now=now,
+            metadata=checked_metadata,
         )
         evidence_files.add(dispute, by=by, role="buyer", checked=files)
         _schedule_deadlines(dispute)
@@ -92,7 +102,15 @@ def _check_form(*, reason: str, description: str, requested_kind: str, accept_te
 
 
 def _create(
-    order: Order, *, by: User, reason: str, description: str, kind: str, effect: Effect, now: datetime
+    order: Order,
+    *,
+    by: User,
+    reason: str,
+    description: str,
+    kind: str,
+    effect: Effect,
+    now: datetime,
+    metadata: dict[str, str],
 ) -> Dispute:
     """The dispute and the buyer's request as its first proposal."""
     partial = effect.outcome == "partial_refund"
@@ -106,6 +124,7 @@ def _create(
                 requested_outcome=requested,
                 opened_at=now,
                 terms_accepted_at=now,
+                metadata=metadata,
             )
     except IntegrityError:  # the partial unique index: one open dispute per order
         raise Conflict("A dispute is already open for this order.", code="dispute_already_open") from None

@@ -4,7 +4,9 @@ loop runs `prune()` once an hour. Each period is a setting:
 - expired web sessions: removed (Django's `clearsessions`, done here so no cron is needed);
 - e-mails sent or given up: `PARLEY_RETENTION_EMAIL_DAYS` (90);
 - webhook deliveries sent or given up: `PARLEY_RETENTION_WEBHOOK_DAYS` (30);
-- idempotency records: `PARLEY_RETENTION_IDEMPOTENCY_HOURS` (24; a retry after that is a new request).
+- idempotency records: `PARLEY_RETENTION_IDEMPOTENCY_HOURS` (24; a retry after that is a new request);
+- stored events (`GET /events`): 30 days;
+- rate-limit windows that have ended.
 
 Ledger lines, case records and the audit trail are never pruned: they are the records the law
 asks a marketplace to keep.
@@ -18,9 +20,9 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 
 from api.idempotency import prune as prune_idempotency_keys
-from core import clock
+from core import clock, ratelimit
 from notifications.models import OutboundEmail
-from webhooks.actions import prune_deliveries
+from webhooks.actions import prune_deliveries, prune_events
 
 
 def prune() -> dict[str, int]:
@@ -33,4 +35,13 @@ def prune() -> dict[str, int]:
     ).delete()
     deliveries = prune_deliveries(older_than=timedelta(days=settings.RETENTION_WEBHOOK_DAYS))
     keys = prune_idempotency_keys(older_than=timedelta(hours=settings.RETENTION_IDEMPOTENCY_HOURS))
-    return {"sessions": sessions, "emails": emails, "webhook_deliveries": deliveries, "idempotency_keys": keys}
+    events = prune_events()  # kept at least 30 days, for `GET /events`
+    counters = ratelimit.prune()
+    return {
+        "sessions": sessions,
+        "emails": emails,
+        "webhook_deliveries": deliveries,
+        "idempotency_keys": keys,
+        "events": events,
+        "rate_counters": counters,
+    }

@@ -14,6 +14,7 @@ from chat.models import Message
 from core import audit, clock, deadlines
 from core.actors import Actor, SystemActor
 from core.errors import Conflict, NotFound, ValidationFailed
+from integrations.metadata import checked
 from ledger import accounts, holds
 from ledger.models import Hold, Transaction
 from ledger.posting import Leg, post
@@ -49,10 +50,11 @@ def lock_order(order_id: int) -> Order:
         raise NotFound("No such order.") from None
 
 
-def place_order(*, by: User, listing_id: int) -> Order:
+def place_order(*, by: User, listing_id: int, metadata: dict[str, str] | None = None) -> Order:
     """Buys a listing: copies it onto the order, pins the policy, and moves price + fee from the
     buyer's wallet into the order's escrow. 409 `insufficient_funds` when the wallet is short."""
     listing = _buyable(listing_id, by=by)
+    checked_metadata = checked(metadata)
     version = current_version()
     if listing.currency not in version.policy.currencies:
         raise ValidationFailed(f"This marketplace no longer trades in {listing.currency}.")
@@ -78,6 +80,7 @@ def place_order(*, by: User, listing_id: int) -> Order:
             fee_amount=rules.buyer_fee(version.policy, listing.price).amount,
             policy_version=version,
             placed_at=clock.now(),
+            metadata=checked_metadata,
         )
         post(
             kind=Transaction.Kind.ORDER_FUNDED,

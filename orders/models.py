@@ -22,6 +22,8 @@ class Order(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     public_id = PublicIdField(prefix="ord")
+    # The marketplace's own references (integrations.metadata: at most 20 short keys).
+    metadata = models.JSONField(default=dict, blank=True)
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases")
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales")
     listing = models.ForeignKey("catalog.Listing", on_delete=models.PROTECT, related_name="orders")

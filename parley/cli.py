@@ -12,6 +12,7 @@ ALIASES = {
     "seed-demo": "seed_demo",
     "settings-doc": "settings_doc",
     "files-check": "files_check",
+    "api-key": "api_key",
 }
 
 

@@ -30,7 +30,7 @@ GROUPS: dict[str, tuple[Var, ...]] = {
         Var(
             "PARLEY_PUBLIC_URL",
             "`http://127.0.0.1:$PORT` in `make run`; required with `check --deploy`",
-            "the site's address as people reach it (`https://parley.example.org`): every link in e-mails and notifications",
+            "the site's address as people reach it (`https://parley.example.org`), for the links in e-mails",
         ),
         Var("PARLEY_ALLOWED_HOSTS", "`127.0.0.1,localhost,[::1]`", "comma-separated host names the site answers to"),
         Var(
@@ -121,6 +121,14 @@ GROUPS: dict[str, tuple[Var, ...]] = {
         Var("PARLEY_LOGIN_LIMIT", "10", "failed log-ins per username or address per 5 minutes"),
         Var("PARLEY_WRITE_LIMIT", "120", "write requests per user per minute"),
         Var("PARLEY_SIGNUP_LIMIT", "20", "sign-ups per address per hour"),
+        Var(
+            "PARLEY_KEY_LIMIT", "1200", "write requests per API key per minute (a key is not held to the sign-up limit)"
+        ),
+        Var(
+            "PARLEY_REDIS_URL",
+            "unset: counters in the database",
+            "Redis for the rate-limit counters (`redis://127.0.0.1:6379/0`), shared by every process",
+        ),
         Var("PARLEY_EVIDENCE_MAX_BYTES", "10485760", "largest evidence file"),
         Var("PARLEY_EVIDENCE_MAX_FILES", "30", "evidence files per dispute"),
     ),
@@ -173,7 +181,14 @@ GROUPS: dict[str, tuple[Var, ...]] = {
         Var("PARLEY_SENTRY_ENVIRONMENT", "`production`", "the environment name on error reports"),
         Var("PARLEY_SENTRY_TRACES_SAMPLE_RATE", "0", "share of requests traced for performance (0 to 1)"),
     ),
+    "The integrator example (`examples/integrator.py`)": (
+        Var("PARLEY_URL", "`http://127.0.0.1:8000`", "the Parley the example talks to"),
+        Var("PARLEY_API_KEY", "required", "the API key the example uses (`make run` prints a demo key)"),
+    ),
     "Tests and benchmarks only": (
+        Var(
+            "PARLEY_WALKTHROUGH_PORT", "8122", "port the walkthrough test serves Parley on for `examples/integrator.py`"
+        ),
         Var("PARLEY_CRASH_AT", "unset", "`before_commit:N` kills the worker inside its N-th deadline (crash tests)"),
         Var("PARLEY_RACE_ORDERS", "150", "orders the two-worker race test drives (CI: 1,000 on PostgreSQL)"),
         Var("PARLEY_FUZZ_EXAMPLES", "8", "API fuzzing examples per operation"),

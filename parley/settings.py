@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "tickets",
     "notifications",
     "webhooks",
+    "integrations",
     "api",
     "web",
     "ops",
@@ -101,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "integrations.middleware.ApiKeyContext",
     "core.http.WriteThrottleMiddleware",
     "api.idempotency.TransactionalWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -262,7 +264,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("PARLEY_FROM_EMAIL", "Parley <no-reply@parle
 # names, or IP addresses and networks such as 10.1.2.0/24).
 WEBHOOKS_ALLOW_HTTP = env_flag("PARLEY_WEBHOOKS_ALLOW_HTTP", default=TEST_CLOCK_ENABLED)
 WEBHOOKS_ALLOWED_HOSTS = [
-    h.strip().lower() for h in os.environ.get("PARLEY_WEBHOOKS_ALLOWED_HOSTS", "").split(",") if h.strip()
+    h.strip().lower()
+    # With the test clock (make run) a receiver on this machine may listen, as the walkthrough does.
+    for h in os.environ.get("PARLEY_WEBHOOKS_ALLOWED_HOSTS", "127.0.0.1" if TEST_CLOCK_ENABLED else "").split(",")
+    if h.strip()
 ]
 
 # Security headers. The site works over plain HTTP only in development.
@@ -327,6 +332,12 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 LOGIN_RATE_LIMIT = (int(os.environ.get("PARLEY_LOGIN_LIMIT", "10")), 300)
 WRITE_RATE_LIMIT = (int(os.environ.get("PARLEY_WRITE_LIMIT", "120")), 60)
 SIGNUP_RATE_LIMIT = (int(os.environ.get("PARLEY_SIGNUP_LIMIT", "20")), 3600)
+# An API key's own budget of writes (a marketplace's backend writes for all of its users).
+KEY_RATE_LIMIT = (int(os.environ.get("PARLEY_KEY_LIMIT", "1200")), 60)
+# Rate-limit counters on Redis instead of the database (e.g. redis://127.0.0.1:6379/0).
+REDIS_URL = os.environ.get("PARLEY_REDIS_URL", "")
+# Webhook retries wait up to this fraction longer than the back-off, at random.
+WEBHOOK_RETRY_JITTER = 0.2
 # How many reverse proxies in front of Parley append to X-Forwarded-For (0: trust none).
 TRUSTED_PROXY_HOPS = int(os.environ.get("PARLEY_TRUSTED_PROXIES", "0"))
 # Evidence files: size, pixels, and how many one dispute may collect.

@@ -24,6 +24,8 @@ LOGIN_RATE_LIMIT = (10, 300)
 # Suites drive many requests per user in a second; the throttles have tests of their own.
 WRITE_RATE_LIMIT = (100_000, 60)
 SIGNUP_RATE_LIMIT = (100_000, 3600)
+KEY_RATE_LIMIT = (100_000, 60)
+WEBHOOK_RETRY_JITTER = 0.0  # exact back-off in tests; the jitter has its own test
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: worker processes and the live server share it with the tests.

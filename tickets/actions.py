@@ -21,6 +21,7 @@ from core.actors import Actor, SystemActor
 from core.errors import NotAllowedInState, NotFound, ValidationFailed
 from core.ids import new_public_id
 from disputes.models import Dispute
+from integrations import metadata as integrator_metadata
 from notifications.actions import notify
 from orders.models import Order
 from policy import rules
@@ -59,12 +60,14 @@ def open_ticket(
     body: str,
     order_public_id: str | None = None,
     files: Sequence[UploadedFile] = (),
+    metadata: dict[str, str] | None = None,
 ) -> Ticket:
     """Opens a ticket with its first message. The first-response target comes from the policy in
     force now, which the ticket keeps. 422 for bad input, including someone else's order."""
     subject, body, checked, order = _clean_new(
         by=by, subject=subject, category=category, body=body, files=files, order_public_id=order_public_id
     )
+    checked_metadata = integrator_metadata.checked(metadata)
     version = current_version()
     now = clock.now()
     with transaction.atomic():
@@ -77,6 +80,7 @@ def open_ticket(
             created_at=now,
             updated_at=now,
             first_response_due=rules.ticket_first_response_due_at(version.policy, opened_at=now),
+            metadata=checked_metadata,
         )
         _message(ticket, by=by, role="user", body=body, files=checked)
         audit.record(

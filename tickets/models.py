@@ -31,6 +31,8 @@ class Ticket(models.Model):
         OTHER = "other", "Something else"
 
     public_id = PublicIdField(prefix="tkt")
+    # The marketplace's own references (integrations.metadata: at most 20 short keys).
+    metadata = models.JSONField(default=dict, blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tickets")
     subject = models.CharField(max_length=MAX_SUBJECT)
     category = models.CharField(max_length=16, choices=Category.choices)

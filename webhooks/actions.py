@@ -11,20 +11,24 @@ from __future__ import annotations
 
 import base64
 import logging
+import random
 import re
 import secrets
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
 from core import audit, clock, requestid
-from core.errors import Forbidden, NotFound, ValidationFailed
+from core.actors import Actor, SystemActor
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.ids import new_public_id
 from core.text import clean_text
 from webhooks import sender
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.targets import resolve
 
 logger = logging.getLogger("parley.webhooks")
@@ -35,6 +39,9 @@ MAX_RETRY = timedelta(hours=6)
 SEND_LEASE = timedelta(minutes=2)  # a claimed delivery is left alone this long (TIMEOUT is far less)
 ROUND_BUDGET = 10.0  # seconds of sending per worker round, so deadlines never wait behind webhooks
 KEEP_FINISHED = timedelta(days=30)
+EVENT_RETENTION = timedelta(days=30)  # PRODUCT.md §10: GET /events reaches at least 30 days back
+DISABLE_AFTER = timedelta(days=3)  # PRODUCT.md §10: failing every try for 3 days disables an endpoint
+ROTATION_OVERLAP = timedelta(hours=24)  # the old secret keeps signing this long after a rotation
 MAX_FILTERS = 30
 EVENT_FILTER = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.?")
 Status = WebhookDelivery.Status
@@ -45,10 +52,11 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def create_endpoint(*, by: User, url: str, description: str = "", events: Sequence[str] = ()) -> WebhookEndpoint:
-    """Registers an endpoint (staff only) with a fresh secret, which the caller shows once.
-    Refuses a URL that is not https or whose host is not public (checked again at every send)."""
-    _require_staff(by)
+def create_endpoint(*, by: Actor, url: str, description: str = "", events: Sequence[str] = ()) -> WebhookEndpoint:
+    """Registers an endpoint (staff, or an API key acting as the system) with a fresh secret,
+    which the caller shows once. Refuses a URL that is not https or whose host is not public
+    (checked again at every send)."""
+    _require_manager(by)
     url = url.strip()
     resolve(url)
     filters = clean_filters(events)
@@ -59,17 +67,21 @@ def create_endpoint(*, by: User, url: str, description: str = "", events: Sequen
             description=description,
             secret=new_secret(),
             event_filter=filters,
-            created_by=by,
+            created_by=None if isinstance(by, SystemActor) else by,
             created_at=clock.now(),
         )
-        audit.record("webhook.created", subject=endpoint, by=by, role="staff", data={"url": url, "events": filters})
+        audit.record("webhook.created", subject=endpoint, by=by, role=_role(by), data={"url": url, "events": filters})
     return endpoint
 
 
-def disable_endpoint(*, endpoint_id: int, by: User) -> WebhookEndpoint:
-    """Stops all traffic to the endpoint (staff only): nothing new is queued for it and what was
-    still pending fails with the reason. Disabling a disabled endpoint changes nothing."""
-    _require_staff(by)
+def disable_endpoint(*, endpoint_id: int, by: Actor) -> WebhookEndpoint:
+    """Stops all traffic to the endpoint (staff or a key): nothing new is queued for it and what
+    was still pending fails with the reason. Disabling a disabled endpoint changes nothing."""
+    _require_manager(by)
+    return _disable(endpoint_id, by=by, role=_role(by))
+
+
+def _disable(endpoint_id: int, *, by: Actor, role: str) -> WebhookEndpoint:
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
         if endpoint is None:
@@ -82,7 +94,7 @@ def disable_endpoint(*, endpoint_id: int, by: User) -> WebhookEndpoint:
         dropped = endpoint.deliveries.filter(status=Status.PENDING).update(
             status=Status.FAILED, last_error="The endpoint was disabled."
         )
-        audit.record("webhook.disabled", subject=endpoint, by=by, role="staff", data={"pending_dropped": dropped})
+        audit.record("webhook.disabled", subject=endpoint, by=by, role=role, data={"pending_dropped": dropped})
     return endpoint
 
 
@@ -123,7 +135,7 @@ def send_due_webhooks(*, limit: int = 50, budget: float = ROUND_BUDGET) -> int:
             try:
                 result = sender.post(
                     url=delivery.endpoint.url,
-                    secret=delivery.endpoint.secret,
+                    secret=delivery.endpoint.signing_secrets(now=clock.now()),
                     event_id=delivery.event_id,
                     payload=delivery.payload,
                 )
@@ -173,8 +185,48 @@ def _record(delivery: WebhookDelivery, result: sender.Attempt) -> None:
         changes.update(status=Status.FAILED)
         logger.warning("webhook %s to %s failed for good: %s", delivery.event_id, delivery.endpoint.url, result.error)
     else:
-        changes.update(next_attempt_at=now + retry_delay(delivery.attempts))
+        changes.update(next_attempt_at=now + jittered(retry_delay(delivery.attempts)))
     WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING, attempts=delivery.attempts).update(**changes)
+    _track_health(delivery.endpoint_id, ok=result.ok, now=now)
+
+
+def jittered(delay: timedelta) -> timedelta:
+    """`delay` stretched by up to `WEBHOOK_RETRY_JITTER` of itself, at random, so the retries of
+    many deliveries that failed together (an endpoint's outage) do not all come back at once."""
+    spread = settings.WEBHOOK_RETRY_JITTER
+    return delay * (1 + random.uniform(0, spread)) if spread > 0 else delay  # noqa: S311 (timing, not secrecy)
+
+
+def _track_health(endpoint_id: int, *, ok: bool, now: datetime) -> None:
+    """A success clears the endpoint's failing streak; a failure starts one, and an endpoint
+    that has failed every try for `DISABLE_AFTER` is disabled and staff are told."""
+    if ok:
+        WebhookEndpoint.objects.filter(pk=endpoint_id, failing_since__isnull=False).update(failing_since=None)
+        return
+    WebhookEndpoint.objects.filter(pk=endpoint_id, failing_since__isnull=True).update(failing_since=now)
+    failing_for_long = WebhookEndpoint.objects.filter(
+        pk=endpoint_id, is_active=True, failing_since__lte=now - DISABLE_AFTER
+    ).exists()
+    if failing_for_long:
+        disable_failing(endpoint_id=endpoint_id)
+
+
+def disable_failing(*, endpoint_id: int) -> WebhookEndpoint:
+    """Disables an endpoint that has failed every try for `DISABLE_AFTER` and tells staff."""
+    from notifications.actions import notify
+
+    with transaction.atomic():
+        endpoint = _disable(endpoint_id, by=SystemActor(rule="webhook_failing"), role="system")
+        staff = User.objects.filter(is_staff=True, is_active=True)
+        notify(
+            users=staff,
+            code="webhook.disabled",
+            title=f"Webhook {endpoint.public_id} was disabled after {DISABLE_AFTER.days} days of failures",
+            body=f"Every try to {endpoint.url} failed since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC. "
+            "Fix the receiver, then register it again; missed events are in GET /api/v1/events.",
+            link=f"/staff/webhooks/{endpoint.public_id}/",
+        )
+    return endpoint
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -188,3 +240,79 @@ def prune_deliveries(*, older_than: timedelta = KEEP_FINISHED) -> int:
         status__in=[Status.SENT, Status.FAILED], created_at__lt=clock.now() - older_than
     ).delete()
     return deleted
+
+
+def prune_events(*, older_than: timedelta = EVENT_RETENTION) -> int:
+    """Deletes stored events past their retention (the worker calls this)."""
+    deleted, _ = Event.objects.filter(created_at__lt=clock.now() - older_than).delete()
+    return deleted
+
+
+def rotate_secret(*, endpoint: WebhookEndpoint, by: Actor) -> WebhookEndpoint:
+    """Gives the endpoint a new secret (the caller shows it once); the old one keeps signing
+    beside it for `ROTATION_OVERLAP`, so the receiver can switch without missing a beat."""
+    _require_manager(by)
+    with transaction.atomic():
+        locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        locked.previous_secret = locked.secret
+        locked.previous_secret_until = clock.now() + ROTATION_OVERLAP
+        locked.secret = new_secret()
+        locked.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+        audit.record("webhook.secret_rotated", subject=locked, by=by, role=_role(by))
+    return locked
+
+
+def send_test(*, endpoint: WebhookEndpoint, by: Actor) -> WebhookDelivery:
+    """Queues a `webhook.test` event for this endpoint alone, due now (the worker sends it)."""
+    _require_manager(by)
+    if not endpoint.is_active:
+        raise Conflict("This endpoint is disabled.", code="not_allowed_in_state")
+    from webhooks.fanout import rfc3339
+
+    now = clock.now()
+    event_id = new_public_id("evt")
+    payload = {
+        "id": event_id,
+        "type": "webhook.test",
+        "created_at": rfc3339(now),
+        "data": {"webhook_id": endpoint.public_id},
+    }
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event_id=event_id,
+            event_code="webhook.test",
+            payload=payload,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        audit.record("webhook.tested", subject=endpoint, by=by, role=_role(by), data={"event_id": event_id})
+    return delivery
+
+
+def retry_delivery(*, endpoint: WebhookEndpoint, event_id: str, by: Actor) -> WebhookDelivery:
+    """One more try of one delivery, due now, whatever became of it (a sent one is sent again,
+    under the same `webhook-id`). 409 when the endpoint is disabled."""
+    _require_manager(by)
+    if not endpoint.is_active:
+        raise Conflict("This endpoint is disabled.", code="not_allowed_in_state")
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().filter(endpoint=endpoint, event_id=event_id).first()
+        if delivery is None:
+            raise NotFound("No such delivery for this endpoint.")
+        delivery.status = Status.PENDING
+        delivery.next_attempt_at = clock.now()
+        delivery.attempts = min(delivery.attempts, MAX_ATTEMPTS - 1)  # room for this one more try
+        delivery.save(update_fields=["status", "next_attempt_at", "attempts"])
+        audit.record("webhook.delivery_retried", subject=endpoint, by=by, role=_role(by), data={"event_id": event_id})
+    return delivery
+
+
+def _require_manager(by: Actor) -> None:
+    """Staff, or an API key (which acts as the system; its scope was checked by the API)."""
+    if not isinstance(by, SystemActor):
+        _require_staff(by)
+
+
+def _role(by: Actor) -> str:
+    return "system" if isinstance(by, SystemActor) else "staff"

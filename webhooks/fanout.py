@@ -1,9 +1,10 @@
-"""Events into the outbox: every audit event becomes one delivery per interested endpoint.
+"""Events into the outbox: every audit event becomes one stored `Event` (read back by
+`GET /events`) and one delivery per interested endpoint, with the same id and body.
 
 `queue_deliveries` is subscribed to `core.audit.record` (see `apps.py`), so it runs inside the
 transaction of the change the event reports: the deliveries commit with the change, or vanish
 with it when it rolls back. Nothing is sent here; the worker sends (`webhooks.actions`).
-Costs one small query per event when no endpoint is registered."""
+Costs one insert and one small query per event when no endpoint is registered."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from django.db import models
 
 from core.ids import new_public_id
 from core.models import AuditEvent
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 # Changes to the webhook configuration are audited like any change, but not delivered: an
 # endpoint is not told about itself.
-NOT_DELIVERED = ("webhook.",)
+NOT_DELIVERED = ("webhook.", "api_key.")
 
 
 def queue_deliveries(event: AuditEvent, subject: models.Model) -> list[WebhookDelivery]:
@@ -26,12 +27,21 @@ def queue_deliveries(event: AuditEvent, subject: models.Model) -> list[WebhookDe
     transaction. All of them share one event id (the `webhook-id`)."""
     if event.code.startswith(NOT_DELIVERED):
         return []
+    event_id = new_public_id("evt")
+    payload = payload_of(event, subject, event_id=event_id)
+    ids = public_ids_of(subject, event.subject_type)
+    Event.objects.create(
+        public_id=event_id,
+        code=event.code,
+        subject_id=ids.get(f"{event.subject_type}_id", "")[:32],
+        order_id=ids.get("order_id", "")[:32],
+        payload=payload,
+        created_at=event.created_at,
+    )
     active = WebhookEndpoint.objects.filter(is_active=True).values_list("pk", "event_filter")
     endpoint_ids = [pk for pk, filters in active if matches(filters, event.code)]
     if not endpoint_ids:
         return []
-    event_id = new_public_id("evt")
-    payload = payload_of(event, subject, event_id=event_id)
     return WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
             endpoint_id=pk,
@@ -78,11 +88,16 @@ def public_ids_of(subject: models.Model, subject_type: str) -> dict[str, str]:
 
 
 def _actor(event: AuditEvent) -> dict[str, str | None]:
-    return {
+    """Who acted: the user (by public id), the rule that fired, and the API key the change came
+    through (`key_id`, only when there was one; named in full under `data.via_key`)."""
+    actor: dict[str, str | None] = {
         "role": event.actor_role,
         "user_id": event.actor.public_id if event.actor is not None else None,
         "rule": event.rule or None,
     }
+    if isinstance(key := (event.data or {}).get("via_key"), dict):
+        actor["key_id"] = key.get("id")
+    return actor
 
 
 def rfc3339(moment: datetime) -> str:

@@ -27,12 +27,26 @@ class WebhookEndpoint(models.Model):
     secret = models.CharField(max_length=100)
     event_filter = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None when an API key registered it (the audit trail names the key).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField()
     disabled_at = models.DateTimeField(null=True, blank=True)
+    # After a rotation the old secret signs beside the new one until `previous_secret_until`.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    # The first failed try since the last success; 3 days of nothing but failures disables it.
+    failing_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.public_id} → {self.url}"
+
+    def signing_secrets(self, *, now: Any) -> list[str]:
+        """The secrets every POST is signed with: the current one, and the previous one for 24 h
+        after a rotation (Standard Webhooks allows several `v1,` signatures)."""
+        keep_old = self.previous_secret and self.previous_secret_until and now < self.previous_secret_until
+        return [self.secret, self.previous_secret] if keep_old else [self.secret]
 
 
 class WebhookDelivery(models.Model):
@@ -75,3 +89,26 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_code} {self.event_id} → {self.endpoint_id} ({self.status})"
+
+
+class Event(models.Model):
+    """An event as webhooks deliver it (`payload` is the body), kept whether or not any endpoint
+    wants it, so a backend that missed a delivery can read it back from `GET /events`. Written
+    in the transaction of the change it reports; pruned after `EVENT_RETENTION`."""
+
+    public_id = models.CharField(max_length=32, unique=True)
+    code = models.CharField(max_length=64)
+    subject_id = models.CharField(max_length=32, blank=True)  # the subject's public id
+    order_id = models.CharField(max_length=32, blank=True)  # the order it concerns, if any
+    payload = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["subject_id", "id"], name="webhook_event_subject"),
+            models.Index(fields=["order_id", "id"], name="webhook_event_order"),
+            models.Index(fields=["created_at"], name="webhook_event_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.public_id}"

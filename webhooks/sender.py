@@ -17,6 +17,7 @@ import json
 import socket
 import ssl
 import threading
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,8 +51,10 @@ def body_of(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def signed_headers(*, secret: str, event_id: str, body: str, at: datetime) -> dict[str, str]:
-    signature = Webhook(secret).sign(msg_id=event_id, timestamp=at, data=body)
+def signed_headers(*, secret: str | Sequence[str], event_id: str, body: str, at: datetime) -> dict[str, str]:
+    """Signs with each secret; several signatures are space-separated, as the spec allows."""
+    secrets = [secret] if isinstance(secret, str) else list(secret)
+    signature = " ".join(Webhook(s).sign(msg_id=event_id, timestamp=at, data=body) for s in secrets)
     return {
         "webhook-id": event_id,
         "webhook-timestamp": str(int(at.timestamp())),
@@ -61,7 +64,7 @@ def signed_headers(*, secret: str, event_id: str, body: str, at: datetime) -> di
     }
 
 
-def post(*, url: str, secret: str, event_id: str, payload: dict[str, Any]) -> Attempt:
+def post(*, url: str, secret: str | Sequence[str], event_id: str, payload: dict[str, Any]) -> Attempt:
     """POSTs the event to `url` once. Never raises for anything the receiver or the network
     does; a URL that fails the SSRF check is refused without a connection."""
     try:

@@ -6,8 +6,11 @@ from pydantic import Field
 
 from accounts import actions
 from accounts.models import User
+from api.auth import api_key, key_or_staff
+from api.routers import integrations
 from api.schemas import ERRORS, MoneyOut
 from core.http import client_ip
+from integrations import scopes
 from ledger import queries as ledger_queries
 
 router = Router(tags=["accounts"])
@@ -43,10 +46,24 @@ class TokenOut(Schema):
     token: str
 
 
-@router.post("/users", response={201: UserOut, **ERRORS}, auth=None)
-def sign_up(request: HttpRequest, payload: SignUpIn) -> Status[UserOut]:
+@router.post("/users", response={201: UserOut | integrations.UserRecord, **ERRORS}, auth=None)
+def sign_up(
+    request: HttpRequest, payload: SignUpIn | integrations.ProvisionIn
+) -> Status[UserOut | integrations.UserRecord]:
+    """Anyone signs up with a username and password; an API key provisions a user instead."""
+    if isinstance(payload, integrations.ProvisionIn) or api_key(request) is not None:
+        return Status(201, integrations.provision(request, payload))
     user = actions.sign_up(username=payload.username, password=payload.password, email=payload.email)
     return Status(201, UserOut.of(user))
+
+
+# Reading users is the integrations' (a key's or staff's); it shares the path with sign-up.
+router.get(
+    "/users",
+    response={200: integrations.UserPage, **ERRORS},
+    auth=key_or_staff(scopes.USERS),
+    operation_id="list_users",
+)(integrations.find_users)
 
 
 @router.post("/auth/token", response={200: TokenOut, **ERRORS}, auth=None)

@@ -17,6 +17,7 @@ from core.money import Money
 from disputes import queries
 from disputes.models import Dispute, Evidence, InfoRequest, Proposal
 from disputes.verdicts import allowed_actions, proposal_verdict, status_label
+from integrations.metadata import METADATA_HELP
 from orders.models import Order
 from orders.queries import DeadlineView
 from policy.rules import Split
@@ -54,6 +55,7 @@ class OpenDisputeIn(Schema):
     description: str = Field(min_length=1, max_length=5000)
     requested_outcome: RequestedOutcomeIn
     accept_terms: StrictBool
+    metadata: dict[str, Any] | None = Field(default=None, description=METADATA_HELP)
 
 
 class ProposalIn(Schema):
@@ -226,7 +228,10 @@ class DisputeSummaryOut(Schema):
     description: str
     requested_outcome: dict[str, Any]
     buyer: str
+    buyer_id: str
     seller: str
+    seller_id: str
+    metadata: dict[str, str]
     assignee: str | None
     opened_at: datetime
     escalated_at: datetime | None
@@ -258,7 +263,10 @@ class DisputeSummaryOut(Schema):
             "description": dispute.description,
             "requested_outcome": requested,
             "buyer": order.buyer.username,
+            "buyer_id": order.buyer.public_id,
             "seller": order.seller.username,
+            "seller_id": order.seller.public_id,
+            "metadata": dispute.metadata or {},
             "assignee": dispute.assignee.username if dispute.assignee else None,
             "opened_at": dispute.opened_at,
             "escalated_at": dispute.escalated_at,

@@ -55,6 +55,7 @@ def open_dispute(request: HttpRequest, payload: OpenDisputeIn) -> Status[Dispute
         requested_kind=payload.requested_outcome.kind,
         refund_amount=minor_units(payload.requested_outcome.refund_amount, order),
         accept_terms=payload.accept_terms,
+        metadata=payload.metadata,
     )
     return Status(201, _reload(user, dispute.public_id))
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -12,6 +12,7 @@ from api.schemas import ERRORS, MoneyIn, MoneyOut
 from catalog import actions, queries
 from catalog.models import Listing
 from core.pagination import keyset_page
+from integrations.metadata import METADATA_HELP
 from policy.rules import format_duration
 from policy.schema import parse_duration
 
@@ -36,6 +37,8 @@ class ListingIn(Schema):
             parse_duration(value)
         return value
 
+    metadata: dict[str, Any] | None = Field(default=None, description=METADATA_HELP)
+
 
 class ListingUpdateIn(ListingIn):
     is_active: StrictBool = True
@@ -48,10 +51,12 @@ class ListingOut(Schema):
     kind: str
     price: MoneyOut
     seller: str
+    seller_id: str
     is_active: bool
     available: bool = Field(description="Can be ordered now: active, and its seller is not suspended.")
     created_at: datetime
     warranty: str | None = None
+    metadata: dict[str, str]
 
     @classmethod
     def of(cls, listing: Listing) -> ListingOut:
@@ -62,6 +67,8 @@ class ListingOut(Schema):
             kind=listing.kind,
             price=MoneyOut.of(listing.price),
             seller=listing.seller.username,
+            seller_id=listing.seller.public_id,
+            metadata=listing.metadata or {},
             is_active=listing.is_active,
             available=listing.is_active and listing.seller.is_active,
             created_at=listing.created_at,
@@ -83,6 +90,7 @@ def create(request: HttpRequest, payload: ListingIn) -> Status[ListingOut]:
         kind=payload.kind,
         price=payload.price.to_money(),
         warranty=parse_duration(payload.warranty),
+        metadata=payload.metadata,
     )
     return Status(201, ListingOut.of(listing))
 

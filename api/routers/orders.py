@@ -15,6 +15,7 @@ from chat import queries as chat_queries
 from chat.models import Message
 from core import clock
 from core.pagination import keyset_page
+from integrations.metadata import METADATA_HELP
 from orders import actions, queries
 from orders.models import Order
 from orders.queries import DeadlineView
@@ -34,7 +35,9 @@ class OrderOut(Schema):
     id: str
     status: OrderStatus
     buyer: str
+    buyer_id: str
     seller: str
+    seller_id: str
     price: MoneyOut
     fee: MoneyOut
     total: MoneyOut
@@ -46,6 +49,7 @@ class OrderOut(Schema):
     policy: PolicyRef
     allowed_actions: list[AllowedAction]
     deadlines: list[DeadlineOut]
+    metadata: dict[str, str]
 
     @classmethod
     def of(
@@ -61,7 +65,10 @@ class OrderOut(Schema):
             id=order.public_id,
             status=order.status,  # type: ignore[arg-type]
             buyer=order.buyer.username,
+            buyer_id=order.buyer.public_id,
             seller=order.seller.username,
+            seller_id=order.seller.public_id,
+            metadata=order.metadata or {},
             price=MoneyOut.of(order.price),
             fee=MoneyOut.of(order.fee),
             total=MoneyOut.of(order.total),
@@ -83,6 +90,7 @@ class OrderPage(Schema):
 
 class PlaceOrderIn(Schema):
     listing_id: str = Field(min_length=1, max_length=32)
+    metadata: dict[str, Any] | None = Field(default=None, description=METADATA_HELP)
 
 
 class DeliverIn(Schema):
@@ -135,7 +143,7 @@ class MessagePage(Schema):
 def place(request: HttpRequest, payload: PlaceOrderIn) -> Status[OrderOut]:
     user = caller(request)
     listing = get_listing(payload.listing_id)
-    order = actions.place_order(by=user, listing_id=listing.pk)
+    order = actions.place_order(by=user, listing_id=listing.pk, metadata=payload.metadata)
     return Status(201, OrderOut.of(queries.get_order_for(user, order.public_id), viewer=user))
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
@@ -13,6 +13,7 @@ from api.permissions import caller
 from api.schemas import ERRORS, AllowedAction, DeadlineOut
 from core import clock
 from core.pagination import keyset_page
+from integrations.metadata import METADATA_HELP
 from tickets import actions, queries
 from tickets.attachments import download_response
 from tickets.models import MAX_BODY, MAX_SUBJECT, Ticket, TicketAttachment, TicketMessage
@@ -29,6 +30,7 @@ class TicketIn(Schema):
     category: TicketCategory
     body: str = Field(min_length=1, max_length=MAX_BODY)
     order_id: str | None = Field(default=None, max_length=32, description="One of your orders (ord_…).")
+    metadata: dict[str, Any] | None = Field(default=None, description=METADATA_HELP)
 
 
 class ReplyFormIn(Schema):
@@ -96,6 +98,8 @@ class TicketSummaryOut(Schema):
     category: TicketCategory
     status: TicketStatus
     owner: str
+    owner_id: str
+    metadata: dict[str, str]
     order_id: str | None
     assignee: str | None
     linked_dispute: str | None = Field(description="Shown to staff only.")
@@ -121,6 +125,8 @@ class TicketSummaryOut(Schema):
             "category": ticket.category,
             "status": ticket.status,
             "owner": ticket.owner.username,
+            "owner_id": ticket.owner.public_id,
+            "metadata": ticket.metadata or {},
             "order_id": ticket.order.public_id if ticket.order else None,
             "assignee": ticket.assignee.username if ticket.assignee else None,
             "linked_dispute": (ticket.linked_dispute or None) if sees_internal_notes(ticket, viewer) else None,
@@ -176,6 +182,7 @@ def open_ticket(request: HttpRequest, payload: TicketIn) -> Status[TicketOut]:
         category=payload.category,
         body=payload.body,
         order_public_id=payload.order_id,
+        metadata=payload.metadata,
     )
     return Status(201, _fresh(user, ticket.public_id))
 

@@ -159,12 +159,14 @@ def test_webhook_configuration_is_audited_but_not_delivered(receiver, endpoint, 
     assert not WebhookDelivery.objects.exists()
 
 
-def test_recording_an_event_costs_one_query_for_webhooks_when_nobody_listens(make_user):
+def test_recording_an_event_costs_two_queries_for_webhooks_when_nobody_listens(make_user):
+    """The event is stored for GET /events (one insert) and the endpoints are looked up once."""
     user = make_user()
     with CaptureQueriesContext(connection) as ctx:
         audit.record("test.change", subject=user, by=SystemActor("test"), role="system")
     webhook_queries = [q["sql"] for q in ctx.captured_queries if "webhook" in q["sql"]]
-    assert len(webhook_queries) == 1
+    assert len(webhook_queries) == 2
+    assert webhook_queries[0].startswith("INSERT INTO") and "webhooks_event" in webhook_queries[0]
     assert not WebhookDelivery.objects.exists()
 
 

@@ -22,6 +22,8 @@ BANNER = """
 DEMO_LINES = """  Log in as alice (buyer), bob (seller) or carol (staff); the password is parley-demo.
   The test clock is on: staff can move time forward from the staff console or the API.
 """
+DEMO_KEY_LINE = """  Demo API key (examples/integrator.py): {secret}
+"""
 
 
 def gunicorn_command(*, port: int, workers: int = 2, threads: int = 4) -> list[str]:
@@ -55,13 +57,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("deploy", check=False, verbosity=0)
+        demo = DEMO_LINES
         if settings.DEMO_DATA:
             call_command("seed_demo")
+            from integrations.demo import ensure_demo_key
+
+            demo += DEMO_KEY_LINE.format(secret=ensure_demo_key())
         port = options["port"]
         # Own sessions: Ctrl-C reaches only this supervisor, which then stops each child in turn.
         web = subprocess.Popen(gunicorn_command(port=port, workers=options["web_workers"]), start_new_session=True)  # noqa: S603
         worker = subprocess.Popen([sys.executable, "-m", "parley.cli", "worker"], start_new_session=True)
-        self.stdout.write(BANNER.format(port=port, demo=DEMO_LINES if settings.DEMO_DATA else ""))
+        self.stdout.write(BANNER.format(port=port, demo=demo if settings.DEMO_DATA else ""))
         self._supervise(web, worker)
 
     def _supervise(self, *children: subprocess.Popen[bytes]) -> None:

@@ -32,6 +32,7 @@ from ops.ledger_check import run_checks
 from orders import actions
 from orders.models import Order
 from orders.verdicts import allowed_actions, verdict
+from policy import rules
 from policy.active import configured_policy
 from testsupport import factories
 
@@ -49,6 +50,8 @@ class Expected:
     price: int
     status: str = "paid"
     completes_at: datetime | None = None  # None while held or not delivered
+    cancellable_at: datetime | None = None  # the buyer's own cancel: `delivery_due` passed
+    cancels_at: datetime | None = None  # `auto_cancel_after`: undelivered, it cancels by itself
 
 
 class Suspensions(RuleBasedStateMachine):
@@ -76,7 +79,13 @@ class Suspensions(RuleBasedStateMachine):
             assert self.suspended and refusal.code == "seller_unavailable"
             return
         assert order is not None and not self.suspended, "an order was placed with a suspended seller"
-        self.model[order.pk] = Expected(buyer=who, price=order.price_amount)
+        policy = order.policy
+        self.model[order.pk] = Expected(
+            buyer=who,
+            price=order.price_amount,
+            cancellable_at=rules.delivery_due_at(policy, placed_at=order.placed_at),
+            cancels_at=rules.auto_cancel_at(policy, placed_at=order.placed_at),
+        )
 
     @precondition(lambda self: any(m.status == "paid" for m in self.model.values()) and not self.suspended)
     @rule(pick=st.integers(0, 100))
@@ -116,9 +125,10 @@ class Suspensions(RuleBasedStateMachine):
         order = Order.objects.select_related("seller", "buyer", "policy_version").get(pk=pk)
         judged = verdict(order, "cancel", by=buyer, now=clock.now())
         offered = {v.action for v in allowed_actions(order, user=buyer, now=clock.now())}
-        may = self.suspended and m.status == "paid"
+        overdue = m.cancellable_at is not None and clock.now() >= m.cancellable_at
+        may = m.status == "paid" and (self.suspended or overdue)
         assert judged.allowed == may
-        assert ("cancel" in offered) == self.suspended
+        assert "cancel" in offered  # the buyer always sees the cancel, with its reason when refused
         _, refusal = _attempt(lambda: actions.cancel(order_id=pk, by=buyer))
         assert (refusal is None) == may, refusal
         if refusal is not None:
@@ -139,6 +149,8 @@ class Suspensions(RuleBasedStateMachine):
         for m in self.model.values():
             if m.status == "delivered" and m.completes_at is not None and m.completes_at <= target:
                 m.status = "completed"
+            if m.status == "paid" and m.cancels_at is not None and m.cancels_at <= target:
+                m.status = "cancelled"
 
     def _pick(self, status: str, pick: int) -> int:
         fitting = [pk for pk, m in self.model.items() if m.status == status]

@@ -20,6 +20,10 @@ from integrations import actions as integrations
 from testsupport import factories
 from tickets import actions as tickets
 
+# Reads whose body lists the caller's own API tokens: the token the comparison issues shows up
+# there, so those lists are left out of the comparison (and nothing else is).
+OWN_TOKENS = {"/me/export": "api_tokens"}
+
 KEY_SCHEME = "ApiKeyAuth"
 USER_SCHEME = "UserToken"  # operations that list both take a key only on behalf of a user
 
@@ -112,4 +116,10 @@ def test_every_endpoint_by_every_kind_of_key(
         if secured and key_endpoint:
             assert on_behalf.status_code == 403, role  # a user, by token or through a key, never reaches them
         if method == "GET" and own.status_code == 200 and not path.startswith("/test-clock"):
-            assert on_behalf.json() == own.json(), role
+            assert _comparable(path, on_behalf.json()) == _comparable(path, own.json()), role
+
+
+def _comparable(path: str, body: Any) -> Any:
+    if path in OWN_TOKENS and isinstance(body, dict):
+        return {k: v for k, v in body.items() if k != OWN_TOKENS[path]}
+    return body

@@ -143,6 +143,7 @@ def test_parley_deploy_prepares_a_release_and_passes_the_deployment_checks(tmp_p
         tmp_path,
         PARLEY_HTTPS="1",
         PARLEY_ALLOWED_HOSTS="parley.example.org",
+        PARLEY_PUBLIC_URL="https://parley.example.org",
         PARLEY_SMTP_HOST="smtp.example.org",
     )
     done = _parley(env, "deploy")

@@ -46,7 +46,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="per in-process domain operation (default 5)")
     parser.add_argument("--http-seconds", type=float, help="per HTTP scenario and concurrency (default 10)")
     parser.add_argument("--storm-orders", type=int, help="orders in the deadline storm (default 1000)")
-    parser.add_argument("--concurrency", type=int, nargs="+", help="HTTP client threads (default 1 4 8)")
+    parser.add_argument("--concurrency", type=int, nargs="+", help="HTTP client threads (default 1 4 16)")
     return parser.parse_args(argv)
 
 
@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         database = None
         try:
             if target == "postgresql":
-                database = f"bench_{secrets.token_hex(4)}"
+                # Named after the URL's database, so several people sharing a server never collide.
+                database = f"{urlsplit(args.postgres).path.strip('/') or 'postgres'}_bench_{secrets.token_hex(4)}"
                 _create_database(args.postgres, database)
                 env["DATABASE_URL"] = _with_database(args.postgres, database)
             results.append(_run_one(target, env, _suite_args(args)))

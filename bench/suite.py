@@ -28,7 +28,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--storm-orders", type=int, default=1000)
     parser.add_argument("--storm-processes", type=int, nargs="*", default=None)
     parser.add_argument("--http-seconds", type=float, default=10.0)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     return parser.parse_args(argv)
 
 
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         result["machine"] = phase("machine", _machine)
         result["raw_sql"] = [
             phase(f"raw SQL x{n}", partial(baseline.raw_money_move, seconds=args.baseline_seconds, connections=n))
-            for n in (1, 4)
+            for n in sorted({1, 4, *args.concurrency})
         ]
         cast = phase("seed domain", lambda: make_cast("dom", buyers=20, sellers=5))
         result["domain"] = phase("domain", lambda: domain.throughput(cast, seconds=args.seconds))
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         failures.extend(f"storm ({s['mode']}): {p}" for s in result["storm"] for p in s["problems"])
         ledger_check("deadline storm")
 
-        fixture = phase("seed http", lambda: http_load.seed(threads=max(args.concurrency)))
+        fixture = phase("seed http", http_load.seed)
         result["queries_per_request"] = phase("queries", lambda: http_load.queries_per_request(fixture))
         result["http"] = phase(
             "http", lambda: http_load.run(fixture, concurrencies=args.concurrency, seconds=args.http_seconds)

@@ -69,7 +69,7 @@ def run_batch(*, limit: int = CLAIM_BATCH) -> Batch:
     its own savepoint and commits them together."""
     applied: list[Deadline] = []
     deferred = 0
-    with transaction.atomic():
+    with clock.one_reading(), transaction.atomic():
         now = clock.now()
         claimed = list(
             Deadline.objects.select_for_update(skip_locked=True).filter(due(now)).order_by("due_at", "id")[:limit]

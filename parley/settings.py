@@ -93,6 +93,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "api.fallback.ProblemFallbackMiddleware",
+    "core.clock.OneClockReadingMiddleware",  # one test-clock reading per request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.http.NulCharacterGuard",

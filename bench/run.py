@@ -27,7 +27,7 @@ from bench import report
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
-CHILD_TIME_LIMIT = 900.0
+CHILD_TIME_LIMIT = 1800.0
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -47,6 +47,13 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--http-seconds", type=float, help="per HTTP scenario and concurrency (default 10)")
     parser.add_argument("--storm-orders", type=int, help="orders in the deadline storm (default 1000)")
     parser.add_argument("--concurrency", type=int, nargs="+", help="HTTP client threads (default 1 4 16)")
+    parser.add_argument(
+        "--scale-sizes",
+        type=int,
+        nargs="*",
+        help="orders in the lists-at-scale phase, PostgreSQL only (default 10000 1000000; --quick: 2000 20000; "
+        "none to skip)",
+    )
     return parser.parse_args(argv)
 
 
@@ -66,6 +73,10 @@ def _suite_args(args: argparse.Namespace) -> list[str]:
             out += [f"--{name.replace('_', '-')}", str(value)]
     if args.concurrency:
         out += ["--concurrency", *map(str, args.concurrency)]
+    if args.scale_sizes is not None:
+        out += ["--scale-sizes", *map(str, args.scale_sizes)]
+    elif args.quick:
+        out += ["--scale-sizes", "2000", "20000"]
     return out
 
 

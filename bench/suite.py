@@ -29,6 +29,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--storm-processes", type=int, nargs="*", default=None)
     parser.add_argument("--http-seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--scale-sizes", type=int, nargs="*", default=[10_000, 1_000_000])
     return parser.parse_args(argv)
 
 
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import baseline, domain, http_load, storm
+    from bench import baseline, domain, http_load, scale, storm
     from bench.cast import make_cast
     from ops.ledger_check import run_checks
 
@@ -139,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
             if row["server_errors"]
         )
         ledger_check("http")
+        # Last: its rows are bulk-inserted without ledger entries (see bench/scale.py).
+        if args.scale_sizes:
+            lists = phase("lists at scale", lambda: scale.lists_at_scale(sizes=args.scale_sizes))
+            result["lists"] = lists["rows"]
+            result["lists_seed"] = lists["seed"]
         result["machine"]["load_average_at_end"] = os.getloadavg()
     except Exception:
         failures.append("the benchmark crashed:\n" + traceback.format_exc())

@@ -46,6 +46,12 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="per in-process domain operation (default 5)")
     parser.add_argument("--http-seconds", type=float, help="per HTTP scenario and concurrency (default 10)")
     parser.add_argument("--storm-orders", type=int, help="orders in the deadline storm (default 1000)")
+    parser.add_argument(
+        "--storm-processes",
+        type=int,
+        nargs="*",
+        help="storm drains: 0 = in this process, n = n worker processes (default: 0 2 on PostgreSQL, 0 on SQLite)",
+    )
     parser.add_argument("--concurrency", type=int, nargs="+", help="HTTP client threads (default 1 4 16)")
     parser.add_argument(
         "--scale-sizes",
@@ -73,6 +79,8 @@ def _suite_args(args: argparse.Namespace) -> list[str]:
             out += [f"--{name.replace('_', '-')}", str(value)]
     if args.concurrency:
         out += ["--concurrency", *map(str, args.concurrency)]
+    if args.storm_processes is not None:
+        out += ["--storm-processes", *map(str, args.storm_processes)]
     if args.scale_sizes is not None:
         out += ["--scale-sizes", *map(str, args.scale_sizes)]
     elif args.quick:

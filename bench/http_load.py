@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -62,7 +62,7 @@ class Fixture:
     disputes: list[tuple[str, str]]  # (dispute public id, the buyer's token)
     # Paid orders for the deliver+confirm pairs: (order id, seller token, buyer token). Filled
     # from the orders the POST /orders runs placed.
-    to_deliver: list[tuple[str, str, str]] = field(default_factory=list)
+    to_deliver: deque[tuple[str, str, str]] = field(default_factory=deque)
 
 
 def seed(*, disputes: int = DISPUTES) -> Fixture:
@@ -117,11 +117,11 @@ def collect_paid_orders(fx: Fixture) -> int:
         .values_list("public_id", "listing__public_id", "buyer__username")
     )
     index_of = {f"http-buyer{i}": i for i in range(len(fx.buyer_tokens))}
-    fx.to_deliver = [
+    fx.to_deliver = deque(
         (order_id, fx.seller_tokens[listing_id], fx.buyer_tokens[index_of[buyer]])
         for order_id, listing_id, buyer in rows
         if buyer in index_of
-    ]
+    )
     return len(fx.to_deliver)
 
 
@@ -157,14 +157,19 @@ def scenarios(fx: Fixture, *, concurrency: int = 1) -> dict[str, MakeRequest]:
         body = _json({"listing_id": fx.listings[n % len(fx.listings)]})
         return "POST", f"{API}/orders", body, write(fx.buyer_tokens[n % len(fx.buyer_tokens)])
 
+    current: dict[int, tuple[str, str, str]] = {}
+
     def pair(t: int, i: int) -> Request | None:
-        # Request 2k delivers order k of this thread's share, request 2k+1 confirms it.
-        k = t + (i // 2) * concurrency
-        if k >= len(fx.to_deliver):
-            return None
-        order_id, seller_token, buyer_token = fx.to_deliver[k]
+        # An even request takes the next paid order off the shared queue and delivers it; the
+        # odd one after it confirms that order. An order taken is never handed out again.
         if i % 2 == 0:
+            try:
+                current[t] = fx.to_deliver.popleft()
+            except IndexError:
+                return None
+            order_id, seller_token, _ = current[t]
             return "POST", f"{API}/orders/{order_id}/deliver", _json({"note": "KEY-1234"}), write(seller_token)
+        order_id, _, buyer_token = current[t]
         return "POST", f"{API}/orders/{order_id}/confirm", _json({}), write(buyer_token)
 
     return {
@@ -408,8 +413,6 @@ def run(fx: Fixture, *, concurrencies: list[int], seconds: float, warmup: float 
                 row = {"scenario": name} | closed_loop(server, make, concurrency=concurrency, seconds=seconds)
                 if name == PAIR:
                     row["pairs_per_s"] = row["rps"] / 2
-                    consumed = -(-row["requests"] // 2)
-                    fx.to_deliver = fx.to_deliver[consumed:] if consumed < len(fx.to_deliver) else []
                 rows.append(row)
         return {
             "server": " ".join(gunicorn_command(port=server.port)[2:]) + " (PARLEY_TEST_CLOCK=0)",

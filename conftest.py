@@ -51,6 +51,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _forget_stored_policy_versions() -> Iterator[None]:
+    """A test's rows are rolled back or flushed: so is the process's memory of policy versions."""
+    yield
+    from policy.active import forget_stored_versions
+
+    forget_stored_versions()
+
+
+@pytest.fixture(autouse=True)
 def _frozen_clock_and_ledger_check(request: pytest.FixtureRequest) -> Iterator[None]:
     names = request.fixturenames
     if not ({"db", "transactional_db", "live_server"} & set(names)):

@@ -90,35 +90,68 @@ def _storm(rows: list[dict[str, Any]], ceiling: float) -> str:
     )
 
 
-def _http(http: dict[str, Any], ceiling: float) -> str:
-    headers = ["scenario", "conc", "rps", "% of raw c=1", "p50 ms", "p95 ms", "p99 ms", "statuses"]
+def _http(http: dict[str, Any], ceiling: float, raw: list[dict[str, Any]] | None = None) -> str:
+    """Each row next to the bare request and the raw-SQL move at the same concurrency."""
+    bare = {r["concurrency"]: r["rps"] for r in http["rows"] if r["scenario"].startswith("GET /healthz")}
+    raw_at = {r["connections"]: r["per_s"] for r in raw or []}
+    headers = ["scenario", "conc", "rps", "% of bare", "% of raw", "p50 ms", "p95 ms", "p99 ms", "statuses"]
     headers += ["app CPU ms/req", "PG CPU ms/req", "client CPU ms/req"]
-    rows = [
-        [
-            r["scenario"],
-            str(r["concurrency"]),
-            _num(r["rps"], 1),
-            _pct(r["rps"], ceiling),
-            _num(r["p50_ms"], 1),
-            _num(r["p95_ms"], 1),
-            _num(r["p99_ms"], 1),
-            " ".join(f"{code}x{n}" for code, n in r["status"].items()),
-            _num(r["app_cpu_ms_per_req"], 2),
-            _num(r["db_cpu_ms_per_req"], 2),
-            _num(r["client_cpu_ms_per_req"], 2),
-        ]
-        for r in http["rows"]
-    ]
+    rows = []
+    for r in http["rows"]:
+        c = r["concurrency"]
+        rate = r.get("pairs_per_s", r["rps"])  # a pair is two requests and one money move
+        rows.append(
+            [
+                r["scenario"] + (" [pairs/s]" if "pairs_per_s" in r else ""),
+                str(c),
+                _num(rate, 1),
+                _pct(rate, bare.get(c, 0.0)),
+                _pct(rate, raw_at.get(c, 0.0)),
+                _num(r["p50_ms"], 1),
+                _num(r["p95_ms"], 1),
+                _num(r["p99_ms"], 1),
+                " ".join(f"{code}x{n}" for code, n in r["status"].items()),
+                _num(r["app_cpu_ms_per_req"], 2),
+                _num(r["db_cpu_ms_per_req"], 2),
+                _num(r["client_cpu_ms_per_req"], 2),
+            ]
+        )
     rss = "gunicorn worker RSS (MiB): at start {}; at end {}".format(
         ", ".join(_num(v, 1) for v in http["rss_mib_start"].values()),
         ", ".join(_num(v, 1) for v in http["rss_mib_end"].values()),
     )
-    return "\n".join([table(headers, rows), rss])
+    note = (
+        f"% of bare: of GET /healthz at the same concurrency; % of raw: of the raw-SQL move with as many "
+        f"connections. Pairs use the {http.get('pair_orders_queued', 0)} orders the POST runs placed."
+    )
+    return "\n".join([table(headers, rows), rss, note])
 
 
 def _queries(counted: dict[str, dict[str, int]]) -> str:
     rows = [[name, str(v["queries"]), str(v["test_clock_reads"])] for name, v in counted.items()]
     return table(["request", "queries", "of which test-clock reads"], rows)
+
+
+def _lists(lists: list[dict[str, Any]]) -> str:
+    headers = ["list", "orders", "open", "requests", "p50 ms", "p95 ms", "p95 / smallest size"]
+    smallest: dict[str, float] = {}
+    rows = []
+    for r in lists:
+        smallest.setdefault(r["list"], r["p95_ms"])
+        ratio = r["p95_ms"] / smallest[r["list"]] if smallest[r["list"]] else None
+        rows.append(
+            [
+                r["list"],
+                _num(r["orders"]),
+                _num(r["open"]),
+                _num(r["requests"]),
+                _num(r["p50_ms"], 2),
+                _num(r["p95_ms"], 2),
+                "n/a" if ratio is None else f"{ratio:.2f} x",
+            ]
+        )
+    plans = [f"-- {r['list']} at {r['orders']:,} orders:\n{r['plan']}" for r in lists if r.get("plan")]
+    return "\n".join([table(headers, rows), "", "EXPLAIN ANALYZE of each list's query:", *plans])
 
 
 def _checks(checks: list[dict[str, Any]]) -> str:
@@ -145,7 +178,10 @@ def render(db: dict[str, Any]) -> str:
     ]
     for key, title, render_section in sections:
         if db.get(key):
-            out += ["", title, render_section(db[key], ceiling)]
+            body = _http(db[key], ceiling, raw) if key == "http" else render_section(db[key], ceiling)
+            out += ["", title, body]
+    if db.get("lists"):
+        out += ["", "Lists at scale (rows seeded with bulk inserts, not through the actions)", _lists(db["lists"])]
     if db.get("queries_per_request"):
         out += ["", "Queries per request (in-process, Django test client)", _queries(db["queries_per_request"])]
     if db.get("ledger_checks"):

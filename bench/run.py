@@ -27,7 +27,7 @@ from bench import report
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
-CHILD_TIME_LIMIT = 900.0
+CHILD_TIME_LIMIT = 1800.0
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -46,7 +46,20 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="per in-process domain operation (default 5)")
     parser.add_argument("--http-seconds", type=float, help="per HTTP scenario and concurrency (default 10)")
     parser.add_argument("--storm-orders", type=int, help="orders in the deadline storm (default 1000)")
-    parser.add_argument("--concurrency", type=int, nargs="+", help="HTTP client threads (default 1 4 8)")
+    parser.add_argument(
+        "--storm-processes",
+        type=int,
+        nargs="*",
+        help="storm drains: 0 = in this process, n = n worker processes (default: 0 2 on PostgreSQL, 0 on SQLite)",
+    )
+    parser.add_argument("--concurrency", type=int, nargs="+", help="HTTP client threads (default 1 4 16)")
+    parser.add_argument(
+        "--scale-sizes",
+        type=int,
+        nargs="*",
+        help="orders in the lists-at-scale phase, PostgreSQL only (default 10000 1000000; --quick: 2000 20000; "
+        "none to skip)",
+    )
     return parser.parse_args(argv)
 
 
@@ -66,6 +79,12 @@ def _suite_args(args: argparse.Namespace) -> list[str]:
             out += [f"--{name.replace('_', '-')}", str(value)]
     if args.concurrency:
         out += ["--concurrency", *map(str, args.concurrency)]
+    if args.storm_processes is not None:
+        out += ["--storm-processes", *map(str, args.storm_processes)]
+    if args.scale_sizes is not None:
+        out += ["--scale-sizes", *map(str, args.scale_sizes)]
+    elif args.quick:
+        out += ["--scale-sizes", "2000", "20000"]
     return out
 
 
@@ -135,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         database = None
         try:
             if target == "postgresql":
-                database = f"bench_{secrets.token_hex(4)}"
+                # Named after the URL's database, so several people sharing a server never collide.
+                database = f"{urlsplit(args.postgres).path.strip('/') or 'postgres'}_bench_{secrets.token_hex(4)}"
                 _create_database(args.postgres, database)
                 env["DATABASE_URL"] = _with_database(args.postgres, database)
             results.append(_run_one(target, env, _suite_args(args)))

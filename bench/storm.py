@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.db.models import Count, Max, Min
 
 from bench.cast import Cast
@@ -25,6 +25,7 @@ from core import clock
 from core.models import Deadline
 from ledger.models import Transaction
 from notifications.models import OutboundEmail
+from ops.deadlines import run_due
 from ops.worker import Worker
 from orders import actions as orders
 from orders.models import Order
@@ -32,21 +33,31 @@ from policy.active import configured_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = [sys.executable, "-m", "parley.cli", "worker", "--once", "--interval", "0.2"]
+DEADLINES_ONLY = [sys.executable, "-m", "bench.drain_deadlines"]
 TIME_LIMIT = 600.0
+
+
+SEED_CHUNK = 250  # orders per commit while seeding: the actions as the API calls them, fewer fsyncs
 
 
 def _delivered_orders(cast: Cast, n: int) -> tuple[list[int], float]:
     began = time.perf_counter()
     ids = []
-    for i in range(n):
-        listing = cast.listing(i)
-        order = orders.place_order(by=cast.buyer(i), listing_id=listing.pk)
-        orders.deliver(order_id=order.pk, by=listing.seller, note="KEY-1234")
-        ids.append(order.pk)
+    for low in range(0, n, SEED_CHUNK):
+        with transaction.atomic():
+            for i in range(low, min(n, low + SEED_CHUNK)):
+                listing = cast.listing(i)
+                order = orders.place_order(by=cast.buyer(i), listing_id=listing.pk)
+                orders.deliver(order_id=order.pk, by=listing.seller, note="KEY-1234")
+                ids.append(order.pk)
     return ids, time.perf_counter() - began
 
 
-def _drain_in_process() -> None:
+def _drain_in_process(*, deadlines_only: bool = False) -> None:
+    if deadlines_only:
+        while run_due(limit=1000):
+            pass
+        return
     worker = Worker(batch=100)
     # The console e-mail backend prints every e-mail; a worker process's output goes nowhere.
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
@@ -54,14 +65,14 @@ def _drain_in_process() -> None:
             pass
 
 
-def _run_workers(processes: int) -> None:
+def _run_workers(processes: int, *, command: list[str] = WORKER) -> None:
     close_old_connections()
     give_up = time.monotonic() + TIME_LIMIT
     failures = []
     with contextlib.ExitStack() as stack:
         logs = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(processes)]
         children = [
-            subprocess.Popen(WORKER, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)  # noqa: S603
+            subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)  # noqa: S603
             for log in logs
         ]
         for child, log in zip(children, logs, strict=True):
@@ -108,8 +119,9 @@ def _verify(ids: list[int], *, since: datetime) -> list[str]:
     return problems
 
 
-def storm(cast: Cast, *, orders_count: int, processes: int) -> dict[str, Any]:
-    """`processes` = 0 drains in this process; otherwise that many worker processes at once."""
+def storm(cast: Cast, *, orders_count: int, processes: int, deadlines_only: bool = False) -> dict[str, Any]:
+    """`processes` = 0 drains in this process; otherwise that many worker processes at once.
+    `deadlines_only`: the drain applies deadlines and leaves the e-mail outbox alone."""
     ids, seed_seconds = _delivered_orders(cast, orders_count)
     # Only the storm's own e-mails should be in the drain: the seeding's count as sent.
     OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING).update(
@@ -120,9 +132,9 @@ def storm(cast: Cast, *, orders_count: int, processes: int) -> dict[str, Any]:
     due = Deadline.objects.filter(status=Deadline.Status.PENDING, due_at__lte=jumped_to).count()
     began = time.perf_counter()
     if processes:
-        _run_workers(processes)
+        _run_workers(processes, command=DEADLINES_ONLY if deadlines_only else WORKER)
     else:
-        _drain_in_process()
+        _drain_in_process(deadlines_only=deadlines_only)
     drain = time.perf_counter() - began
     ran = Deadline.objects.filter(fired_at__gte=jumped_to).exclude(status=Deadline.Status.CANCELLED)
     span = ran.aggregate(first=Min("fired_at"), last=Max("fired_at"))
@@ -133,7 +145,8 @@ def storm(cast: Cast, *, orders_count: int, processes: int) -> dict[str, Any]:
     emails = OutboundEmail.objects.filter(status=OutboundEmail.Status.SENT, sent_at__gte=jumped_to).count()
     problems = _verify(ids, since=jumped_to)
     return {
-        "mode": f"{processes} worker processes" if processes else "1 process (in-process worker loop)",
+        "mode": (f"{processes} worker processes" if processes else "1 process (in-process worker loop)")
+        + (", deadlines only" if deadlines_only else ""),
         "processes": max(processes, 1),
         "orders": len(ids),
         "seed_seconds": round(seed_seconds, 2),

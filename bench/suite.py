@@ -28,7 +28,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--storm-orders", type=int, default=1000)
     parser.add_argument("--storm-processes", type=int, nargs="*", default=None)
     parser.add_argument("--http-seconds", type=float, default=10.0)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--scale-sizes", type=int, nargs="*", default=[10_000, 1_000_000])
     return parser.parse_args(argv)
 
 
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import baseline, domain, http_load, storm
+    from bench import baseline, domain, http_load, scale, storm
     from bench.cast import make_cast
     from ops.ledger_check import run_checks
 
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         result["machine"] = phase("machine", _machine)
         result["raw_sql"] = [
             phase(f"raw SQL x{n}", partial(baseline.raw_money_move, seconds=args.baseline_seconds, connections=n))
-            for n in (1, 4)
+            for n in sorted({1, 4, *args.concurrency})
         ]
         cast = phase("seed domain", lambda: make_cast("dom", buyers=20, sellers=5))
         result["domain"] = phase("domain", lambda: domain.throughput(cast, seconds=args.seconds))
@@ -122,13 +123,20 @@ def main(argv: list[str] | None = None) -> int:
         modes = args.storm_processes
         if modes is None:
             modes = [0, 2] if connection.vendor == "postgresql" else [0]
+        # Each drain twice: by the worker as it runs (deadlines, then the e-mail outbox, in turns)
+        # and deadlines only, which shows the claim's own rate.
         result["storm"] = [
-            phase(f"storm x{m}", partial(storm.storm, cast, orders_count=args.storm_orders, processes=m)) for m in modes
+            phase(
+                f"storm x{m}{' deadlines only' if only else ''}",
+                partial(storm.storm, cast, orders_count=args.storm_orders, processes=m, deadlines_only=only),
+            )
+            for m in modes
+            for only in (False, True)
         ]
         failures.extend(f"storm ({s['mode']}): {p}" for s in result["storm"] for p in s["problems"])
         ledger_check("deadline storm")
 
-        fixture = phase("seed http", lambda: http_load.seed(threads=max(args.concurrency)))
+        fixture = phase("seed http", http_load.seed)
         result["queries_per_request"] = phase("queries", lambda: http_load.queries_per_request(fixture))
         result["http"] = phase(
             "http", lambda: http_load.run(fixture, concurrencies=args.concurrency, seconds=args.http_seconds)
@@ -139,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
             if row["server_errors"]
         )
         ledger_check("http")
+        # Last: its rows are bulk-inserted without ledger entries (see bench/scale.py).
+        if args.scale_sizes:
+            lists = phase("lists at scale", lambda: scale.lists_at_scale(sizes=args.scale_sizes))
+            result["lists"] = lists["rows"]
+            result["lists_seed"] = lists["seed"]
         result["machine"]["load_average_at_end"] = os.getloadavg()
     except Exception:
         failures.append("the benchmark crashed:\n" + traceback.format_exc())

@@ -94,6 +94,13 @@ class Dispute(models.Model):
         ]
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["status", "id"], name="dispute_status"),
+            # The staff queue's disputes: escalated and waiting for the administration, a few
+            # among many, found without reading the rest.
+            models.Index(
+                fields=["escalated_at", "id"],
+                name="dispute_waiting_on_staff",
+                condition=models.Q(status="escalated", waiting_on_staff=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,27 +22,30 @@ SEND_LEASE = timedelta(minutes=5)  # how long a claimed e-mail is left to the wo
 
 
 def notify(*, users: Iterable[User], code: str, title: str, body: str = "", link: str = "") -> list[Notification]:
-    """Notifies each user (once, however often they are listed), in the caller's transaction."""
+    """Notifies each user (once, however often they are listed), in the caller's transaction:
+    one insert for the notifications and one for their e-mails, however many users."""
     now = clock.now()
-    created = []
-    seen: set[int] = set()
-    for user in users:
-        if user.pk in seen:
-            continue
-        seen.add(user.pk)
-        note = Notification.objects.create(
-            user=user, code=code, title=title[:200], body=body, link=link, created_at=now
+    recipients = list({user.pk: user for user in users}.values())
+    if not recipients:
+        return []
+    created = Notification.objects.bulk_create(
+        Notification(user=user, code=code, title=title[:200], body=body, link=link, created_at=now)
+        for user in recipients
+    )
+    emails = [
+        OutboundEmail(
+            notification=note,
+            to=user.email,
+            subject=f"[Parley] {title}"[:200],
+            body=_email_body(user, title, body, link),
+            next_attempt_at=now,
+            created_at=now,
         )
-        created.append(note)
-        if user.email:
-            OutboundEmail.objects.create(
-                notification=note,
-                to=user.email,
-                subject=f"[Parley] {title}"[:200],
-                body=_email_body(user, title, body, link),
-                next_attempt_at=now,
-                created_at=now,
-            )
+        for note, user in zip(created, recipients, strict=True)
+        if user.email
+    ]
+    if emails:
+        OutboundEmail.objects.bulk_create(emails)
     return created
 
 

@@ -57,6 +57,9 @@ class Order(models.Model):
             models.Index(fields=["buyer", "id"], name="order_buyer"),
             models.Index(fields=["seller", "id"], name="order_seller"),
             models.Index(fields=["status", "id"], name="order_status"),
+            # A person's orders in one status (the list's ?status=), newest first, at any size.
+            models.Index(fields=["buyer", "status", "id"], name="order_buyer_status"),
+            models.Index(fields=["seller", "status", "id"], name="order_seller_status"),
         ]
 
     def __str__(self) -> str:

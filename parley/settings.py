@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.requestid.RequestIdMiddleware",  # first: its id is on every log line after it
     "api.fallback.ProblemFallbackMiddleware",
+    "core.clock.OneClockReadingMiddleware",  # one test-clock reading per request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.http.NulCharacterGuard",

@@ -34,8 +34,26 @@ def current_version() -> PolicyVersion:
     return version_of(configured_policy())
 
 
+# Stored versions by digest, kept for the life of the process: a stored version never changes.
+# Only a committed row is remembered (`on_commit`), so a rolled-back insert is never reused.
+_stored: dict[str, PolicyVersion] = {}
+
+
+def forget_stored_versions() -> None:
+    """Empties the per-process memory of stored versions (tests whose database was emptied)."""
+    _stored.clear()
+
+
 def version_of(policy: Policy) -> PolicyVersion:
     digest = digest_of(policy)
+    if (remembered := _stored.get(digest)) is not None:
+        return remembered
+    version = _find_or_store(policy, digest)
+    transaction.on_commit(lambda: _stored.setdefault(digest, version))
+    return version
+
+
+def _find_or_store(policy: Policy, digest: str) -> PolicyVersion:
     found = PolicyVersion.objects.filter(digest=digest).first()
     if found is not None:
         return found

@@ -31,8 +31,17 @@ class PolicyVersion(models.Model):
 
     @property
     def policy(self) -> Policy:
+        # Parsed once per process and digest: the values of a stored version never change, and
+        # the parsed policy is immutable. Every order a request loads would parse it again.
         cached: Policy | None = getattr(self, "_policy", None)
         if cached is None:
-            cached = Policy.model_validate(self.values)
+            cached = _parsed.get(self.digest) if self.digest else None
+            if cached is None:
+                cached = Policy.model_validate(self.values)
+                if self.digest:
+                    _parsed[self.digest] = cached
             self._policy = cached
         return cached
+
+
+_parsed: dict[str, Policy] = {}

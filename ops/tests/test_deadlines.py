@@ -233,3 +233,33 @@ def test_scheduling_a_kind_nobody_handles_is_a_programming_error(order):
 def test_two_handlers_for_one_kind_are_refused():
     with pytest.raises(RuntimeError, match="two handlers"):
         deadlines.handles("test.then")(lambda deadline: "another")
+
+
+def test_a_batch_applies_each_deadline_in_its_own_savepoint_and_commits_them_together(order):
+    now = clock.now()
+    boom = deadlines.schedule(kind="test.boom", due_at=now - timedelta(minutes=3), subject=order)
+    moot = deadlines.schedule(kind="test.moot", due_at=now - timedelta(minutes=2), subject=order)
+    fine = deadlines.schedule(kind="test.between", due_at=now - timedelta(minutes=1), subject=order)
+
+    batch = engine.run_batch()
+
+    assert [d.pk for d in batch.applied] == [boom.pk, moot.pk, fine.pk] and batch.deferred == 0
+    boom.refresh_from_db()
+    moot.refresh_from_db()
+    fine.refresh_from_db()
+    # The failing handler's effect is rolled back to its savepoint; the others keep theirs.
+    assert (boom.status, boom.attempts) == (Deadline.Status.PENDING, 1)
+    assert not AuditEvent.objects.filter(code__in=["test.boom_effect", "test.moot_effect"]).exists()
+    assert moot.status == Deadline.Status.MOOT
+    assert (fine.status, fine.outcome, fine.fired_at) == (Deadline.Status.DONE, "done", now)
+    assert [c[0] for c in calls] == ["boom", "between"]
+    assert engine.run_batch().claimed == 0  # the failed one waits for its retry time
+
+
+def test_a_batch_takes_at_most_its_size_earliest_first(order):
+    now = clock.now()
+    made = [deadlines.schedule(kind="test.between", due_at=now - timedelta(minutes=i), subject=order) for i in range(5)]
+    first = engine.run_batch(limit=3)
+    assert [d.pk for d in first.applied] == [d.pk for d in reversed(made)][:3]
+    assert engine.run_due(limit=10) == 2
+    assert Deadline.objects.filter(status=Deadline.Status.DONE).count() == 5

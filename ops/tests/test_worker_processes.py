@@ -127,21 +127,23 @@ def test_two_workers_racing_complete_every_order_exactly_once(transactional_db):
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(transactional_db):
-    n = 80
+    batch = engine.CLAIM_BATCH
+    n = batch + 30
     order_ids = _delivered_orders(n)
     start = clock.now()
     clock.set_test_time(start + timedelta(hours=61))
     engine.run_due()  # the reminders, so the crash lands in the middle of the completions
     clock.set_test_time(start + timedelta(hours=73))
 
-    code, output = _finish(_start_worker(PARLEY_CRASH_AT="before_commit:50"))
+    # Killed in the second batch, after its tenth completion was applied and before its commit.
+    code, output = _finish(_start_worker(PARLEY_CRASH_AT=f"before_commit:{batch + 10}"))
 
     assert code == 137, output[-3000:]
-    # 49 completions committed; the 50th was applied and then lost with the process.
+    # The first batch committed; the second, ten completions applied, was lost with the process.
     completed = Order.objects.filter(pk__in=order_ids, status=Order.Status.COMPLETED).count()
-    assert completed == 49
-    assert Transaction.objects.filter(kind=Transaction.Kind.ORDER_SETTLED).count() == 49
-    assert Deadline.objects.filter(kind=actions.AUTO_COMPLETE, status=Deadline.Status.PENDING).count() == n - 49
+    assert completed == batch
+    assert Transaction.objects.filter(kind=Transaction.Kind.ORDER_SETTLED).count() == batch
+    assert Deadline.objects.filter(kind=actions.AUTO_COMPLETE, status=Deadline.Status.PENDING).count() == n - batch
 
     code, output = _finish(_start_worker())
 

@@ -1,0 +1,88 @@
+"""What one request of the money path costs in queries, pinned so a change that adds a query
+per request (or a test-clock reading per call) shows up here. The test clock is on, as in
+every test: a request reads it once (`core.clock.OneClockReadingMiddleware`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from testsupport import factories
+
+# Measured with the test clock on; without it each request makes one query fewer. Before one
+# reading per request, POST /orders made 53 (8 of them test-clock reads).
+MAX_QUERIES = {
+    "place": 46,
+    "detail": 4,
+    "deliver": 34,
+    "confirm": 53,
+}
+
+
+@pytest.fixture
+def trade(api, make_user):
+    buyer, seller = make_user("buyer"), make_user("seller")
+    factories.fund(buyer, 1_000_00)
+    item = factories.listing(seller, price=10_00)
+    buyer_api, seller_api = api(buyer), api(seller)
+    # First use opens the accounts and stores the policy version; later requests do not.
+    warm = buyer_api.post("/orders", {"listing_id": item.public_id}, headers={"Idempotency-Key": "warm"})
+    assert warm.status_code == 201, warm.content
+    return buyer_api, seller_api, item
+
+
+@pytest.fixture
+def costs(django_assert_max_num_queries):
+    def measure(step: str, call: Callable[[], Any]) -> tuple[Any, int]:
+        with django_assert_max_num_queries(MAX_QUERIES[step]), CaptureQueriesContext(connection) as captured:
+            response = call()
+        return response, sum("core_testclock" in q["sql"] for q in captured.captured_queries)
+
+    return measure
+
+
+def test_the_money_path_reads_the_test_clock_once_per_request_and_keeps_its_query_counts(trade, costs):
+    buyer_api, seller_api, item = trade
+
+    placed, clock_reads = costs(
+        "place", lambda: buyer_api.post("/orders", {"listing_id": item.public_id}, headers={"Idempotency-Key": "k1"})
+    )
+    assert placed.status_code == 201, placed.content
+    assert clock_reads == 1
+    order_id = placed.json()["id"]
+
+    detail, clock_reads = costs("detail", lambda: buyer_api.get(f"/orders/{order_id}"))
+    assert detail.status_code == 200
+    assert clock_reads == 1
+
+    delivered, clock_reads = costs(
+        "deliver",
+        lambda: seller_api.post(f"/orders/{order_id}/deliver", {"note": "KEY"}, headers={"Idempotency-Key": "k2"}),
+    )
+    assert delivered.status_code == 200, delivered.content
+    assert clock_reads == 1
+
+    confirmed, clock_reads = costs(
+        "confirm", lambda: buyer_api.post(f"/orders/{order_id}/confirm", {}, headers={"Idempotency-Key": "k3"})
+    )
+    assert confirmed.status_code == 200, confirmed.content
+    assert clock_reads == 1
+
+
+def test_one_reading_still_sees_the_clock_moved_inside_it(db):
+    from datetime import timedelta
+
+    from core import clock
+
+    with clock.one_reading():
+        before = clock.now()
+        moved = clock.set_test_time(before + timedelta(hours=5))
+        assert clock.now() == moved
+        with CaptureQueriesContext(connection) as captured:
+            assert clock.now() == moved
+        assert captured.captured_queries == []
+    assert clock.now() == moved

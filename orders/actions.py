@@ -13,6 +13,7 @@ from chat.models import Message
 from core import audit, clock, deadlines
 from core.actors import Actor, SystemActor
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.money import Money
 from ledger import accounts
 from ledger.models import Transaction
 from ledger.posting import Leg, post
@@ -43,14 +44,28 @@ def lock_order(order_id: int) -> Order:
         raise NotFound("No such order.") from None
 
 
-def place_order(*, by: User, listing_id: int) -> Order:
+def place_order(*, by: User, listing_id: int, expected_total: Money | None = None) -> Order:
     """Buys a listing: copies it onto the order, pins the policy, and moves price + fee from the
-    buyer's wallet into the order's escrow. 409 `insufficient_funds` when the wallet is short."""
-    listing = _buyable(listing_id, by=by)
+    buyer's wallet into the order's escrow. 409 `insufficient_funds` when the wallet is short.
+
+    `expected_total` is the total the buyer was shown and confirmed. The listing is locked and
+    read inside the transaction that charges, so a seller's price change either lands before
+    (and the order is refused with 409 `price_changed`, carrying the current `total`) or after
+    (and the buyer pays what they saw); never the new price unseen."""
     version = current_version()
-    if listing.currency not in version.policy.currencies:
-        raise ValidationFailed(f"This marketplace no longer trades in {listing.currency}.")
     with transaction.atomic():
+        listing = _buyable(listing_id, by=by, lock=True)
+        if listing.currency not in version.policy.currencies:
+            raise ValidationFailed(f"This marketplace no longer trades in {listing.currency}.")
+        fee = rules.buyer_fee(version.policy, listing.price)
+        total = listing.price + fee
+        if expected_total is not None and expected_total != total:
+            raise Conflict(
+                f"The price changed: this listing now costs {total} in all. Nothing was charged; "
+                "look at the listing again and confirm the new total if you still want it.",
+                code="price_changed",
+                total=total.as_dict(),
+            )
         order = Order.objects.create(
             buyer=by,
             seller=listing.seller,
@@ -59,7 +74,7 @@ def place_order(*, by: User, listing_id: int) -> Order:
             kind=listing.kind,
             currency=listing.currency,
             price_amount=listing.price_amount,
-            fee_amount=rules.buyer_fee(version.policy, listing.price).amount,
+            fee_amount=fee.amount,
             policy_version=version,
             placed_at=clock.now(),
         )
@@ -89,8 +104,11 @@ def place_order(*, by: User, listing_id: int) -> Order:
     return order
 
 
-def _buyable(listing_id: int, *, by: User) -> Listing:
-    listing = Listing.objects.select_related("seller").filter(pk=listing_id, is_active=True).first()
+def _buyable(listing_id: int, *, by: User, lock: bool = False) -> Listing:
+    listings = Listing.objects.select_related("seller")
+    if lock:
+        listings = listings.select_for_update(of=("self",))
+    listing = listings.filter(pk=listing_id, is_active=True).first()
     if listing is None:
         raise NotFound("No such listing, or it is no longer for sale.")
     if listing.seller_id == by.pk:

@@ -27,12 +27,13 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import User
 from api.auth import api_user
 from core import clock
+from core.http import busy_response, database_busy, prepare_uploads
 from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -100,6 +101,21 @@ class TransactionalWritesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in UNSAFE or request.path in OWN_TRANSACTIONS:
             return self.get_response(request)
+        prepare_uploads(request)
+        try:
+            return self._write(request)
+        except OperationalError as exc:
+            if not database_busy(exc):
+                raise
+            return busy_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A web view that met a busy database: 503 with Retry-After (the API maps its own)."""
+        if isinstance(exception, OperationalError) and database_busy(exception):
+            return busy_response(request)
+        return None
+
+    def _write(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get(HEADER)
         if (
             request.method != "POST"

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from accounts import login
 from accounts.models import ApiToken, User
 from core import audit, clock, ratelimit
 from core.errors import Conflict, Forbidden, NotAuthenticated, ValidationFailed
@@ -52,23 +53,24 @@ def sign_up(*, username: str, password: str, email: str) -> User:
 
 
 def check_login(*, username: str, password: str, client: str) -> User:
-    """Checks a username and password. Rate-limited per username and per client address: after
-    too many failures both are refused for a while, whatever the password."""
-    limit, window = settings.LOGIN_RATE_LIMIT
-    keys = (("login-user", username.lower()), ("login-client", client))
-    for scope, ident in keys:
-        ratelimit.guard(scope, ident, limit=limit, window=window)
+    """Checks a username and password, rate-limited as `accounts.login` describes: per
+    (username, address) pair, per username with a growing delay that never refuses an address
+    which has not failed, and successful log-ins per username."""
+    login.before_check(username=username, client=client)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        for scope, ident in keys:
-            ratelimit.count(scope, ident, window=window)
+        login.failed(username=username, client=client)
         raise NotAuthenticated("Wrong username or password.", code="invalid_credentials")
     assert isinstance(user, User)
+    login.succeeded(username=username)
     return user
 
 
 def issue_token(*, user: User, label: str = "") -> str:
     """Creates an API token for `user` and returns it; only its digest is kept."""
+    limit, window = settings.TOKEN_RATE_LIMIT
+    ratelimit.guard("token", str(user.pk), limit=limit, window=window)
+    ratelimit.count("token", str(user.pk), window=window)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     ApiToken.objects.create(
         user=user,

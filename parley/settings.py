@@ -278,3 +278,12 @@ TRUSTED_PROXY_HOPS = int(os.environ.get("PARLEY_TRUSTED_PROXIES", "0"))
 EVIDENCE_MAX_BYTES = int(os.environ.get("PARLEY_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 EVIDENCE_MAX_PIXELS = 40_000_000
 EVIDENCE_MAX_FILES = int(os.environ.get("PARLEY_EVIDENCE_MAX_FILES", "30"))
+
+# Log-in hardening (accounts/login.py): the growing delay per username stops at this many
+# seconds; successful log-ins per username per hour; API tokens issued per user per hour, and
+# how many days a token lives.
+LOGIN_ATTEMPT_LIMIT = int(os.environ.get("PARLEY_LOGIN_ATTEMPT_LIMIT", str(LOGIN_RATE_LIMIT[0])))
+LOGIN_MAX_DELAY = int(os.environ.get("PARLEY_LOGIN_MAX_DELAY", "300"))
+LOGIN_SUCCESS_LIMIT = (int(os.environ.get("PARLEY_LOGIN_SUCCESS_LIMIT", "30")), 3600)
+TOKEN_RATE_LIMIT = (int(os.environ.get("PARLEY_TOKEN_LIMIT", "20")), 3600)
+API_TOKEN_TTL_DAYS = int(os.environ.get("PARLEY_TOKEN_TTL_DAYS", "30"))

@@ -23,6 +23,9 @@ LOGIN_RATE_LIMIT = (10, 300)
 # Suites drive many requests per user in a second; the throttles have tests of their own.
 WRITE_RATE_LIMIT = (100_000, 60)
 SIGNUP_RATE_LIMIT = (100_000, 3600)
+LOGIN_SUCCESS_LIMIT = (100_000, 3600)
+LOGIN_ATTEMPT_LIMIT = 100_000  # browser tests log the same people in many times
+TOKEN_RATE_LIMIT = (100_000, 3600)
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: worker processes and the live server share it with the tests.

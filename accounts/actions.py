@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -15,7 +16,7 @@ from django.db import IntegrityError, transaction
 from accounts import login
 from accounts.models import ApiToken, User
 from core import audit, clock, ratelimit
-from core.errors import Conflict, Forbidden, NotAuthenticated, ValidationFailed
+from core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 
 TOKEN_PREFIX = "pk_"
 
@@ -78,7 +79,23 @@ def issue_token(*, user: User, label: str = "") -> str:
         prefix=token[:10],
         label=label[:100],
         created_at=clock.now(),
+        # Real time, not the test clock: a credential's life is not a business deadline.
+        expires_at=clock.system_now() + timedelta(days=settings.API_TOKEN_TTL_DAYS),
     )
+    return token
+
+
+def revoke_token(*, token_id: str, by: User) -> ApiToken:
+    """The owner revokes one of their tokens; it answers 401 from now on. Revoking twice is
+    harmless (the first time stays recorded)."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(public_id=token_id, user=by).first()
+        if token is None:
+            raise NotFound("No such token of yours.")
+        if token.revoked_at is None:
+            token.revoked_at = clock.system_now()
+            token.save(update_fields=["revoked_at"])
+            audit.record("token.revoked", subject=by, by=by, role="user", data={"token": token.public_id})
     return token
 
 

@@ -17,8 +17,9 @@ class User(AbstractUser):
 
 class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 digest is stored; the token itself is shown
-    once, when it is issued."""
+    once, when it is issued. It stops working at `expires_at` (real time) or once revoked."""
 
+    public_id = PublicIdField(prefix="tok")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
@@ -26,6 +27,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"

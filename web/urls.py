@@ -13,6 +13,7 @@ from web.views import (
     wallet,
     webhooks,
 )
+from web.views import tokens as token_views
 
 app_name = "web"
 urlpatterns = [
@@ -92,4 +93,7 @@ urlpatterns = [
     path("staff/webhooks/", webhooks.endpoint_list, name="staff_webhooks"),
     path("staff/webhooks/<str:public_id>/", webhooks.endpoint_detail, name="staff_webhook"),
     path("staff/webhooks/<str:public_id>/disable/", webhooks.endpoint_disable, name="staff_webhook_disable"),
+    # API tokens: listed and revoked by their owner.
+    path("tokens/", token_views.tokens, name="tokens"),
+    path("tokens/<str:public_id>/revoke/", token_views.revoke, name="token_revoke"),
 ]

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from accounts import login
+from accounts import login, usernames
 from accounts.models import ApiToken, User
 from core import audit, clock, ratelimit
 from core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
@@ -26,12 +26,15 @@ def sign_up(*, username: str, password: str, email: str) -> User:
     if not settings.SIGNUP_OPEN:
         raise Forbidden("Sign-up is switched off on this deployment.", code="signup_closed")
     fields: dict[str, list[str]] = {}
-    username = username.strip()
+    username = usernames.normalise(username)
     username_field = User._meta.get_field("username")
     try:
         username_field.clean(username, None)
     except ValidationError as exc:
         fields["username"] = list(exc.messages)
+    else:
+        if refused := usernames.problems(username):
+            fields["username"] = refused
     try:
         validate_email(email)
     except ValidationError as exc:
@@ -57,6 +60,7 @@ def check_login(*, username: str, password: str, client: str) -> User:
     """Checks a username and password, rate-limited as `accounts.login` describes: per
     (username, address) pair, per username with a growing delay that never refuses an address
     which has not failed, and successful log-ins per username."""
+    username = usernames.normalise(username)
     login.before_check(username=username, client=client)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:

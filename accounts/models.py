@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 from core.ids import PublicIdField
 
@@ -10,6 +11,12 @@ class User(AbstractUser):
     """A person. Buyer in one order, seller in another; `is_staff` makes them an administrator."""
 
     public_id = PublicIdField(prefix="usr")
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # "race" and "RACE" are one name: racing sign-ups may not create both.
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.username

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import User
-from core import audit
+from core import audit, locking
 from core.errors import Conflict, ValidationFailed
 from core.money import MAX_AMOUNT, Money
 from ledger import accounts
-from ledger.models import Transaction
+from ledger.models import Account, Transaction
 from ledger.posting import Leg, post
 from payments.providers import active_provider
 from policy.active import configured_policy
@@ -28,6 +28,10 @@ def deposit(*, by: User, amount: Money) -> Transaction:
     with transaction.atomic():
         wallet = accounts.wallet(by, amount.currency)
         if wallet.balance + amount.amount > MAX_AMOUNT:
+            raise Conflict("A wallet cannot hold that much.", code="balance_limit")
+        # Checked again under the wallet's row lock (the one post() takes), so deposits racing
+        # each other cannot all pass the check above together.
+        if locking.lock_one(Account, wallet.pk).balance + amount.amount > MAX_AMOUNT:
             raise Conflict("A wallet cannot hold that much.", code="balance_limit")
         charge = provider.charge(amount=amount, payer_ref=by.public_id)
         txn = post(

@@ -288,3 +288,9 @@ LOGIN_MAX_DELAY = int(os.environ.get("PARLEY_LOGIN_MAX_DELAY", "300"))
 LOGIN_SUCCESS_LIMIT = (int(os.environ.get("PARLEY_LOGIN_SUCCESS_LIMIT", "30")), 3600)
 TOKEN_RATE_LIMIT = (int(os.environ.get("PARLEY_TOKEN_LIMIT", "20")), 3600)
 API_TOKEN_TTL_DAYS = int(os.environ.get("PARLEY_TOKEN_TTL_DAYS", "30"))
+# Ticket attachments (tickets/attachments.py): how many files and bytes one ticket may hold,
+# and how many one person (staff excepted) may attach in 24 hours.
+TICKET_ATTACHMENTS_PER_TICKET = int(os.environ.get("PARLEY_TICKET_FILES", "50"))
+TICKET_ATTACHMENT_BYTES_PER_TICKET = int(os.environ.get("PARLEY_TICKET_BYTES", str(100 * 1024 * 1024)))
+ATTACHMENT_FILES_PER_USER_DAY = int(os.environ.get("PARLEY_USER_FILES_PER_DAY", "100"))
+ATTACHMENT_BYTES_PER_USER_DAY = int(os.environ.get("PARLEY_USER_BYTES_PER_DAY", str(200 * 1024 * 1024)))

@@ -97,6 +97,24 @@ def test_web_ticket_files_are_re_encoded_before_the_transaction_opens(make_user,
     assert watch and not [s for s in watch if s["in_transaction"]], watch
 
 
+@pytest.mark.django_db(transaction=True)
+def test_dispute_evidence_is_re_encoded_and_hashed_before_the_transaction_opens(make_user, watch, api, tclock):
+    from testsupport import factories
+
+    buyer, seller = make_user("buyer"), make_user("seller")
+    order = factories.delivered_order(buyer, seller)
+    tclock.advance(minutes=15)
+    dispute = factories.open_dispute(order)
+    watch.clear()
+    client = api(buyer)
+    response = client.client.post(
+        f"/api/v1/disputes/{dispute.public_id}/evidence", {"file": _webp()}, headers=client._headers(None)
+    )
+    assert response.status_code == 201, response.content
+    assert {s["step"] for s in watch} == {"reencode", "hash"}
+    assert not [s for s in watch if s["in_transaction"] or s["writable"] is False], watch
+
+
 def test_a_prepared_upload_is_still_checked_against_its_own_limits():
     """The early pass runs with the largest limits; each kind of upload keeps its own."""
     upload = _webp()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from accounts import login, usernames
 from accounts.models import ApiToken, User
 from core import audit, clock, ratelimit
 from core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
@@ -25,12 +27,15 @@ def sign_up(*, username: str, password: str, email: str) -> User:
     if not settings.SIGNUP_OPEN:
         raise Forbidden("Sign-up is switched off on this deployment.", code="signup_closed")
     fields: dict[str, list[str]] = {}
-    username = username.strip()
+    username = usernames.normalise(username)
     username_field = User._meta.get_field("username")
     try:
         username_field.clean(username, None)
     except ValidationError as exc:
         fields["username"] = list(exc.messages)
+    else:
+        if refused := usernames.problems(username):
+            fields["username"] = refused
     try:
         validate_email(email)
     except ValidationError as exc:
@@ -53,16 +58,14 @@ def sign_up(*, username: str, password: str, email: str) -> User:
 
 
 def check_login(*, username: str, password: str, client: str) -> User:
-    """Checks a username and password. Rate-limited per username and per client address: after
-    too many failures both are refused for a while, whatever the password."""
-    limit, window = settings.LOGIN_RATE_LIMIT
-    keys = (("login-user", username.lower()), ("login-client", client))
-    for scope, ident in keys:
-        ratelimit.guard(scope, ident, limit=limit, window=window)
+    """Checks a username and password, rate-limited as `accounts.login` describes: per
+    (username, address) pair, per username with a growing delay that never refuses an address
+    which has not failed, and successful log-ins per username."""
+    username = usernames.normalise(username)
+    login.before_check(username=username, client=client)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        for scope, ident in keys:
-            ratelimit.count(scope, ident, window=window)
+        login.failed(username=username, client=client)
         suspended = User.objects.filter(username=username, is_active=False).first()
         if suspended is not None and suspended.check_password(password):
             # The right password: saying why is no leak, and the statement of reasons went out.
@@ -72,11 +75,15 @@ def check_login(*, username: str, password: str, client: str) -> User:
             )
         raise NotAuthenticated("Wrong username or password.", code="invalid_credentials")
     assert isinstance(user, User)
+    login.succeeded(username=username)
     return user
 
 
 def issue_token(*, user: User, label: str = "") -> str:
     """Creates an API token for `user` and returns it; only its digest is kept."""
+    limit, window = settings.TOKEN_RATE_LIMIT
+    ratelimit.guard("token", str(user.pk), limit=limit, window=window)
+    ratelimit.count("token", str(user.pk), window=window)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     ApiToken.objects.create(
         user=user,
@@ -84,7 +91,23 @@ def issue_token(*, user: User, label: str = "") -> str:
         prefix=token[:10],
         label=label[:100],
         created_at=clock.now(),
+        # Real time, not the test clock: a credential's life is not a business deadline.
+        expires_at=clock.system_now() + timedelta(days=settings.API_TOKEN_TTL_DAYS),
     )
+    return token
+
+
+def revoke_token(*, token_id: str, by: User) -> ApiToken:
+    """The owner revokes one of their tokens; it answers 401 from now on. Revoking twice is
+    harmless (the first time stays recorded)."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(public_id=token_id, user=by).first()
+        if token is None:
+            raise NotFound("No such token of yours.")
+        if token.revoked_at is None:
+            token.revoked_at = clock.system_now()
+            token.save(update_fields=["revoked_at"])
+            audit.record("token.revoked", subject=by, by=by, role="user", data={"token": token.public_id})
     return token
 
 

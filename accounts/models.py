@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 from core.ids import PublicIdField
 
@@ -15,14 +16,21 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=150, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
 
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # "race" and "RACE" are one name: racing sign-ups may not create both.
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+        ]
+
     def __str__(self) -> str:
         return self.username
 
 
 class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 digest is stored; the token itself is shown
-    once, when it is issued."""
+    once, when it is issued. It stops working at `expires_at` (real time) or once revoked."""
 
+    public_id = PublicIdField(prefix="tok")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
@@ -30,6 +38,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"

@@ -3,10 +3,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from accounts.actions import token_digest
 from accounts.models import ApiToken, User
+from core import clock
 from core.errors import NotFound
 from core.models import AuditEvent
 from core.money import Money
@@ -18,7 +19,12 @@ def user_for_token(token: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
     found = (
         ApiToken.objects.select_related("user")
-        .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
+        .filter(
+            digest=token_digest(token),
+            revoked_at__isnull=True,
+            expires_at__gt=clock.system_now(),
+            user__is_active=True,
+        )
         .first()
     )
     return found.user if found else None
@@ -107,3 +113,8 @@ def exposure_of(user: User) -> Exposure:
         .count(),
         balances=ledger_queries.wallet_balances(user),
     )
+
+
+def tokens_of(user: User) -> QuerySet[ApiToken]:
+    """The user's API tokens, newest first (revoked and expired ones included, marked)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")

@@ -15,6 +15,9 @@ row that remembers its response, so either both commit or neither does:
 Anonymous calls have no owner to scope a key to, and log-in or sign-up answers are never
 stored (they would keep a token in clear text), so the header is ignored for them.
 
+Keys are remembered for 24 hours of real time (`clock.system_now()`), not of the test clock:
+moving the test clock a day ahead must not turn a retry into a second payment.
+
 A few operations run their own transactions and are left alone (`OWN_TRANSACTIONS`): moving the
 test clock applies each deadline in its own transaction, as the worker does.
 """
@@ -27,12 +30,13 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import User
 from api.auth import api_user
 from core import clock
+from core.http import busy_response, database_busy, prepare_uploads
 from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -76,7 +80,7 @@ def _replay(record: IdempotencyKey) -> HttpResponse:
 
 
 def _stored(user: User, key: str, fingerprint: str) -> HttpResponse | None:
-    record = IdempotencyKey.objects.filter(owner=user, key=key, created_at__gte=clock.now() - RETENTION).first()
+    record = IdempotencyKey.objects.filter(owner=user, key=key, created_at__gte=clock.system_now() - RETENTION).first()
     if record is None:
         return None
     if record.fingerprint != fingerprint:
@@ -100,6 +104,21 @@ class TransactionalWritesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in UNSAFE or request.path in OWN_TRANSACTIONS:
             return self.get_response(request)
+        prepare_uploads(request)
+        try:
+            return self._write(request)
+        except OperationalError as exc:
+            if not database_busy(exc):
+                raise
+            return busy_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A web view that met a busy database: 503 with Retry-After (the API maps its own)."""
+        if isinstance(exception, OperationalError) and database_busy(exception):
+            return busy_response(request)
+        return None
+
+    def _write(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get(HEADER)
         if (
             request.method != "POST"
@@ -142,7 +161,8 @@ class TransactionalWritesMiddleware:
                 with transaction.atomic():
                     # Only an expired row may give way. A live one belongs to a request that
                     # committed after our check above: the unique index must refuse us then.
-                    IdempotencyKey.objects.filter(owner=user, key=key, created_at__lt=clock.now() - RETENTION).delete()
+                    expired = clock.system_now() - RETENTION
+                    IdempotencyKey.objects.filter(owner=user, key=key, created_at__lt=expired).delete()
                     IdempotencyKey.objects.create(
                         owner=user,
                         key=key,
@@ -150,7 +170,7 @@ class TransactionalWritesMiddleware:
                         status_code=response.status_code,
                         content_type=response.get("Content-Type", "application/json"),
                         body=response.content,
-                        created_at=clock.now(),
+                        created_at=clock.system_now(),
                     )
             except IntegrityError:
                 transaction.set_rollback(True)
@@ -164,5 +184,5 @@ class TransactionalWritesMiddleware:
 
 def prune(*, older_than: timedelta = RETENTION) -> int:
     """Deletes remembered responses past their retention (the worker calls this)."""
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=clock.now() - older_than).delete()
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=clock.system_now() - older_than).delete()
     return deleted

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
-from core import ratelimit
+from core import files, ratelimit
 from core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -60,6 +61,10 @@ class WriteThrottleMiddleware:
         except RateLimited as exc:
             response = self._refuse(request, exc)
             budget = getattr(exc, "budget", None)
+        except OperationalError as exc:  # the counters live in the database
+            if not database_busy(exc):
+                raise
+            return busy_response(request)
         else:
             response = self.get_response(request)
         if budget is not None:
@@ -199,3 +204,54 @@ class NulCharacterGuard:
             return ValidationFailed(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
         except (SuspiciousOperation, MultiPartParserError):
             return None  # too large, too many parts or malformed: refused later with the proper status
+
+
+BUSY_RETRY_AFTER = 2  # seconds; a write waits up to the database timeout before it gives up
+
+
+class DatabaseBusy(DomainError):
+    status = 503
+    default_code = "database_busy"
+    title = "Busy, please retry"
+
+
+def database_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" / "busy": another writer held the single write
+    lock for longer than the connection's timeout. Nothing was written; the client may retry."""
+    from django.db import connection
+
+    text = str(exc).lower()
+    return connection.vendor == "sqlite" and ("locked" in text or "busy" in text)
+
+
+def busy_response(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: problem+json under /api/, a page elsewhere."""
+    detail = "The database is busy with other writes. Nothing was changed; please try again in a moment."
+    if request.path.startswith("/api/"):
+        body = {
+            "type": "urn:parley:problem:database_busy",
+            "title": "Service busy",
+            "status": 503,
+            "detail": detail,
+            "code": "database_busy",
+            "instance": request.path,
+        }
+        response = HttpResponse(json.dumps(body), status=503, content_type="application/problem+json")
+    else:
+        response = render(request, "web/refused.html", {"error": DatabaseBusy(detail)}, status=503)
+    response["Retry-After"] = str(BUSY_RETRY_AFTER)
+    return response
+
+
+def prepare_uploads(request: HttpRequest) -> None:
+    """Decodes, re-encodes and hashes every uploaded file of a write request now, before its
+    transaction opens (see `core.files.prepare`). A body that cannot be parsed is left for the
+    view to refuse with its proper status."""
+    if not (request.content_type or "").startswith("multipart/"):
+        return
+    try:
+        uploads = [upload for name in request.FILES for upload in request.FILES.getlist(name)]
+    except (SuspiciousOperation, MultiPartParserError, OSError):
+        return
+    for upload in uploads:
+        files.prepare(upload)

@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 
 from accounts.models import User
 from catalog import actions as catalog
@@ -133,7 +134,14 @@ def _money_out(alice: User, bob: User, done: Order) -> None:
 
 
 def seed() -> bool:
-    """Seeds an empty database; returns False (and does nothing) if anyone exists already."""
+    """Seeds an empty database; returns False (and does nothing) if anyone exists already.
+    All or nothing: a seed that fails half-way leaves the database empty, so the next start
+    seeds it again instead of finding a half-made demo."""
+    with transaction.atomic():
+        return _seed()
+
+
+def _seed() -> bool:
     if User.objects.exists():
         return False
     alice, bob = _user("alice"), _user("bob")

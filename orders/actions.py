@@ -14,6 +14,7 @@ from chat.models import Message
 from core import audit, clock, deadlines
 from core.actors import Actor, SystemActor
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.money import Money
 from integrations.metadata import checked
 from ledger import accounts, holds
 from ledger.models import Hold, Transaction
@@ -50,16 +51,23 @@ def lock_order(order_id: int) -> Order:
         raise NotFound("No such order.") from None
 
 
-def place_order(*, by: User, listing_id: int, metadata: dict[str, str] | None = None) -> Order:
+def place_order(
+    *, by: User, listing_id: int, expected_total: Money | None = None, metadata: dict[str, str] | None = None
+) -> Order:
     """Buys a listing: copies it onto the order, pins the policy, and moves price + fee from the
-    buyer's wallet into the order's escrow. 409 `insufficient_funds` when the wallet is short."""
-    listing = _buyable(listing_id, by=by)
+    buyer's wallet into the order's escrow. 409 `insufficient_funds` when the wallet is short.
+
+    `expected_total` is the total the buyer was shown and confirmed. The listing is locked and
+    read inside the transaction that charges, so a seller's price change either lands before
+    (and the order is refused with 409 `price_changed`, carrying the current `total`) or after
+    (and the buyer pays what they saw); never the new price unseen."""
     checked_metadata = checked(metadata)
     version = current_version()
-    if listing.currency not in version.policy.currencies:
-        raise ValidationFailed(f"This marketplace no longer trades in {listing.currency}.")
     with transaction.atomic():
-        if not still_active(listing.seller_id):  # a suspension committed since `_buyable`
+        listing = _buyable(listing_id, by=by, lock=True)
+        if listing.currency not in version.policy.currencies:
+            raise ValidationFailed(f"This marketplace no longer trades in {listing.currency}.")
+        if not still_active(listing.seller_id):  # a suspension committed since the listing was read
             raise _seller_unavailable()
         # Under the wallet's lock, so a chargeback cannot slip in between the check and the order.
         accounts.locked_wallet(by, listing.currency)
@@ -67,6 +75,15 @@ def place_order(*, by: User, listing_id: int, metadata: dict[str, str] | None = 
             raise Conflict(
                 "Ordering is blocked until the debt from a chargeback is repaid: a deposit repays it first.",
                 code="in_debt",
+            )
+        fee = rules.buyer_fee(version.policy, listing.price)
+        total = listing.price + fee
+        if expected_total is not None and expected_total != total:
+            raise Conflict(
+                f"The price changed: this listing now costs {total} in all. Nothing was charged; "
+                "look at the listing again and confirm the new total if you still want it.",
+                code="price_changed",
+                total=total.as_dict(),
             )
         order = Order.objects.create(
             buyer=by,
@@ -77,7 +94,7 @@ def place_order(*, by: User, listing_id: int, metadata: dict[str, str] | None = 
             currency=listing.currency,
             price_amount=listing.price_amount,
             warranty=listing.warranty,
-            fee_amount=rules.buyer_fee(version.policy, listing.price).amount,
+            fee_amount=fee.amount,
             policy_version=version,
             placed_at=clock.now(),
             metadata=checked_metadata,
@@ -120,8 +137,11 @@ def _schedule_delivery_deadlines(order: Order) -> None:
         deadlines.schedule(kind=AUTO_CANCEL, due_at=cancel_at, subject=order, party="seller")
 
 
-def _buyable(listing_id: int, *, by: User) -> Listing:
-    listing = Listing.objects.select_related("seller").filter(pk=listing_id, is_active=True).first()
+def _buyable(listing_id: int, *, by: User, lock: bool = False) -> Listing:
+    listings = Listing.objects.select_related("seller")
+    if lock:
+        listings = listings.select_for_update(of=("self",))
+    listing = listings.filter(pk=listing_id, is_active=True).first()
     if listing is None:
         raise NotFound("No such listing, or it is no longer for sale.")
     if listing.seller_id == by.pk:

@@ -5,6 +5,7 @@ traceback when the configuration is wrong."""
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 
 ALIASES = {
@@ -14,6 +15,7 @@ ALIASES = {
     "files-check": "files_check",
     "api-key": "api_key",
 }
+KEYLESS = frozenset({"ledger_check"})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parley.settings")
     if len(argv) > 1:
         argv[1] = ALIASES.get(argv[1], argv[1])
+    if len(argv) > 1 and argv[1] in KEYLESS:
+        # These commands read the database and sign nothing: a throwaway key will do, so they
+        # run with only DATABASE_URL set, as the README says.
+        os.environ.setdefault("PARLEY_SECRET_KEY", "keyless-" + secrets.token_urlsafe(48))
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 

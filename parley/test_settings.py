@@ -26,6 +26,9 @@ WRITE_RATE_LIMIT = (100_000, 60)
 SIGNUP_RATE_LIMIT = (100_000, 3600)
 KEY_RATE_LIMIT = (100_000, 60)
 WEBHOOK_RETRY_JITTER = 0.0  # exact back-off in tests; the jitter has its own test
+LOGIN_SUCCESS_LIMIT = (100_000, 3600)
+LOGIN_ATTEMPT_LIMIT = 100_000  # browser tests log the same people in many times
+TOKEN_RATE_LIMIT = (100_000, 3600)
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: worker processes and the live server share it with the tests.

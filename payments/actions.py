@@ -16,12 +16,12 @@ import logging
 from django.db import transaction
 
 from accounts.models import User
-from core import audit, clock, deadlines
+from core import audit, clock, deadlines, locking
 from core.actors import SystemActor
 from core.errors import Conflict, NotAllowedInState, NotFound, ValidationFailed
 from core.money import MAX_AMOUNT, Money
 from ledger import accounts
-from ledger.models import Transaction
+from ledger.models import Account, Transaction
 from ledger.posting import InsufficientFunds, Leg, post
 from ledger.queries import balance_of, in_debt
 from notifications.actions import notify
@@ -53,6 +53,10 @@ def deposit(*, by: User, amount: Money) -> Transaction:
     with transaction.atomic():
         wallet = accounts.locked_wallet(by, amount.currency)
         if wallet.balance + amount.amount > MAX_AMOUNT:
+            raise Conflict("A wallet cannot hold that much.", code="balance_limit")
+        # Checked again under the wallet's row lock (the one post() takes), so deposits racing
+        # each other cannot all pass the check above together.
+        if locking.lock_one(Account, wallet.pk).balance + amount.amount > MAX_AMOUNT:
             raise Conflict("A wallet cannot hold that much.", code="balance_limit")
         charge = provider.charge(amount=amount, payer_ref=by.public_id)
         receivable = accounts.receivable(by, amount.currency)

@@ -26,7 +26,7 @@ from notifications.actions import notify
 from orders.models import Order
 from policy import rules
 from policy.active import current_version
-from tickets.attachments import CheckedFile, check_all
+from tickets.attachments import CheckedFile, check_all, check_quota
 from tickets.models import MAX_SUBJECT, Ticket, TicketAttachment, TicketMessage
 from tickets.verdicts import reply_action, roles_of, verdict
 
@@ -401,6 +401,7 @@ def _message(
 
     Files are written to storage inside the transaction; if it rolls back they stay behind
     unreferenced, never referenced without their row."""
+    check_quota(ticket, by=by, adding=files)
     now = clock.now()
     message = TicketMessage.objects.create(
         ticket=ticket, author=by, author_role=role, body=body, internal=internal, created_at=now

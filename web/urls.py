@@ -15,6 +15,7 @@ from web.views import (
     wallet,
     webhooks,
 )
+from web.views import tokens as token_views
 
 app_name = "web"
 urlpatterns = [
@@ -99,4 +100,7 @@ urlpatterns = [
     path("staff/users/<str:public_id>/", staff_users.user_detail, name="staff_user"),
     path("staff/users/<str:public_id>/suspend/", staff_users.user_suspend, name="staff_user_suspend"),
     path("staff/users/<str:public_id>/reinstate/", staff_users.user_reinstate, name="staff_user_reinstate"),
+    # API tokens: listed and revoked by their owner.
+    path("tokens/", token_views.tokens, name="tokens"),
+    path("tokens/<str:public_id>/revoke/", token_views.revoke, name="token_revoke"),
 ]

@@ -55,7 +55,7 @@ def resolve(url: str) -> Target:
     addresses = _lookup(host, port)
     if not _allowed_host(host):
         for address in addresses:
-            if not (_is_public(address) or _allowed_address(address)):
+            if not _acceptable(address):
                 raise TargetRefused(
                     f"{host} resolves to {address}, which is not a public address. Webhooks are only "
                     "sent to public hosts (an operator can allow a host with PARLEY_WEBHOOKS_ALLOWED_HOSTS)."
@@ -113,6 +113,43 @@ def _unwrapped(address: IPAddress) -> IPAddress:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
+
+
+SITE_LOCAL = ipaddress.IPv6Network("fec0::/10")  # deprecated, but still routed inside some networks
+NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+COMPATIBLE = ipaddress.IPv6Network("::/96")  # IPv4-compatible (deprecated): ::a.b.c.d
+TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # IPv4-translated (SIIT): ::ffff:0:a.b.c.d
+
+
+def embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries, in any of the forms that route to them:
+    IPv4-mapped and -compatible, IPv4-translated, NAT64 (well-known and local-use prefixes),
+    6to4 (2002::/16) and Teredo (2001::/32, its server and its client)."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address in COMPATIBLE or address in TRANSLATED or any(address in net for net in NAT64):
+        return [low32]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        return list(address.teredo)
+    return []
+
+
+def _acceptable(address: IPAddress) -> bool:
+    """An address a webhook may go to. One that embeds IPv4 is judged by what it embeds: the
+    IPv4 address is where the packets end up."""
+    if _allowed_address(address):
+        return True
+    inner = embedded_ipv4(address)
+    if inner:
+        return all(_is_public(v4) or _allowed_address(v4) for v4 in inner)
+    if isinstance(address, ipaddress.IPv6Address) and address in SITE_LOCAL:
+        return False
+    return _is_public(address)
 
 
 def _is_public(address: IPAddress) -> bool:

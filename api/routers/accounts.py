@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from accounts import actions
-from accounts.models import User
+from accounts import actions, queries
+from accounts.models import ApiToken, User
 from api.auth import api_key, key_or_staff
 from api.routers import integrations
 from api.schemas import ERRORS, MoneyOut
@@ -79,3 +81,43 @@ def me(request: HttpRequest) -> MeOut:
         **UserOut.of(user).model_dump(),
         balances=[MoneyOut.of(m) for m in ledger_queries.wallet_balances(user)],
     )
+
+
+class ApiTokenOut(Schema):
+    id: str
+    label: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> ApiTokenOut:
+        return cls(
+            id=token.public_id,
+            label=token.label,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+        )
+
+
+class ApiTokenPage(Schema):
+    items: list[ApiTokenOut]
+
+
+@router.get("/auth/tokens", response={200: ApiTokenPage, **ERRORS})
+def list_tokens(request: HttpRequest) -> ApiTokenPage:
+    """The caller's API tokens (never the secret: only its first characters), newest first."""
+    user = request.auth  # type: ignore[attr-defined]
+    return ApiTokenPage(items=[ApiTokenOut.of(t) for t in queries.tokens_of(user)[:200]])
+
+
+@router.post("/auth/tokens/{token_id}/revoke", response={200: ApiTokenOut, **ERRORS})
+def revoke_token(request: HttpRequest, token_id: str) -> ApiTokenOut:
+    """Revokes one of the caller's tokens: it answers 401 from then on."""
+    user = request.auth  # type: ignore[attr-defined]
+    return ApiTokenOut.of(actions.revoke_token(token_id=token_id, by=user))

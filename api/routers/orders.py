@@ -9,7 +9,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from api.permissions import caller
-from api.schemas import ERRORS, AllowedAction, DeadlineOut, MoneyOut
+from api.schemas import ERRORS, AllowedAction, DeadlineOut, MoneyIn, MoneyOut
 from catalog.queries import get_listing
 from chat import queries as chat_queries
 from chat.models import Message
@@ -91,6 +91,11 @@ class OrderPage(Schema):
 class PlaceOrderIn(Schema):
     listing_id: str = Field(min_length=1, max_length=32)
     metadata: dict[str, Any] | None = Field(default=None, description=METADATA_HELP)
+    expected_total: MoneyIn | None = Field(
+        default=None,
+        description="The total (price + fee) the buyer was shown; 409 `price_changed` with the current "
+        "`total` when it differs, and nothing is charged.",
+    )
 
 
 class DeliverIn(Schema):
@@ -143,7 +148,8 @@ class MessagePage(Schema):
 def place(request: HttpRequest, payload: PlaceOrderIn) -> Status[OrderOut]:
     user = caller(request)
     listing = get_listing(payload.listing_id)
-    order = actions.place_order(by=user, listing_id=listing.pk, metadata=payload.metadata)
+    expected = payload.expected_total.to_money() if payload.expected_total is not None else None
+    order = actions.place_order(by=user, listing_id=listing.pk, expected_total=expected, metadata=payload.metadata)
     return Status(201, OrderOut.of(queries.get_order_for(user, order.public_id), viewer=user))
 
 

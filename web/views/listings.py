@@ -8,7 +8,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from catalog import actions, queries
-from core.errors import DomainError, Forbidden
+from core.errors import DomainError, Forbidden, ValidationFailed
+from core.money import Money, MoneyError
 from core.pagination import keyset_page
 from orders import actions as order_actions
 from policy.active import configured_policy
@@ -30,13 +31,16 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
     viewer = request.user if isinstance(request.user, User) else None
     listing = queries.get_listing(public_id, viewer=viewer)
     fee = buyer_fee(configured_policy(), listing.price)
+    total = listing.price + fee
     return render(
         request,
         "web/listing_detail.html",
         {
             "listing": listing,
             "fee": fee,
-            "total": listing.price + fee,
+            "total": total,
+            # The Buy form sends back the total it shows; the order is refused if it changed.
+            "expected_total": f"{total.amount} {total.currency}",
             "nav": "listings",
         },
     )
@@ -102,6 +106,16 @@ def edit(request: HttpRequest, public_id: str) -> HttpResponse:
 @refusals_as_messages
 def buy(request: HttpRequest, public_id: str) -> HttpResponse:
     listing = queries.get_listing(public_id)
-    order = order_actions.place_order(by=me(request), listing_id=listing.pk)
+    expected = _shown_total(request.POST.get("expected_total", ""))
+    order = order_actions.place_order(by=me(request), listing_id=listing.pk, expected_total=expected)
     messages.success(request, f"Paid. {order.total} is held in escrow until you confirm delivery.")
     return redirect("web:order", public_id=order.public_id)
+
+
+def _shown_total(value: str) -> Money:
+    """The total the Buy form showed (`"1050 USD"`: minor units and currency)."""
+    try:
+        amount, currency = value.split()
+        return Money(int(amount), currency)
+    except (ValueError, MoneyError):
+        raise ValidationFailed("The price shown could not be read. Reload the listing and try again.") from None

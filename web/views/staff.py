@@ -18,7 +18,7 @@ from core import clock
 from core.errors import DomainError, Forbidden, ValidationFailed
 from disputes import actions, guidance, mediation, queries
 from disputes.models import Dispute, Reason
-from disputes.verdicts import allowed_actions, status_label
+from disputes.verdicts import allowed_actions, party_of, status_label
 from ledger import queries as ledger_queries
 from policy import rules
 from tickets import queries as ticket_queries
@@ -66,7 +66,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 @staff_only
 def case_view(request: HttpRequest, public_id: str) -> HttpResponse:
     user = me(request)
-    dispute = queries.get_dispute_for(user, public_id)
+    dispute = _mediated(user, public_id)
     order = dispute.order
     now = clock.now()
     return render(
@@ -106,10 +106,22 @@ def _decision_terms(request: HttpRequest, dispute: Dispute) -> dict[str, Any]:
         raise ValidationFailed("Enter the amount as a number like 12.50 and the share as a whole percentage.") from None
 
 
+def _mediated(user: User, public_id: str) -> Dispute:
+    """A case as its mediators see it; refused to a staff member who is a party to it, who
+    sees it only as that party."""
+    dispute = queries.get_dispute_for(user, public_id)
+    if party_of(dispute, user) is not None:
+        raise Forbidden(
+            "You are a party to this case, so you see it as that party (on the dispute's own page), "
+            "not as its mediator."
+        )
+    return dispute
+
+
 @staff_only
 def decision_preview(request: HttpRequest, public_id: str) -> HttpResponse:
     """The dry run of a decision: the exact split, or why it would be refused."""
-    dispute = queries.get_dispute_for(me(request), public_id)
+    dispute = _mediated(me(request), public_id)
     try:
         _, split = mediation.preview_decision(dispute=dispute, by=me(request), **_decision_terms(request, dispute))
     except DomainError as exc:

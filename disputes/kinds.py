@@ -9,6 +9,8 @@ RETURN_RECEIVE = "dispute.return_receive"
 REDELIVERY = "dispute.redelivery"
 REDELIVERY_CONFIRM = "dispute.redelivery_confirm"
 INFO_ANSWER = "dispute.info_answer"
+APPEAL_WINDOW = "dispute.appeal_window"  # a decision settles when its appeal window closes
+IDLE = "dispute.idle"  # a dispute nobody touched reminds both sides of their options
 REMINDED = (SELLER_RESPONSE, RETURN_SHIP, RETURN_RECEIVE, REDELIVERY, REDELIVERY_CONFIRM, INFO_ANSWER)
 # What these do when missed: bring in the administration (the seller's silence too, unless the
 # policy refunds the buyer instead).

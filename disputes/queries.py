@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from accounts.models import User
 from chat import queries as chat_queries
@@ -14,7 +14,7 @@ from core import timeline
 from core.errors import NotFound, ValidationFailed
 from core.models import Deadline
 from disputes import deadlines as dispute_deadlines
-from disputes.kinds import is_reminder
+from disputes.kinds import INFO_ANSWER, SELLER_RESPONSE, is_reminder
 from disputes.models import Dispute, Evidence, InfoRequest, Proposal
 from disputes.outcomes import proposal_effect, split_of
 from disputes.verdicts import remember_passed_deadline
@@ -131,11 +131,17 @@ def deadlines_of_many(disputes: Sequence[Dispute], *, now: datetime | None = Non
     dispute which of its deadlines has passed unapplied, so the page's verdicts need no more."""
     by_id = {d.pk: d for d in disputes}
     question_of = dict(InfoRequest.objects.filter(dispute_id__in=list(by_id)).values_list("id", "dispute_id"))
-    rows = Deadline.objects.filter(
+    found = Deadline.objects.filter(
         Q(subject_type="dispute", subject_id__in=list(by_id))
         | Q(subject_type="inforequest", subject_id__in=list(question_of)),
         status=Deadline.Status.PENDING,
     ).order_by("due_at", "id")
+    rows = list(found)
+    # What a forfeit or the seller's silence would give depends on the buyer's standing request.
+    asking = {question_of.get(r.subject_id) for r in rows if r.kind == INFO_ANSWER} | {
+        r.subject_id for r in rows if r.kind == SELLER_RESPONSE and r.subject_type == "dispute"
+    }
+    prefetch_related_objects([by_id[pk] for pk in asking if pk in by_id], "proposals")
     views: dict[int, list[DeadlineView]] = {pk: [] for pk in by_id}
     passed: dict[int, Deadline | None] = dict.fromkeys(by_id)
     for row in rows:
@@ -148,10 +154,28 @@ def deadlines_of_many(disputes: Sequence[Dispute], *, now: datetime | None = Non
             views[dispute_id].append(
                 DeadlineView(name=row.kind.split(".", 1)[1], at=row.due_at, party=row.party or None, consequence=text)
             )
+    for dispute in disputes:
+        target = decision_target_view(dispute)
+        if target is not None:
+            views[dispute.pk].append(target)
+            views[dispute.pk].sort(key=lambda v: v.at)
     if now is not None:
         for dispute_id, first_passed in passed.items():
             remember_passed_deadline(by_id[dispute_id], now, first_passed)
     return views
+
+
+def decision_target_view(dispute: Dispute) -> DeadlineView | None:
+    """The administration's own obligation (`decision_target`): a target, not a timer, so no
+    deadline row; shown beside the others while the case waits for a decision."""
+    if dispute.decision_due_at is None or dispute.status not in (Dispute.Status.ESCALATED, Dispute.Status.APPEALED):
+        return None
+    return DeadlineView(
+        name="decision_target",
+        at=dispute.decision_due_at,
+        party="staff",
+        consequence=f"the administration aims to decide by {dispute.decision_due_at:%d %b %Y %H:%M} UTC",
+    )
 
 
 def disputable_orders(user: User, *, limit: int = 50) -> QuerySet[Order]:

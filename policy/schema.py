@@ -67,6 +67,14 @@ class Policy(BaseModel):
 
     reminder_before_deadline: OptionalDuration
 
+    # Decisions (PRODUCT.md §15, §19): when the administration aims to decide an escalated case,
+    # and how long a decision can be appealed before it settles; "none" switches either off.
+    # A dispute nobody has touched for `idle_dispute_reminder_after` reminds both sides of their
+    # options (meant for presets without auto-escalation). Defaults keep older stored versions valid.
+    decision_target: OptionalDuration = None
+    appeal_window: OptionalDuration = None
+    idle_dispute_reminder_after: OptionalDuration = None
+
     @field_validator(
         "guarantee_window",
         "min_order_age",
@@ -86,7 +94,15 @@ class Policy(BaseModel):
             raise ValueError("this timer cannot be switched off")
         return parsed
 
-    @field_validator("seller_response_due", "auto_escalate_after", "reminder_before_deadline", mode="before")
+    @field_validator(
+        "seller_response_due",
+        "auto_escalate_after",
+        "reminder_before_deadline",
+        "decision_target",
+        "appeal_window",
+        "idle_dispute_reminder_after",
+        mode="before",
+    )
     @classmethod
     def _optional_duration(cls, value: Any) -> timedelta | None:
         return parse_duration(value)

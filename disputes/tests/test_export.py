@@ -6,7 +6,8 @@ import json
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from disputes import actions, mediation
+from disputes import actions
+from disputes.tests.support import decide_now
 from testsupport import factories
 
 
@@ -23,7 +24,7 @@ def test_the_case_file_holds_the_whole_case(client, make_user, tclock):
     actions.post_message(dispute_id=dispute.pk, by=seller, body="I sent the right key.")
     tclock.advance(hours=24)
     actions.escalate(dispute_id=dispute.pk, by=buyer)
-    mediation.decide(
+    decide_now(
         dispute_id=dispute.pk,
         by=staff,
         outcome="partial_refund",

@@ -268,7 +268,7 @@ def consequence(deadline: Deadline, dispute: Dispute) -> str | None:
     if deadline.kind == APPEAL_WINDOW and dispute.pending_decision:
         split = split_of(order, appeals.pending_effect(dispute))
         return (
-            f"unless a party appeals, the decision takes effect: {split.to_buyer} to {order.buyer.username}, "
+            f"the decision takes effect: {split.to_buyer} to {order.buyer.username}, "
             f"{split.seller_payout} to {order.seller.username}"
         )
     return None

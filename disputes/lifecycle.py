@@ -270,6 +270,10 @@ def finish(dispute: Dispute) -> None:
     elif status == Dispute.Status.ESCALATED:
         asked = set(dispute.info_requests.filter(status=InfoRequest.Status.OPEN).values_list("party", flat=True))
         buyer, seller, staff = "buyer" in asked, "seller" in asked, not asked
+    elif status == Dispute.Status.DECIDED:  # each party may still appeal or accept
+        buyer, seller = "buyer" not in dispute.decision_accepted_by, "seller" not in dispute.decision_accepted_by
+    elif status == Dispute.Status.APPEALED:
+        staff = True
     dispute.waiting_on_buyer, dispute.waiting_on_seller, dispute.waiting_on_staff = buyer, seller, staff
     dispute.save()
     forget_passed_deadline(dispute)  # the deadlines changed with the case

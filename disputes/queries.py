@@ -24,6 +24,7 @@ from orders.verdicts import can_see
 from policy.rules import Split
 
 TABS = ("open", "awaiting_me", "escalated", "closed")
+WITH_ADMINISTRATION = (Dispute.Status.ESCALATED, Dispute.Status.DECIDED, Dispute.Status.APPEALED)
 
 
 def disputes_for(user: User, *, tab: str = "open") -> QuerySet[Dispute]:
@@ -37,8 +38,8 @@ def disputes_for(user: User, *, tab: str = "open") -> QuerySet[Dispute]:
         qs = qs.filter(mine)
     if tab == "open":
         return qs.exclude(status=Dispute.Status.RESOLVED)
-    if tab == "escalated":
-        return qs.filter(status=Dispute.Status.ESCALATED)
+    if tab == "escalated":  # with the administration: escalated, decided (open to appeal) or appealed
+        return qs.filter(status__in=WITH_ADMINISTRATION)
     if tab == "closed":
         return qs.filter(status=Dispute.Status.RESOLVED)
     waiting = Q(waiting_on_buyer=True, order__buyer=user) | Q(waiting_on_seller=True, order__seller=user)

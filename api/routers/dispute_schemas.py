@@ -158,7 +158,8 @@ class ProposalOut(Schema):
 
 class EvidenceOut(Schema):
     id: str
-    sha256: str
+    sha256: str = Field(description="SHA-256 of the stored file (images are re-encoded).")
+    uploaded_sha256: str = Field(description="SHA-256 of the bytes as they were uploaded.")
     content_type: str
     size: int
     name: str
@@ -173,6 +174,7 @@ class EvidenceOut(Schema):
         return cls(
             id=item.public_id,
             sha256=item.sha256,
+            uploaded_sha256=item.upload_sha256,
             content_type=item.content_type,
             size=item.size,
             name=item.original_name,

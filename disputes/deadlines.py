@@ -14,6 +14,7 @@ from disputes import appeals, lifecycle
 from disputes.kinds import (
     APPEAL_WINDOW,
     AUTO_ESCALATE,
+    IDLE,
     INFO_ANSWER,
     REDELIVERY,
     REDELIVERY_CONFIRM,
@@ -27,6 +28,7 @@ from disputes.models import Dispute, InfoRequest
 from disputes.outcomes import Effect, buyer_wins, check_rules, has_delivery, split_of
 from disputes.verdicts import verdict
 from notifications.actions import notify
+from policy import rules
 
 
 def _system(rule: str) -> SystemActor:
@@ -204,6 +206,31 @@ def _forfeit_effect(dispute: Dispute, party: str) -> tuple[Effect | None, tuple[
     if effect is not None:
         return effect, _NOT_AUTOMATIC
     return None, _SERVICE if _refund_refused(dispute, path="forfeit") else _NOT_AUTOMATIC
+
+
+@handles(IDLE)
+def idle_reminder(deadline: Deadline) -> str:
+    """Nobody has moved the case for `idle_dispute_reminder_after`, and nothing escalates it by
+    itself: both sides are reminded of what they can do (`finish` re-arms the next reminder)."""
+    by = _system("idle_dispute_reminder_after")
+    with transaction.atomic():
+        dispute = lifecycle.lock(deadline.subject_id)
+        if dispute.status not in lifecycle.IDLE_STATES:
+            raise NotAllowedInState("The case is no longer with the parties.")
+        policy = dispute.order.policy
+        idle = rules.humane(policy.idle_dispute_reminder_after or policy.escalation_available_after)
+        who = " or ".join(policy.escalation_parties)
+        audit.record("dispute.idle_reminded", subject=dispute, by=by, role="system", data={"idle": idle})
+        lifecycle.notify_parties(
+            dispute,
+            code="dispute.idle_reminder",
+            title=f"Dispute {dispute.public_id} has not moved for {idle}",
+            body="The money stays frozen until the dispute ends. You can: write in the dispute chat; make a "
+            "proposal (a refund, a replacement, a return) or accept the other side's; the buyer can withdraw "
+            f"the dispute; and the {who} can ask the administration to decide ({policy.escalate_button}).",
+        )
+        lifecycle.finish(dispute)
+    return "reminded both sides of their options"
 
 
 def _remind(kind: str) -> None:

@@ -15,6 +15,7 @@ from core.errors import NotFound
 from disputes import reasons
 from disputes.kinds import (
     AUTO_ESCALATE,
+    IDLE,
     REDELIVERY,
     REDELIVERY_CONFIRM,
     REMINDED,
@@ -253,6 +254,20 @@ def resolve(
     )
 
 
+# Where only the parties can move the case on, so a case left alone sits there (igitems).
+IDLE_STATES = frozenset({Dispute.Status.AWAITING_SELLER, Dispute.Status.NEGOTIATING})
+
+
+def _rearm_idle_reminder(dispute: Dispute) -> None:
+    """Every action on the case restarts its idle period (policy `idle_dispute_reminder_after`)."""
+    period = dispute.order.policy.idle_dispute_reminder_after
+    if period is None:
+        return
+    deadlines.cancel(subject=dispute, kinds=[IDLE], reason="the case moved")
+    if dispute.status in IDLE_STATES:
+        deadlines.schedule(kind=IDLE, due_at=clock.now() + period, subject=dispute, party="")
+
+
 def finish(dispute: Dispute) -> None:
     """The last step of every dispute action: recomputes who the case waits on and saves the
     dispute (the steps above only change it in memory)."""
@@ -276,4 +291,5 @@ def finish(dispute: Dispute) -> None:
         staff = True
     dispute.waiting_on_buyer, dispute.waiting_on_seller, dispute.waiting_on_staff = buyer, seller, staff
     dispute.save()
+    _rearm_idle_reminder(dispute)
     forget_passed_deadline(dispute)  # the deadlines changed with the case

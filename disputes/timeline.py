@@ -27,6 +27,8 @@ timeline.register(
         "dispute.forfeit_not_automatic": "What the buyer asks for cannot be carried out by a forfeit: "
         "a mediator decides the case",
         "dispute.decided": "{actor} decided: {outcome}. {note}",
+        "dispute.idle_reminded": "Nothing happened for {idle}: Parley reminded both sides of their options",
+        "dispute.listing_changed": "{actor} edited the listing during the dispute: {summary}",
         "dispute.appealed": "{actor} appealed the decision: {reason}",
         "dispute.decision_accepted": "{actor} accepted the decision",
         "dispute.resolved": "The dispute was resolved: {outcome} ({decided_by}); {buyer_refund} refunded, "

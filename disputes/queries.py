@@ -14,13 +14,14 @@ from core import timeline
 from core.errors import NotFound, ValidationFailed
 from core.models import Deadline
 from disputes import deadlines as dispute_deadlines
-from disputes.kinds import INFO_ANSWER, SELLER_RESPONSE, is_reminder
+from disputes.kinds import AUTO_ESCALATE, INFO_ANSWER, SELLER_RESPONSE, is_reminder
 from disputes.models import Dispute, Evidence, InfoRequest, Proposal
 from disputes.outcomes import proposal_effect, split_of
 from disputes.verdicts import remember_passed_deadline
 from orders.models import Order
 from orders.queries import DeadlineView
 from orders.verdicts import can_see
+from policy import rules
 from policy.rules import Split
 
 TABS = ("open", "awaiting_me", "escalated", "closed")
@@ -164,6 +165,22 @@ def deadlines_of_many(disputes: Sequence[Dispute], *, now: datetime | None = Non
         for dispute_id, first_passed in passed.items():
             remember_passed_deadline(by_id[dispute_id], now, first_passed)
     return views
+
+
+def escalates_by_itself_first(dispute: Dispute) -> datetime | None:
+    """When the automatic escalation comes no later than a party may escalate (difmark: both at
+    72 hours), the button could never be pressed: the moment of the automatic escalation, for
+    the page to say so instead of showing a button; None otherwise."""
+    if dispute.status not in (Dispute.Status.AWAITING_SELLER, Dispute.Status.NEGOTIATING):
+        return None
+    opens = rules.escalation_opens_at(dispute.order.policy, opened_at=dispute.opened_at)
+    auto = (
+        Deadline.objects.filter(subject_type="dispute", subject_id=dispute.pk, kind=AUTO_ESCALATE)
+        .filter(status=Deadline.Status.PENDING, due_at__lte=opens)
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    return auto
 
 
 def decision_target_view(dispute: Dispute) -> DeadlineView | None:

@@ -125,3 +125,54 @@ def test_the_case_file_carries_the_reasons_and_the_appeal(client, people, tclock
     assert resolution["reasons"]["outcome"] == "release_to_seller"
     printed = client.get(f"/disputes/{dispute.public_id}/print/").content.decode()
     assert "Statement of reasons" in printed
+
+
+# The smaller edges of the party page ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("preset", ["difmark"], indirect=True)
+def test_the_difmark_transfer_button_is_not_shown_when_it_could_never_be_pressed(client, people, tclock, preset):
+    # Under difmark the buyer may transfer after 72 hours, when the dispute transfers by itself:
+    # the button was always either too early or too late. The page says what happens instead.
+    buyer, seller, _, _ = people
+    order = factories.delivered_order(buyer, seller, price=100_00)
+    dispute = factories.open_dispute(order)
+    html = page(client, buyer, f"/disputes/{dispute.public_id}/")
+    assert "Transfer to" not in html and 'data-testid="escalates-by-itself"' in html
+    # Where the automatic escalation is off (a return agreed), the button is there and works.
+    other = factories.open_dispute(factories.delivered_order(buyer, seller, price=100_00), kind="return_and_refund")
+    from disputes import actions
+
+    actions.accept_proposal(proposal_id=other.proposals.get().pk, by=seller)
+    tclock.advance(hours=1)
+    actions.mark_returned(dispute_id=other.pk, by=buyer)  # the seller now has 3 days to confirm
+    tclock.advance(hours=71)
+    html = page(client, buyer, f"/disputes/{other.public_id}/")
+    assert 'data-testid="escalates-by-itself"' not in html
+    assert re.search(r'<button class="danger" type="submit">Transfer to', html)
+    client.post(f"/disputes/{other.public_id}/steps/escalate/")
+    other.refresh_from_db()
+    assert other.status == Dispute.Status.ESCALATED
+
+
+@pytest.mark.parametrize(
+    ("kind", "refund", "label", "money"),
+    [
+        ("partial_refund", 5_00, "Proceed to Return: refund 5.25 USD", "5.25 USD back to the buyer"),
+        ("full_refund", None, "Proceed to Return: refund 105.00 USD", "105.00 USD back to the buyer"),
+        ("replacement", None, "Proceed to Return: send a replacement", "100.00 USD goes to the seller"),
+        ("return_and_refund", None, "Proceed to Return: take the item back, refund 105.00 USD", "once it arrives"),
+    ],
+)
+def test_proceed_to_return_says_what_it_accepts_and_the_money(
+    client, people, tclock, preset, kind, refund, label, money
+):
+    buyer, seller, _, _ = people
+    order = factories.delivered_order(buyer, seller, price=100_00)
+    tclock.advance(minutes=15)
+    dispute = factories.open_dispute(order, kind=kind, refund_amount=refund)
+    html = page(client, seller, f"/disputes/{dispute.public_id}/")
+    button = re.search(r'data-testid="accept-' + kind + r'">([^<]*)</button>', html)
+    assert button is not None
+    assert button.group(1) == label
+    assert money in html  # the confirmation states the money

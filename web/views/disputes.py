@@ -155,6 +155,7 @@ def dispute_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "answer_form": AnswerForm(),
             "evidence_form": EvidenceForm(),
             "escalate_button": order.policy.escalate_button,
+            "escalation_moot": queries.escalates_by_itself_first(dispute),
             "rules": rules.describe(order.policy),
             "nav": "disputes",
         },

@@ -620,3 +620,13 @@ def test_booleans_and_counts_are_not_guessed_from_strings(api, make_user):
         assert answer.status_code == 422, terms
         assert answer.json()["code"] == "validation_error"
     assert not Dispute.objects.exists()
+
+
+def test_the_evidence_says_both_digests_the_stored_and_the_uploaded(api, people, dispute_id):
+    original = jpeg_with_exif()
+    body = post_file(api(people[0]), dispute_id, "photo.jpg", original, "image/jpeg").json()
+    stored = Path(Evidence.objects.get(public_id=body["id"]).file.path).read_bytes()
+    assert body["uploaded_sha256"] == hashlib.sha256(original).hexdigest()
+    assert body["sha256"] == hashlib.sha256(stored).hexdigest() != body["uploaded_sha256"]  # re-encoded
+    listed = api(people[0]).get(f"/disputes/{dispute_id}").json()["evidence"][0]
+    assert (listed["sha256"], listed["uploaded_sha256"]) == (body["sha256"], body["uploaded_sha256"])

@@ -547,12 +547,43 @@ class DisputeMachine(RuleBasedStateMachine):
         else:
             assert not note, "the dry run allowed a decision that was then refused"
 
-    @rule(dispute_id=disputes, role=ROLE, reason=st.sampled_from(["The evidence was misread.", " "]))
+    @rule(
+        dispute_id=disputes,
+        outcome=st.sampled_from(["full_refund", "release_to_seller"]),
+        second=st.booleans(),
+        findings=FINDINGS,
+    )
+    def decide_plainly(self, dispute_id: int, outcome: str, second: bool, findings: list[str]) -> None:
+        """A decision with sound terms, by either mediator, so cases often reach `decided` and
+        `appealed` (the rule above mostly explores refusals)."""
+        dispute = self.dispute(dispute_id)
+        by = self.staff2 if second else self.staff
+        judged = verdict(dispute, "decide", by=by, now=clock.now())
+        terms = {"outcome": outcome, "findings": findings}
+        try:
+            _, preview = mediation.preview_decision(dispute=dispute, by=by, **terms)
+        except DomainError:
+            preview = None
+        decided = self.attempt(judged, lambda: mediation.decide(dispute_id=dispute_id, by=by, note="Plain.", **terms))
+        if decided is not None:
+            assert preview is not None, "the dry run refused a decision that then went through"
+            self.expect_settlement(dispute_id, preview)
+
+    @rule(dispute_id=disputes, role=ROLE, reason=st.sampled_from(["The evidence was misread."] * 3 + [" "]))
     def appeal(self, dispute_id: int, role: str, reason: str) -> None:
         dispute = self.dispute(dispute_id)
         by = self.actor(dispute.order, role, dispute)
         judged = verdict(dispute, "appeal", by=by, now=clock.now())
         self.attempt(judged, lambda: appeals.appeal(dispute_id=dispute_id, by=by, reason=reason))
+
+    @precondition(lambda self: Dispute.objects.filter(status=Dispute.Status.DECIDED).exists())
+    @rule(party=st.sampled_from(["buyer", "seller"]))
+    def appeal_a_decision(self, party: str) -> None:
+        """A party appeals a case waiting in `decided` (so appeals are not left to chance)."""
+        dispute = self.dispute(Dispute.objects.filter(status=Dispute.Status.DECIDED).values_list("pk", flat=True)[0])
+        by = self.actor(dispute.order, party)
+        judged = verdict(dispute, "appeal", by=by, now=clock.now())
+        self.attempt(judged, lambda: appeals.appeal(dispute_id=dispute.pk, by=by, reason="Please look again."))
 
     @rule(dispute_id=disputes, role=ROLE)
     def accept_decision(self, dispute_id: int, role: str) -> None:

@@ -103,6 +103,7 @@ def update_listing(
     fields = _validate(title=title, description=description, kind=kind, price=price)
     if fields:
         raise ValidationFailed("The listing is not valid.", fields=fields)
+    before = _shown(listing)
     listing.title, listing.description, listing.kind = title.strip(), description.strip(), kind
     listing.price_amount, listing.currency, listing.is_active = price.amount, price.currency, is_active
     if warranty is not None:
@@ -110,5 +111,24 @@ def update_listing(
         listing.warranty = warranty or None
     listing.updated_at = clock.now()
     listing.save()
-    audit.record("listing.updated", subject=listing, by=by, role="seller")
+    after = _shown(listing)
+    changes = {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
+    audit.record("listing.updated", subject=listing, by=by, role="seller", data={"changes": changes})
+    if changes:
+        # An edit while a dispute is open belongs on that case's timeline (what the buyer saw
+        # is the order's snapshot; the case file shows what changed after).
+        from disputes.evidence_trail import listing_changed
+
+        listing_changed(listing=listing, by=by, changes=changes)
     return listing
+
+
+def _shown(listing: Listing) -> dict[str, str]:
+    """What a buyer reads of a listing, as text, to compare before and after an edit."""
+    return {
+        "title": listing.title,
+        "description": listing.description,
+        "kind": listing.kind,
+        "price": Money(listing.price_amount, listing.currency).format(),
+        "listed": "yes" if listing.is_active else "no",
+    }

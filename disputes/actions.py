@@ -179,7 +179,7 @@ def accept_proposal(*, proposal_id: int, by: User) -> Dispute:
             by=by,
             role=role,
             decided_by="agreement",
-            seller_error=admits_seller_error(dispute, effect),
+            findings=["seller_error"] if admits_seller_error(dispute, effect) else [],
         )
         lifecycle.finish(dispute)
     return dispute
@@ -276,7 +276,7 @@ def confirm_return(*, dispute_id: int, by: User) -> Dispute:
             by=by,
             role="seller",
             note=dispute.resolution_note,
-            seller_error=dispute.seller_error,
+            findings=dispute.findings,
         )
         lifecycle.finish(dispute)
     return dispute

@@ -10,9 +10,11 @@ from core.actors import SystemActor
 from core.deadlines import handles
 from core.errors import Conflict, NotAllowedInState
 from core.models import Deadline
-from disputes import lifecycle
+from disputes import appeals, lifecycle
 from disputes.kinds import (
+    APPEAL_WINDOW,
     AUTO_ESCALATE,
+    IDLE,
     INFO_ANSWER,
     REDELIVERY,
     REDELIVERY_CONFIRM,
@@ -23,9 +25,10 @@ from disputes.kinds import (
     reminder_kind,
 )
 from disputes.models import Dispute, InfoRequest
-from disputes.outcomes import Effect, check_rules, split_of
+from disputes.outcomes import Effect, buyer_wins, check_rules, has_delivery, split_of
 from disputes.verdicts import verdict
 from notifications.actions import notify
+from policy import rules
 
 
 def _system(rule: str) -> SystemActor:
@@ -34,26 +37,24 @@ def _system(rule: str) -> SystemActor:
 
 @handles(SELLER_RESPONSE)
 def seller_silence(deadline: Deadline) -> str:
-    """The seller did not respond in time: the policy's `seller_silence_action` applies."""
+    """The seller did not respond in time: the policy's `seller_silence_action` applies. Under
+    `refund_buyer` the buyer gets what they asked for, never more (`outcomes.buyer_wins`); what
+    no rule lets the timer give (a delivered service, a return, a replacement) escalates."""
     by = _system("seller_response_due")
     with transaction.atomic():
         dispute = lifecycle.lock(deadline.subject_id)
         verdict(dispute, "seller_silence", by=by, now=clock.now()).require()
-        order = dispute.order
-        if order.policy.seller_silence_action == "refund_buyer":
-            effect = Effect("settle", "full_refund", order.price_amount)
-            try:
-                check_rules(dispute, effect, path="timeout")
-            except Conflict:
-                pass  # a completed service needs a finding of seller error: let the administration look
-            else:
+        if dispute.order.policy.seller_silence_action == "refund_buyer":
+            effect = buyer_wins(dispute, path="timeout")
+            if effect is not None:
                 lifecycle.resolve(
                     dispute,
                     buyer_refund=effect.buyer_refund,
-                    outcome="full_refund",
+                    outcome=effect.outcome,
                     decided_by="timeout",
                     by=by,
                     role="system",
+                    note="The seller did not respond in time; the buyer receives what they asked for.",
                 )
                 lifecycle.finish(dispute)
                 return "buyer refunded: the seller did not respond"
@@ -124,8 +125,10 @@ def redelivery_not_confirmed(deadline: Deadline) -> str:
 @handles(INFO_ANSWER)
 def info_forfeit(deadline: Deadline) -> str:
     """A party left the administration's question unanswered: that party's position is
-    forfeited. The buyer's claim closes for the seller; the seller's silence refunds the buyer,
-    unless the refund rules forbid it (a delivered service): then a mediator decides."""
+    forfeited. The seller's silence gives the buyer what they asked for (never more); the
+    buyer's closes the claim for the seller, but only if the order was delivered: nothing pays a
+    seller for an order never delivered. Where no rule lets the forfeit settle it (a delivered
+    service, a return or replacement asked for, an undelivered order), a mediator decides."""
     by = _system("info_request_due")
     with transaction.atomic():
         request = InfoRequest.objects.get(pk=deadline.subject_id)
@@ -136,38 +139,35 @@ def info_forfeit(deadline: Deadline) -> str:
             raise NotAllowedInState("The question was answered.")
         request.status = InfoRequest.Status.FORFEITED
         request.save(update_fields=["status"])
-        order = dispute.order
-        refund = 0 if request.party == "buyer" else order.price_amount
-        effect = Effect("settle", "release_to_seller" if refund == 0 else "full_refund", refund)
         audit.record("dispute.info_forfeited", subject=dispute, by=by, role="system", data={"party": request.party})
         title = f"Dispute {dispute.public_id}: the {request.party} did not answer the administration in time"
-        try:
-            check_rules(dispute, effect, path="forfeit")
-        except Conflict as refusal:
-            # A delivered service is refunded only on a finding of seller error, and silence is
-            # no such finding: the seller's position is lost, the decision stays with staff.
-            audit.record(
-                "dispute.forfeit_needs_decision", subject=dispute, by=by, role="system", data={"code": refusal.code}
-            )
+        effect, why = _forfeit_effect(dispute, request.party)
+        if effect is None:
+            event_code, code, sentence = why
+            audit.record(event_code, subject=dispute, by=by, role="system", data={"code": code})
             lifecycle.notify_parties(
                 dispute,
                 code="dispute.info_forfeited",
                 title=title,
-                body="The seller's position is forfeited. A delivered service is refunded only for a seller "
-                "error, so a mediator decides the case now.",
+                body=f"The {request.party}'s position is forfeited. {sentence} A mediator decides the case now.",
             )
             lifecycle.finish(dispute)
-            return "forfeited by the seller: the administration decides (a service refund needs a seller error)"
+            return f"forfeited by the {request.party}: the administration decides ({code})"
+        split = split_of(dispute.order, effect)
         lifecycle.notify_parties(
             dispute,
             code="dispute.info_forfeited",
             title=title,
             body=f"The {request.party}'s position is forfeited: "
-            + ("the claim is closed and the seller is paid." if refund == 0 else "the buyer is refunded in full."),
+            + (
+                "the claim is closed and the seller is paid."
+                if effect.buyer_refund == 0
+                else f"the buyer receives what they asked for, {split.to_buyer}."
+            ),
         )
         lifecycle.resolve(
             dispute,
-            buyer_refund=refund,
+            buyer_refund=effect.buyer_refund,
             outcome=effect.outcome,
             decided_by="forfeit",
             by=by,
@@ -176,6 +176,61 @@ def info_forfeit(deadline: Deadline) -> str:
         )
         lifecycle.finish(dispute)
     return f"forfeited by the {request.party}"
+
+
+# Why a forfeit leaves the case to the mediator: (audit event, code, sentence).
+_UNDELIVERED = (
+    "dispute.forfeit_undelivered",
+    "nothing_delivered",
+    "Nothing was delivered, so the seller cannot be paid.",
+)
+_SERVICE = (
+    "dispute.forfeit_needs_decision",
+    "seller_error_required",
+    "A delivered service is refunded only for a seller error, so silence does not refund it.",
+)
+_NOT_AUTOMATIC = (
+    "dispute.forfeit_not_automatic",
+    "request_not_automatic",
+    "What the buyer asks for (a return, a replacement, a delivery) is not something a forfeit can carry out.",
+)
+
+
+def _forfeit_effect(dispute: Dispute, party: str) -> tuple[Effect | None, tuple[str, str, str]]:
+    """What `party`'s forfeit does: an effect, or None and why the mediator decides instead."""
+    if party == "buyer":
+        if not has_delivery(dispute):
+            return None, _UNDELIVERED
+        return Effect("settle", "release_to_seller", 0), _UNDELIVERED
+    effect = buyer_wins(dispute, path="forfeit")
+    if effect is not None:
+        return effect, _NOT_AUTOMATIC
+    return None, _SERVICE if _refund_refused(dispute, path="forfeit") else _NOT_AUTOMATIC
+
+
+@handles(IDLE)
+def idle_reminder(deadline: Deadline) -> str:
+    """Nobody has moved the case for `idle_dispute_reminder_after`, and nothing escalates it by
+    itself: both sides are reminded of what they can do (`finish` re-arms the next reminder)."""
+    by = _system("idle_dispute_reminder_after")
+    with transaction.atomic():
+        dispute = lifecycle.lock(deadline.subject_id)
+        if dispute.status not in lifecycle.IDLE_STATES:
+            raise NotAllowedInState("The case is no longer with the parties.")
+        policy = dispute.order.policy
+        idle = rules.humane(policy.idle_dispute_reminder_after or policy.escalation_available_after)
+        who = " or ".join(policy.escalation_parties)
+        audit.record("dispute.idle_reminded", subject=dispute, by=by, role="system", data={"idle": idle})
+        lifecycle.notify_parties(
+            dispute,
+            code="dispute.idle_reminder",
+            title=f"Dispute {dispute.public_id} has not moved for {idle}",
+            body="The money stays frozen until the dispute ends. You can: write in the dispute chat; make a "
+            "proposal (a refund, a replacement, a return) or accept the other side's; the buyer can withdraw "
+            f"the dispute; and the {who} can ask the administration to decide ({policy.escalate_button}).",
+        )
+        lifecycle.finish(dispute)
+    return "reminded both sides of their options"
 
 
 def _remind(kind: str) -> None:
@@ -224,11 +279,12 @@ def consequence(deadline: Deadline, dispute: Dispute) -> str | None:
     order = dispute.order
     policy = order.policy
     to_admin = f"the dispute goes to the administration ({policy.escalated_label})"
-    refund_all = split_of(order, Effect("settle", "full_refund", order.price_amount)).to_buyer
     pay_seller = split_of(order, Effect("settle", "release_to_seller", 0)).seller_payout
     if deadline.kind == SELLER_RESPONSE:
-        if policy.seller_silence_action == "refund_buyer" and not _refund_refused(dispute, path="timeout"):
-            return f"{order.buyer.username} is refunded {refund_all}"
+        if policy.seller_silence_action == "refund_buyer":
+            effect = buyer_wins(dispute, path="timeout")
+            if effect is not None:
+                return f"{order.buyer.username} is refunded {split_of(order, effect).to_buyer}, as asked"
         return to_admin
     if deadline.kind in (AUTO_ESCALATE, RETURN_SHIP, RETURN_RECEIVE, REDELIVERY):
         return to_admin
@@ -236,6 +292,12 @@ def consequence(deadline: Deadline, dispute: Dispute) -> str | None:
         return f"the order completes and {order.seller.username} is paid {pay_seller}"
     if deadline.kind == INFO_ANSWER:
         return forfeit_consequence(dispute, deadline.party)
+    if deadline.kind == APPEAL_WINDOW and dispute.pending_decision:
+        split = split_of(order, appeals.pending_effect(dispute))
+        return (
+            f"the decision takes effect: {split.to_buyer} to {order.buyer.username}, "
+            f"{split.seller_payout} to {order.seller.username}"
+        )
     return None
 
 
@@ -251,13 +313,11 @@ def _refund_refused(dispute: Dispute, *, path: str) -> bool:
 def forfeit_consequence(dispute: Dispute, party: str) -> str:
     """What happens if `party` leaves the administration's question unanswered (`info_forfeit`)."""
     order = dispute.order
+    effect, why = _forfeit_effect(dispute, party)
+    if effect is None:
+        return f"the {party}'s position is forfeited and a mediator decides ({why[2][:1].lower()}{why[2][1:-1]})"
     if party == "buyer":
-        paid = split_of(order, Effect("settle", "release_to_seller", 0)).seller_payout
+        paid = split_of(order, effect).seller_payout
         return f"the buyer's claim is closed and {order.seller.username} is paid {paid}"
-    if _refund_refused(dispute, path="forfeit"):
-        return (
-            "the seller's position is forfeited and a mediator decides "
-            "(a delivered service is refunded only for a seller error)"
-        )
-    refund = split_of(order, Effect("settle", "full_refund", order.price_amount)).to_buyer
-    return f"the seller forfeits and {order.buyer.username} is refunded {refund}"
+    refund = split_of(order, effect).to_buyer
+    return f"the seller forfeits and {order.buyer.username} is refunded {refund}, as asked"

@@ -50,6 +50,7 @@ def case_file(dispute: Dispute) -> dict[str, Any]:
                 "size": e.size,
                 "sha256": e.sha256,
                 "sha256_as_uploaded": e.upload_sha256,
+                "uploaded_sha256": e.upload_sha256,
                 "by": e.uploader_role,
                 "at": _at(e.created_at),
             }
@@ -90,6 +91,9 @@ def _dispute(dispute: Dispute) -> dict[str, Any]:
         "opened_at": _at(dispute.opened_at),
         "escalated_at": _at(dispute.escalated_at),
         "resolved_at": _at(dispute.resolved_at),
+        "decision_due_at": _at(dispute.decision_due_at),
+        "decided_at": _at(dispute.decided_at),
+        "appeal_until": _at(dispute.appeal_until),
     }
 
 
@@ -137,13 +141,27 @@ def _chat(order_id: int, channel: str) -> list[dict[str, Any]]:
 
 
 def _resolution(dispute: Dispute) -> dict[str, Any] | None:
-    if dispute.status != Dispute.Status.RESOLVED:
+    """How the case ended, or the decision still open to appeal (`final: false`), with its
+    statement of reasons and the appeal, if any."""
+    final = dispute.status == Dispute.Status.RESOLVED
+    if not final and dispute.status not in (Dispute.Status.DECIDED, Dispute.Status.APPEALED):
         return None
     return {
-        "outcome": dispute.outcome,
+        "final": final,
+        "outcome": dispute.outcome if final else (dispute.reasons or {}).get("outcome"),
         "decided_by": dispute.decided_by,
         "decided_by_user": dispute.decided_by_user.username if dispute.decided_by_user else None,
+        "first_decider": dispute.first_decider.username if dispute.first_decider else None,
         "note": dispute.resolution_note,
         "seller_error": dispute.seller_error,
+        "findings": list(dispute.findings),
         "settlement": dispute.settlement,
+        "reasons": dispute.reasons,
+        "appeal": {
+            "by": dispute.appealed_by,
+            "reason": dispute.appeal_reason,
+            "at": _at(dispute.appealed_at),
+        }
+        if dispute.appealed_at
+        else None,
     }

@@ -9,6 +9,10 @@ RETURN_RECEIVE = "dispute.return_receive"
 REDELIVERY = "dispute.redelivery"
 REDELIVERY_CONFIRM = "dispute.redelivery_confirm"
 INFO_ANSWER = "dispute.info_answer"
+APPEAL_WINDOW = "dispute.appeal_window"  # a decision settles when its appeal window closes
+# A dispute nobody touched for `idle_dispute_reminder_after` reminds both sides of their options.
+# A reminder by its name: it pre-empts nothing.
+IDLE = "dispute.idle.reminder"
 REMINDED = (SELLER_RESPONSE, RETURN_SHIP, RETURN_RECEIVE, REDELIVERY, REDELIVERY_CONFIRM, INFO_ANSWER)
 # What these do when missed: bring in the administration (the seller's silence too, unless the
 # policy refunds the buyer instead).

@@ -5,14 +5,17 @@ them ends with `finish(dispute)`, which saves the dispute."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from accounts.models import User
 from core import audit, clock, deadlines
 from core.actors import Actor, SystemActor
 from core.errors import NotFound
+from disputes import reasons
 from disputes.kinds import (
     AUTO_ESCALATE,
+    IDLE,
     REDELIVERY,
     REDELIVERY_CONFIRM,
     REMINDED,
@@ -84,6 +87,8 @@ def escalate(dispute: Dispute, *, by: Actor, role: str) -> None:
     dispute.status = Dispute.Status.ESCALATED
     dispute.escalated_at = now
     dispute.escalated_by = role
+    target = dispute.order.policy.decision_target
+    dispute.decision_due_at = now + target if target is not None else None
     cancel(
         dispute,
         SELLER_RESPONSE,
@@ -159,12 +164,13 @@ def apply(
     role: str,
     decided_by: str,
     note: str = "",
-    seller_error: bool = False,
+    findings: Sequence[str] = (),
 ) -> None:
     """Carries out an agreed or decided effect: the money moves now, or the case moves on to a
     return or a redelivery. Who decided it (and why) is recorded now, so that the return's
     eventual refund is credited to this decision and not to an earlier one."""
-    dispute.decided_by, dispute.resolution_note, dispute.seller_error = decided_by, note, seller_error
+    dispute.decided_by, dispute.resolution_note = decided_by, note
+    record_findings(dispute, findings)
     if effect.kind == "await_return":
         enter_return(dispute, keep_percent=effect.keep_percent or 0, by=by, role=role)
     elif effect.kind == "await_redelivery":
@@ -178,8 +184,13 @@ def apply(
             by=by,
             role=role,
             note=note,
-            seller_error=seller_error,
+            findings=findings,
         )
+
+
+def record_findings(dispute: Dispute, findings: Sequence[str]) -> None:
+    dispute.findings = list(findings)
+    dispute.seller_error = "seller_error" in dispute.findings
 
 
 def resolve(
@@ -191,24 +202,38 @@ def resolve(
     by: Actor,
     role: str,
     note: str = "",
-    seller_error: bool = False,
+    findings: Sequence[str] = (),
 ) -> None:
-    """Ends the dispute: settles the order's escrow once, closes everything still open."""
+    """Ends the dispute: settles the order's escrow once, closes everything still open, and
+    stores the statement of reasons (also in the `dispute.resolved` event, hence its webhook)."""
     split = order_actions.settle_dispute(dispute.order, buyer_refund=buyer_refund, by=by, role=role)
     dispute.status = Dispute.Status.RESOLVED
     dispute.resolved_at = clock.now()
     lapse_proposals(dispute, now=dispute.resolved_at)
     dispute.outcome = outcome
     dispute.decided_by = decided_by
-    dispute.decided_by_user = None if isinstance(by, SystemActor) else by
+    if decided_by != "administrator" or role == "staff":  # else a decision's return or appeal window ended
+        dispute.decided_by_user = None if isinstance(by, SystemActor) else by
     dispute.resolution_note = note
-    dispute.seller_error = seller_error
+    record_findings(dispute, findings)
+    dispute.pending_decision = None
     dispute.settlement = {
         "buyer_refund": split.buyer_refund.as_dict(),
         "fee_refund": split.fee_refund.as_dict(),
         "seller_payout": split.seller_payout.as_dict(),
         "platform_fee": split.platform_fee.as_dict(),
     }
+    decider: Actor = dispute.decided_by_user if dispute.decided_by_user and decided_by == "administrator" else by
+    dispute.reasons = reasons.statement(
+        dispute,
+        outcome=outcome,
+        split=split,
+        decided_by=decided_by,
+        by=decider,
+        note=note,
+        findings=dispute.findings,
+        appeal_until=dispute.appeal_until,
+    )
     close_info_requests(dispute, reason="dispute resolved")
     deadlines.cancel(subject=dispute, reason="dispute resolved")
     audit.record(
@@ -216,15 +241,31 @@ def resolve(
         subject=dispute,
         by=by,
         role=role,
-        data={"outcome": outcome, "decided_by": decided_by, **dispute.settlement},
+        data={"outcome": outcome, "decided_by": decided_by, **dispute.settlement, "reasons": dispute.reasons},
     )
     notify_parties(
         dispute,
         code="dispute.resolved",
         title=f"Dispute {dispute.public_id} is resolved",
         body=f"Outcome: {outcome.replace('_', ' ')} ({decided_by}). {split.to_buyer} to the buyer, "
-        f"{split.seller_payout} to the seller.",
+        f"{split.seller_payout} to the seller."
+        + (f" Reasons: {note}" if note else "")
+        + " The statement of reasons is on the dispute page.",
     )
+
+
+# Where only the parties can move the case on, so a case left alone sits there (igitems).
+IDLE_STATES = frozenset({Dispute.Status.AWAITING_SELLER, Dispute.Status.NEGOTIATING})
+
+
+def _rearm_idle_reminder(dispute: Dispute) -> None:
+    """Every action on the case restarts its idle period (policy `idle_dispute_reminder_after`)."""
+    period = dispute.order.policy.idle_dispute_reminder_after
+    if period is None:
+        return
+    deadlines.cancel(subject=dispute, kinds=[IDLE], reason="the case moved")
+    if dispute.status in IDLE_STATES:
+        deadlines.schedule(kind=IDLE, due_at=clock.now() + period, subject=dispute, party="")
 
 
 def finish(dispute: Dispute) -> None:
@@ -244,6 +285,11 @@ def finish(dispute: Dispute) -> None:
     elif status == Dispute.Status.ESCALATED:
         asked = set(dispute.info_requests.filter(status=InfoRequest.Status.OPEN).values_list("party", flat=True))
         buyer, seller, staff = "buyer" in asked, "seller" in asked, not asked
+    elif status == Dispute.Status.DECIDED:  # each party may still appeal or accept
+        buyer, seller = "buyer" not in dispute.decision_accepted_by, "seller" not in dispute.decision_accepted_by
+    elif status == Dispute.Status.APPEALED:
+        staff = True
     dispute.waiting_on_buyer, dispute.waiting_on_seller, dispute.waiting_on_staff = buyer, seller, staff
     dispute.save()
+    _rearm_idle_reminder(dispute)
     forget_passed_deadline(dispute)  # the deadlines changed with the case

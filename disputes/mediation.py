@@ -3,18 +3,21 @@ and deciding. Same discipline as `disputes.actions`: one transaction, verdict fi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 
 from accounts.models import User
 from accounts.queries import staff_member
 from core import audit, clock, deadlines
+from core.actors import Actor
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.text import clean_text
-from disputes import lifecycle
+from disputes import appeals, lifecycle, reasons
 from disputes.deadlines import forfeit_consequence
 from disputes.kinds import INFO_ANSWER
 from disputes.models import Dispute, InfoRequest
-from disputes.outcomes import Effect, check_rules, decision_effect, split_of
+from disputes.outcomes import Effect, check_rules, clean_findings, decision_effect, split_of
 from disputes.verdicts import verdict
 from notifications.actions import notify
 from policy.rules import Split
@@ -118,10 +121,10 @@ def answer_info(*, request_id: int, by: User, body: str) -> InfoRequest:
 
 
 def _decision(
-    dispute: Dispute, *, outcome: str, refund_amount: int | None, keep_percent: int | None, seller_error: bool
+    dispute: Dispute, *, outcome: str, refund_amount: int | None, keep_percent: int | None, findings: list[str]
 ) -> Effect:
     effect = decision_effect(dispute.order, outcome=outcome, refund_amount=refund_amount, keep_percent=keep_percent)
-    check_rules(dispute, effect, path="decision", seller_error=seller_error)
+    check_rules(dispute, effect, path="decision", findings=findings)
     return effect
 
 
@@ -133,16 +136,12 @@ def preview_decision(
     refund_amount: int | None = None,
     keep_percent: int | None = None,
     seller_error: bool = False,
+    findings: Sequence[str] = (),
 ) -> tuple[Effect, Split]:
     """The dry run of `decide`: the same checks, the exact split, nothing written."""
     verdict(dispute, "decide", by=by, now=clock.now()).require()
-    effect = _decision(
-        dispute,
-        outcome=outcome,
-        refund_amount=refund_amount,
-        keep_percent=keep_percent,
-        seller_error=seller_error,
-    )
+    found = clean_findings(findings, seller_error=seller_error)
+    effect = _decision(dispute, outcome=outcome, refund_amount=refund_amount, keep_percent=keep_percent, findings=found)
     return effect, split_of(dispute.order, effect)
 
 
@@ -155,19 +154,21 @@ def decide(
     refund_amount: int | None = None,
     seller_keep_percent: int | None = None,
     seller_error: bool = False,
+    findings: Sequence[str] = (),
 ) -> Dispute:
-    """The administration decides: the money moves now (or a return starts)."""
+    """The administration decides on its `findings` (the old `seller_error` flag is that
+    finding). Under an `appeal_window` a first decision waits in `decided`, the money still in
+    escrow (`disputes.appeals`); a decision on appeal, or without a window, is final: the money
+    moves now (or a return starts)."""
     note = clean_text(note, "note", required=True, what="the decision, explained to both parties")
+    found = clean_findings(findings, seller_error=seller_error)
     with transaction.atomic():
         dispute = lifecycle.lock(dispute_id)
         verdict(dispute, "decide", by=by, now=clock.now()).require()
         effect = _decision(
-            dispute,
-            outcome=outcome,
-            refund_amount=refund_amount,
-            keep_percent=seller_keep_percent,
-            seller_error=seller_error,
+            dispute, outcome=outcome, refund_amount=refund_amount, keep_percent=seller_keep_percent, findings=found
         )
+        on_appeal = dispute.status == Dispute.Status.APPEALED
         audit.record(
             "dispute.decided",
             subject=dispute,
@@ -176,25 +177,49 @@ def decide(
             data={
                 "outcome": outcome,
                 "note": note[:500],
-                "seller_error": seller_error,
+                "seller_error": "seller_error" in found,
+                "findings": found,
                 "refund_amount": effect.buyer_refund,
+                "on_appeal": on_appeal,
             },
         )
-        lifecycle.apply(
-            dispute,
-            effect,
-            by=by,
-            role="staff",
-            decided_by="administrator",
-            note=note,
-            seller_error=seller_error,
-        )
-        if effect.kind == "await_return":
-            lifecycle.notify_parties(
-                dispute,
-                code="dispute.decided",
-                title=f"The administration decided on dispute {dispute.public_id}",
-                body=f"The item is to be returned; the seller keeps {effect.keep_percent} %. {note}",
-            )
+        if not on_appeal and dispute.order.policy.appeal_window is not None:
+            appeals.enter_decided(dispute, effect, by=by, note=note, findings=found)
+        else:
+            carry_out(dispute, effect, by=by, role="staff", note=note, findings=found)
         lifecycle.finish(dispute)
     return dispute
+
+
+def carry_out(dispute: Dispute, effect: Effect, *, by: Actor, role: str, note: str, findings: list[str]) -> None:
+    """A final decision takes effect: settles now, or a return or redelivery starts (whose end
+    settles it later, credited to this decision)."""
+    lifecycle.apply(dispute, effect, by=by, role=role, decided_by="administrator", note=note, findings=findings)
+    if effect.kind != "settle":
+        if role == "staff":
+            dispute.decided_by_user = by  # type: ignore[assignment]
+        decider = dispute.decided_by_user or by
+        dispute.reasons = reasons.statement(
+            dispute,
+            outcome=effect.outcome,
+            split=split_of(dispute.order, effect),
+            decided_by="administrator",
+            by=decider,
+            note=note,
+            findings=findings,
+            appeal_until=dispute.appeal_until,
+        )
+        what = (
+            f"The item is to be returned; the seller keeps {effect.keep_percent} %."
+            if effect.kind == "await_return"
+            else "The seller is to deliver again."
+        )
+        fresh = role == "staff"  # else a decision that waited for its appeal window takes effect
+        lifecycle.notify_parties(
+            dispute,
+            code="dispute.decided" if fresh else "dispute.decision_final",
+            title=f"The administration decided on dispute {dispute.public_id}"
+            if fresh
+            else f"The decision on dispute {dispute.public_id} takes effect",
+            body=f"{what} {note}",
+        )

@@ -37,6 +37,8 @@ class Dispute(models.Model):
         AWAITING_RETURN = "awaiting_return", "Awaiting return"
         AWAITING_REDELIVERY = "awaiting_redelivery", "Awaiting redelivery"
         ESCALATED = "escalated", "Escalated"
+        DECIDED = "decided", "Decided, open to appeal"
+        APPEALED = "appealed", "Appealed"
         RESOLVED = "resolved", "Resolved"
 
     class DecidedBy(models.TextChoices):
@@ -83,8 +85,26 @@ class Dispute(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     resolution_note = models.TextField(blank=True, max_length=5000)
-    seller_error = models.BooleanField(default=False)
+    seller_error = models.BooleanField(default=False)  # kept in step with "seller_error" in findings
     settlement = models.JSONField(null=True, blank=True)  # buyer_refund, fee_refund, seller_payout, platform_fee
+    # The mediator's findings (disputes.outcomes.FINDINGS) and the statement of reasons of the
+    # outcome (disputes.reasons), stored as the parties were shown them.
+    findings = models.JSONField(default=list, blank=True)
+    reasons = models.JSONField(null=True, blank=True)
+    # Decision target (policy `decision_target`): when the administration aims to have decided.
+    decision_due_at = models.DateTimeField(null=True, blank=True)
+    # A decision waiting for its appeal window (policy `appeal_window`): its terms, settled when
+    # the window closes, both parties accept it, or replaced by the decision on appeal.
+    pending_decision = models.JSONField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    appeal_until = models.DateTimeField(null=True, blank=True)
+    first_decider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_accepted_by = models.JSONField(default=list, blank=True)  # "buyer", "seller"
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    appealed_by = models.CharField(max_length=8, blank=True)  # buyer or seller
+    appeal_reason = models.TextField(blank=True, max_length=5000)
 
     class Meta:
         constraints: ClassVar[list[Any]] = [

@@ -69,6 +69,7 @@ def open_dispute(
             price=order.price_amount,
             path="agreement",
             keep_percent=effect.keep_percent,
+            settles=effect.kind != "await_redelivery",
         )
         if refusal is not None:
             raise Conflict(refusal[1], code=refusal[0])

@@ -8,13 +8,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.errors import Conflict, ValidationFailed
-from disputes.models import Dispute, ProposalKind
+from disputes.models import Dispute, Proposal, ProposalKind
 from orders.models import Order
 from policy import rules
 from policy.rules import Split
 
 EffectKind = Literal["settle", "await_return", "await_redelivery"]
 DECISION_OUTCOMES = ("full_refund", "partial_refund", "release_to_seller", "return_and_refund")
+# What a mediator may find (PRODUCT.md §15): the facts the refund rules rest on. `delivered`
+# says the goods reached the buyer although no delivery is on record (the one way a seller of an
+# order never marked delivered can be paid); `not_delivered` says the opposite of the record.
+FINDINGS = ("defective", "not_as_described", "seller_error", "not_delivered", "delivered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,31 @@ def has_delivery(dispute: Dispute) -> bool:
     """Delivered at first, or again in the dispute: either way the buyer has the goods or the
     service, which is what the refund rules ask."""
     return dispute.order.delivered_at is not None or dispute.redelivered_at is not None
+
+
+def delivered_in_fact(dispute: Dispute, findings: Iterable[str] = ()) -> bool:
+    """Does the buyer have what was paid for, as the case stands: the record (`has_delivery`),
+    unless a mediator's finding says otherwise."""
+    found = set(findings)
+    if "not_delivered" in found:
+        return False
+    return "delivered" in found or has_delivery(dispute)
+
+
+def clean_findings(findings: Iterable[str], *, seller_error: bool = False) -> list[str]:
+    """The findings in their canonical order, without repeats; the old `seller_error` flag is
+    the finding of that name. Contradictory findings are refused."""
+    found = set(findings) | ({"seller_error"} if seller_error else set())
+    unknown = found - set(FINDINGS)
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown findings: {', '.join(sorted(unknown))}.", fields={"findings": [f"each one of {FINDINGS}"]}
+        )
+    if {"delivered", "not_delivered"} <= found:
+        raise ValidationFailed(
+            "The order cannot be found both delivered and not delivered.", fields={"findings": ["contradictory"]}
+        )
+    return [f for f in FINDINGS if f in found]
 
 
 def offerable(kinds: Iterable[str], *, delivered: bool) -> tuple[str, ...]:
@@ -79,19 +108,22 @@ def decision_effect(order: Order, *, outcome: str, refund_amount: int | None, ke
     raise ValidationFailed(f"Unknown outcome {outcome!r}.", fields={"outcome": [f"one of {DECISION_OUTCOMES}"]})
 
 
-def check_rules(dispute: Dispute, effect: Effect, *, path: str, seller_error: bool = False) -> None:
-    """Raises when the refund rules forbid this effect on this path."""
+def check_rules(dispute: Dispute, effect: Effect, *, path: str, findings: Iterable[str] = ()) -> None:
+    """Raises when the refund rules forbid this effect on this path. `findings` are the
+    mediator's (the decision path); elsewhere the buyer's claim stands in for them."""
     order = dispute.order
+    found = list(findings) if path == "decision" else []
     refusal = rules.refund_refusal(
         order.policy,
         order_kind=order.kind,
-        delivered=has_delivery(dispute),
+        delivered=delivered_in_fact(dispute, found),
         reason=dispute.reason,
         buyer_refund=effect.buyer_refund,
         price=order.price_amount,
         path=path,
-        seller_error=seller_error,
         keep_percent=effect.keep_percent,
+        findings=found if path == "decision" else None,
+        settles=effect.kind != "await_redelivery",
     )
     if refusal is None:
         return
@@ -99,6 +131,42 @@ def check_rules(dispute: Dispute, effect: Effect, *, path: str, seller_error: bo
     if code in ("validation_error", "keep_too_high", "keep_not_allowed"):
         raise ValidationFailed(sentence, code=code, fields={"seller_keep_percent": [sentence]})
     raise Conflict(sentence, code=code)
+
+
+def standing_request(dispute: Dispute) -> Proposal | None:
+    """What the buyer asks for now: their latest proposal (the opening request, or a revision).
+    Reads `dispute.proposals.all()`, so a list that prefetched them asks nothing more."""
+    asks = [p for p in dispute.proposals.all() if p.author_role == "buyer" and p.kind != ProposalKind.WITHDRAW]
+    return max(asks, key=lambda p: p.pk, default=None)
+
+
+def buyer_wins(dispute: Dispute, *, path: str) -> Effect | None:
+    """The automatic outcome in the buyer's favour (the seller's silence or forfeit): what the
+    buyer asked for, never more (PRODUCT.md §15). A refund they asked for is paid as asked (a
+    partial one with its share of the fee); an order never delivered is refunded in full when the
+    buyer asked for it or for its delivery. Anything else (a return, a replacement, a partial
+    refund of something never delivered, a refund the rules refuse) is the mediator's to decide:
+    None."""
+    request = standing_request(dispute)
+    if request is None:
+        return None
+    order = dispute.order
+    kind = request.kind
+    if kind in (ProposalKind.FULL_DELIVERY, ProposalKind.REPLACEMENT) and not has_delivery(dispute):
+        effect: Effect | None = Effect("settle", "full_refund", order.price_amount)
+    elif kind == ProposalKind.FULL_REFUND:
+        effect = Effect("settle", "full_refund", order.price_amount)
+    elif kind == ProposalKind.PARTIAL_REFUND and request.refund_amount:
+        effect = Effect("settle", "partial_refund", request.refund_amount)
+    else:
+        effect = None
+    if effect is None:
+        return None
+    try:
+        check_rules(dispute, effect, path=path)
+    except (Conflict, ValidationFailed):
+        return None
+    return effect
 
 
 def split_of(order: Order, effect: Effect) -> Split:

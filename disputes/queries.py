@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from accounts.models import User
 from chat import queries as chat_queries
@@ -14,16 +14,18 @@ from core import timeline
 from core.errors import NotFound, ValidationFailed
 from core.models import Deadline
 from disputes import deadlines as dispute_deadlines
-from disputes.kinds import is_reminder
+from disputes.kinds import AUTO_ESCALATE, INFO_ANSWER, SELLER_RESPONSE, is_reminder
 from disputes.models import Dispute, Evidence, InfoRequest, Proposal
 from disputes.outcomes import proposal_effect, split_of
 from disputes.verdicts import remember_passed_deadline
 from orders.models import Order
 from orders.queries import DeadlineView
 from orders.verdicts import can_see
+from policy import rules
 from policy.rules import Split
 
 TABS = ("open", "awaiting_me", "escalated", "closed")
+WITH_ADMINISTRATION = (Dispute.Status.ESCALATED, Dispute.Status.DECIDED, Dispute.Status.APPEALED)
 
 
 def disputes_for(user: User, *, tab: str = "open") -> QuerySet[Dispute]:
@@ -37,8 +39,8 @@ def disputes_for(user: User, *, tab: str = "open") -> QuerySet[Dispute]:
         qs = qs.filter(mine)
     if tab == "open":
         return qs.exclude(status=Dispute.Status.RESOLVED)
-    if tab == "escalated":
-        return qs.filter(status=Dispute.Status.ESCALATED)
+    if tab == "escalated":  # with the administration: escalated, decided (open to appeal) or appealed
+        return qs.filter(status__in=WITH_ADMINISTRATION)
     if tab == "closed":
         return qs.filter(status=Dispute.Status.RESOLVED)
     waiting = Q(waiting_on_buyer=True, order__buyer=user) | Q(waiting_on_seller=True, order__seller=user)
@@ -131,11 +133,17 @@ def deadlines_of_many(disputes: Sequence[Dispute], *, now: datetime | None = Non
     dispute which of its deadlines has passed unapplied, so the page's verdicts need no more."""
     by_id = {d.pk: d for d in disputes}
     question_of = dict(InfoRequest.objects.filter(dispute_id__in=list(by_id)).values_list("id", "dispute_id"))
-    rows = Deadline.objects.filter(
+    found = Deadline.objects.filter(
         Q(subject_type="dispute", subject_id__in=list(by_id))
         | Q(subject_type="inforequest", subject_id__in=list(question_of)),
         status=Deadline.Status.PENDING,
     ).order_by("due_at", "id")
+    rows = list(found)
+    # What a forfeit or the seller's silence would give depends on the buyer's standing request.
+    asking = {question_of.get(r.subject_id) for r in rows if r.kind == INFO_ANSWER} | {
+        r.subject_id for r in rows if r.kind == SELLER_RESPONSE and r.subject_type == "dispute"
+    }
+    prefetch_related_objects([by_id[pk] for pk in asking if pk in by_id], "proposals")
     views: dict[int, list[DeadlineView]] = {pk: [] for pk in by_id}
     passed: dict[int, Deadline | None] = dict.fromkeys(by_id)
     for row in rows:
@@ -148,10 +156,44 @@ def deadlines_of_many(disputes: Sequence[Dispute], *, now: datetime | None = Non
             views[dispute_id].append(
                 DeadlineView(name=row.kind.split(".", 1)[1], at=row.due_at, party=row.party or None, consequence=text)
             )
+    for dispute in disputes:
+        target = decision_target_view(dispute)
+        if target is not None:
+            views[dispute.pk].append(target)
+            views[dispute.pk].sort(key=lambda v: v.at)
     if now is not None:
         for dispute_id, first_passed in passed.items():
             remember_passed_deadline(by_id[dispute_id], now, first_passed)
     return views
+
+
+def escalates_by_itself_first(dispute: Dispute) -> datetime | None:
+    """When the automatic escalation comes no later than a party may escalate (difmark: both at
+    72 hours), the button could never be pressed: the moment of the automatic escalation, for
+    the page to say so instead of showing a button; None otherwise."""
+    if dispute.status not in (Dispute.Status.AWAITING_SELLER, Dispute.Status.NEGOTIATING):
+        return None
+    opens = rules.escalation_opens_at(dispute.order.policy, opened_at=dispute.opened_at)
+    auto = (
+        Deadline.objects.filter(subject_type="dispute", subject_id=dispute.pk, kind=AUTO_ESCALATE)
+        .filter(status=Deadline.Status.PENDING, due_at__lte=opens)
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    return auto
+
+
+def decision_target_view(dispute: Dispute) -> DeadlineView | None:
+    """The administration's own obligation (`decision_target`): a target, not a timer, so no
+    deadline row; shown beside the others while the case waits for a decision."""
+    if dispute.decision_due_at is None or dispute.status not in (Dispute.Status.ESCALATED, Dispute.Status.APPEALED):
+        return None
+    return DeadlineView(
+        name="decision_target",
+        at=dispute.decision_due_at,
+        party="staff",
+        consequence=f"the administration aims to decide by {dispute.decision_due_at:%d %b %Y %H:%M} UTC",
+    )
 
 
 def disputable_orders(user: User, *, limit: int = 50) -> QuerySet[Order]:

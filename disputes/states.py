@@ -9,7 +9,10 @@ awaiting_seller ──seller responds──▶ negotiating ──proposal accept
   escalated ◀── a party escalates / auto_escalate_after elapsed / a return or redelivery missed
       ├─ the administration requests information ─▶ that party answers (or forfeits)
       └─ the administration decides ─▶ resolved (or awaiting_return for a decided return)
+            └─ under an `appeal_window`: decided ─ the window closes / both parties accept ─▶ (the decision's effect)
+                  └─ a party appeals ─▶ appealed ─ another staff member decides, finally ─▶ (its effect)
 ```
+In `decided` and `appealed` the money stays in escrow and the order stays `disputed`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from core.transitions import Transition
 
 T = Transition.of
 
-OPEN = ["awaiting_seller", "negotiating", "awaiting_return", "awaiting_redelivery", "escalated"]
+OPEN = ["awaiting_seller", "negotiating", "awaiting_return", "awaiting_redelivery", "escalated", "decided", "appealed"]
 TALKING = ["awaiting_seller", "negotiating", "escalated"]
 PARTIES = ["buyer", "seller"]
 
@@ -38,7 +41,11 @@ TRANSITIONS: dict[str, Transition] = {
     "confirm_redelivery": T(["awaiting_redelivery"], "resolved", ["buyer"]),
     "answer_info": T(["escalated"], "escalated", PARTIES),
     "request_info": T(["escalated"], "escalated", ["staff"]),
-    "decide": T(["escalated"], None, ["staff"]),
+    "decide": T(["escalated", "appealed"], None, ["staff"]),
+    # A decision waiting for its appeal window (PRODUCT.md §15).
+    "appeal": T(["decided"], "appealed", PARTIES),
+    "accept_decision": T(["decided"], None, PARTIES),
+    "settle_decision": T(["decided"], None, ["system"]),
     "assign": T(OPEN, None, ["staff"]),
     # What the system does when a deadline falls due.
     "seller_silence": T(["awaiting_seller"], None, ["system"]),
@@ -61,6 +68,8 @@ PERSON_ACTIONS = (
     "answer_info",
     "request_info",
     "decide",
+    "accept_decision",
+    "appeal",
     "assign",
 )
 

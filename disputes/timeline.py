@@ -22,7 +22,15 @@ timeline.register(
         "dispute.info_forfeited": "The {party} did not answer the administration in time and forfeits",
         "dispute.forfeit_needs_decision": "A delivered service is refunded only for a seller error: "
         "a mediator decides the case",
+        "dispute.forfeit_undelivered": "Nothing was delivered, so the buyer's forfeit cannot pay the seller: "
+        "a mediator decides the case",
+        "dispute.forfeit_not_automatic": "What the buyer asks for cannot be carried out by a forfeit: "
+        "a mediator decides the case",
         "dispute.decided": "{actor} decided: {outcome}. {note}",
+        "dispute.idle_reminded": "Nothing happened for {idle}: Parley reminded both sides of their options",
+        "dispute.listing_changed": "{actor} edited the listing during the dispute: {summary}",
+        "dispute.appealed": "{actor} appealed the decision: {reason}",
+        "dispute.decision_accepted": "{actor} accepted the decision",
         "dispute.resolved": "The dispute was resolved: {outcome} ({decided_by}); {buyer_refund} refunded, "
         "{fee_refund} fee refunded, {seller_payout} to the seller",
     }

@@ -41,6 +41,8 @@ def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime) -> Verdi
     if not base.allowed:
         if action == "escalate" and dispute.status == Dispute.Status.ESCALATED:
             return Verdict(action, False, "already_escalated", "The administration is already involved.")
+        if action == "appeal" and base.code == "not_allowed_in_state":
+            return _no_appeal(dispute) or base
         return base
     if action in PREEMPTED and roles & {"buyer", "seller", "staff"}:
         passed = passed_deadline(dispute, now)
@@ -52,8 +54,14 @@ def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime) -> Verdi
                 f"A deadline of this dispute passed on {passed.due_at:%d %b %H:%M} UTC and Parley is carrying "
                 "out what it said would happen then. Reload in a moment.",
             )
+    if action == "decide" and dispute.status == Dispute.Status.APPEALED and _is(by, dispute.first_decider_id):
+        return Verdict(action, False, "forbidden", "An appeal is decided by another staff member than the first.")
     special = _SPECIAL.get(action)
     return special(dispute, roles=roles, now=now) if special else base
+
+
+def _is(actor: Actor, user_id: int | None) -> bool:
+    return isinstance(actor, User) and user_id is not None and actor.pk == user_id
 
 
 # The steps a passed deadline pre-empts: once it is due, what it does comes first, even if the
@@ -71,6 +79,7 @@ PREEMPTED = frozenset(
         "confirm_redelivery",
         "answer_info",
         "decide",
+        "accept_decision",
     }
 )
 _MEMO = "_passed_deadline"
@@ -178,7 +187,35 @@ def _answer_info(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> V
     return Verdict.yes("answer_info")
 
 
+def _no_appeal(dispute: Dispute) -> Verdict | None:
+    """Why a case outside `decided` cannot be appealed, when an appeal was part of its course."""
+    if dispute.appealed_at is not None:
+        return Verdict("appeal", False, "already_appealed", "The decision was already appealed; the second is final.")
+    if dispute.appeal_until is not None:
+        return Verdict(
+            "appeal",
+            False,
+            "appeal_window_closed",
+            f"The appeal window closed on {dispute.appeal_until:%d %b %H:%M} UTC.",
+        )
+    return None
+
+
+def _appeal(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
+    if dispute.appeal_until is None or now >= dispute.appeal_until:
+        return _no_appeal(dispute) or Verdict("appeal", False, "appeal_window_closed", "The appeal window closed.")
+    return Verdict.yes("appeal")
+
+
+def _accept_decision(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
+    if roles & set(dispute.decision_accepted_by):
+        return Verdict("accept_decision", False, "not_allowed_in_state", "You already accepted the decision.")
+    return Verdict.yes("accept_decision")
+
+
 _SPECIAL = {
+    "appeal": _appeal,
+    "accept_decision": _accept_decision,
     "escalate": _escalate,
     "mark_returned": _mark_returned,
     "confirm_return": _confirm_return,

@@ -8,6 +8,7 @@ line rounded down is a share with a ceiling: what a seller keeps on a return ("u
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,10 +69,12 @@ def return_refund(policy: Policy, *, price: Money, seller_keep_percent: int) -> 
     return price.amount - kept
 
 
-def max_seller_keep_percent(policy: Policy, *, reason: str) -> int:
+def max_seller_keep_percent(policy: Policy, *, reason: str, findings: Collection[str] | None = None) -> int:
     """How much of the price a seller may keep on a return: nothing when the item was
-    defective or not as described, otherwise up to the policy's maximum."""
-    return 0 if reason in NO_KEEP_REASONS else policy.max_seller_keep_on_return
+    defective or not as described (the mediator's `findings` when given, else the buyer's
+    claim `reason`), otherwise up to the policy's maximum."""
+    facts = set(findings) if findings is not None else {reason}
+    return 0 if facts & NO_KEEP_REASONS else policy.max_seller_keep_on_return
 
 
 # Windows -----------------------------------------------------------------------------------
@@ -169,16 +172,25 @@ def refund_refusal(
     path: str,
     seller_error: bool = False,
     keep_percent: int | None = None,
+    findings: Collection[str] | None = None,
+    settles: bool = True,
 ) -> tuple[str, str] | None:
     """Why a refund may not happen this way, as (code, sentence); None when it may.
 
     `path` is how the refund comes about: "agreement" (the seller proposed or accepted it),
     "decision" (the administration), "timeout" (a deadline nobody met) or "forfeit" (a party
-    did not answer the administration). The rules hold on every path (PRODUCT.md §4)."""
+    did not answer the administration). The rules hold on every path (PRODUCT.md §4, §15).
+    `delivered` is whether the buyer has the goods as the case stands (the caller weighs a
+    mediator's `delivered` / `not_delivered` finding into it). The facts a rule rests on are the
+    mediator's `findings` on the decision path, and the buyer's ticked `reason` (the claim)
+    where no mediator is involved. `settles` is False for a delivery still to come (a
+    replacement or the rest), which pays the seller only once it is delivered."""
     if not 0 <= buyer_refund <= price:
         return "validation_error", "The refund must be between zero and the price."
+    facts = set(findings or ()) if path == "decision" else {reason}
+    service_done = order_kind == "service" and delivered
     if keep_percent is not None:
-        most = max_seller_keep_percent(policy, reason=reason)
+        most = max_seller_keep_percent(policy, reason=reason, findings=facts)
         if not 0 <= keep_percent <= most:
             if most == 0:
                 return (
@@ -191,9 +203,16 @@ def refund_refusal(
                 "nothing_to_return",
                 "Nothing was delivered, so there is nothing to return: the buyer is eligible for a full refund.",
             )
-    service_done = order_kind == "service" and delivered
+        if service_done:
+            return (
+                "nothing_to_return",
+                "A delivered service cannot be given back, so there is nothing to return: "
+                "it is refunded (in full or in part) for a seller error, or not at all.",
+            )
+    if settles and not delivered and buyer_refund < price:
+        return "nothing_delivered", NOTHING_DELIVERED
     if service_done and buyer_refund > 0:
-        if path == "decision" and not seller_error:
+        if path == "decision" and not (seller_error or "seller_error" in facts):
             return "seller_error_required", (
                 "A completed service can be refunded only for a seller error in delivery; the decision must say so."
             )
@@ -203,6 +222,12 @@ def refund_refusal(
                 "A completed service is refunded only after a finding of seller error.",
             )
     return None
+
+
+NOTHING_DELIVERED = (
+    "Nothing was delivered, so the seller cannot be paid for it: only a full refund (or a delivery, "
+    "then payment) is possible, unless the administration finds that it was delivered after all."
+)
 
 
 def describe(policy: Policy) -> list[str]:

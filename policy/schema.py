@@ -74,6 +74,13 @@ class Policy(BaseModel):
     warranty_reasons: list[Literal["account_recovered", "key_revoked"]] = Field(default_factory=list)
     delivery_due: OptionalDuration = None  # after ordering: the seller must deliver by then
     auto_cancel_after: OptionalDuration = None  # after ordering: an undelivered order cancels by itself
+    # Decisions (PRODUCT.md §15, §19): when the administration aims to decide an escalated case,
+    # and how long a decision can be appealed before it settles; "none" switches either off.
+    # A dispute nobody has touched for `idle_dispute_reminder_after` reminds both sides of their
+    # options (meant for presets without auto-escalation). Defaults keep older stored versions valid.
+    decision_target: OptionalDuration = None
+    appeal_window: OptionalDuration = None
+    idle_dispute_reminder_after: OptionalDuration = None
 
     @field_validator(
         "guarantee_window",
@@ -109,6 +116,9 @@ class Policy(BaseModel):
         "max_warranty",
         "delivery_due",
         "auto_cancel_after",
+        "decision_target",
+        "appeal_window",
+        "idle_dispute_reminder_after",
         mode="before",
     )
     @classmethod

@@ -6,12 +6,12 @@ What each item sorts by:
   brought it back); a breach once it has passed;
 - an information request: when the party's answer is due; a breach once it has passed (the
   party missed it, and the deadline engine forfeits their position);
-- an escalated dispute waiting for the administration: no policy value sets a target for a
-  mediator's decision, so nothing of its own falls due. A desk works such cases oldest first:
-  it is due from the moment it reached the administration (its escalation, or the latest
-  answer or forfeit of a question it asked), and sorts by that "waiting since" time among the
-  overdue items, ahead of everything still to come. With no target there is nothing to
-  breach, so it carries no breach marker; the page says how long it has waited.
+- an escalated (or appealed) dispute waiting for the administration: its decision target
+  (`decision_target`, stored on the case as `decision_due_at` when it escalated or was
+  appealed); a breach once it has passed. Under a policy without a target nothing of its own
+  falls due: such a case is due from the moment it reached the administration (its
+  escalation, or the latest answer or forfeit of a question it asked), sorts by that "waiting
+  since" time among the overdue items, and carries no breach marker.
 
 Each source is one query (and one count); the page is merged here."""
 
@@ -51,7 +51,7 @@ STATUS_KINDS = {
     "all": frozenset({"dispute", "info_request", "ticket"}),
     "waiting_on_us": frozenset({"dispute", "ticket"}),
     "waiting_on_party": frozenset({"info_request"}),
-    "breached": frozenset({"info_request", "ticket"}),
+    "breached": frozenset({"dispute", "info_request", "ticket"}),
 }
 ASSIGNEES = ("all", "me", "unassigned")  # or a staff member's username
 PAGE_SIZE = 50
@@ -147,14 +147,14 @@ class InboxPage:
 
 
 def _dispute_rows(filters: Filters, now: datetime) -> QuerySet[Dispute]:
-    """Escalated disputes waiting for the administration (none of its questions is open),
-    annotated with `waiting_since`."""
+    """Escalated or appealed disputes waiting for the administration (none of its questions is
+    open), annotated with `waiting_since` and `due` (the decision target, else waiting_since)."""
     returned = InfoRequest.objects.filter(dispute=OuterRef("pk"))
     answered = returned.filter(status=InfoRequest.Status.ANSWERED).order_by("-answered_at").values("answered_at")
     forfeited = returned.filter(status=InfoRequest.Status.FORFEITED).order_by("-due_at").values("due_at")
     since = F("escalated_at")
     qs = (
-        Dispute.objects.filter(status=Dispute.Status.ESCALATED, waiting_on_staff=True)
+        Dispute.objects.filter(status__in=(Dispute.Status.ESCALATED, Dispute.Status.APPEALED), waiting_on_staff=True)
         .filter(filters.assignee_q())
         .exclude(order__buyer=filters.viewer)
         .exclude(order__seller=filters.viewer)
@@ -165,26 +165,32 @@ def _dispute_rows(filters: Filters, now: datetime) -> QuerySet[Dispute]:
                 since, Coalesce(Subquery(answered[:1]), since), Coalesce(Subquery(forfeited[:1]), since)
             )
         )
+        .annotate(due=Coalesce(F("decision_due_at"), F("waiting_since")))
     )
     if filters.reason:
         qs = qs.filter(reason=filters.reason)
-    return qs.order_by("waiting_since", "id")
+    if filters.status == "breached":
+        qs = qs.filter(decision_due_at__lte=now)
+    return qs.order_by("due", "id")
 
 
 def _dispute_item(d: Any, now: datetime) -> InboxItem:
+    target = d.decision_due_at
+    appeal = " · appealed by the " + d.appealed_by if d.status == Dispute.Status.APPEALED else ""
     return InboxItem(
         kind="dispute",
         ref=d.public_id,
         title=d.order.listing_snapshot.get("title", ""),
         status=d.status,
         status_label=status_label(d),
-        due_at=d.waiting_since,
-        due_label="waiting since",
+        due_at=target or d.waiting_since,
+        due_label="decision due" if target else "waiting since",
         waiting_on="the administration",
         assignee=d.assignee.username if d.assignee else None,
         link=f"/staff/disputes/{d.public_id}/",
-        waiting=True,
-        detail=f"{d.get_reason_display()} · {d.order.buyer.username} → {d.order.seller.username}",
+        breach=target is not None and target <= now,
+        waiting=target is None,
+        detail=f"{d.get_reason_display()} · {d.order.buyer.username} → {d.order.seller.username}{appeal}",
     )
 
 

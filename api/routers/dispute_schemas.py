@@ -29,8 +29,16 @@ ProposalKindIn = Literal[
 ]
 Outcome = Literal["full_refund", "partial_refund", "release_to_seller", "return_and_refund"]
 DisputeStatus = Literal[
-    "awaiting_seller", "negotiating", "awaiting_return", "awaiting_redelivery", "escalated", "resolved"
+    "awaiting_seller",
+    "negotiating",
+    "awaiting_return",
+    "awaiting_redelivery",
+    "escalated",
+    "decided",
+    "appealed",
+    "resolved",
 ]
+Finding = Literal["defective", "not_as_described", "seller_error", "not_delivered", "delivered"]
 
 
 def minor_units(value: int | MoneyIn | None, order: Order) -> int | None:
@@ -87,7 +95,17 @@ class DecisionIn(Schema):
     refund_amount: StrictInt | MoneyIn | None = None
     seller_keep_percent: StrictInt | None = Field(default=None, ge=0, le=100)
     seller_error: StrictBool = False
+    findings: list[Finding] = Field(
+        default_factory=list,
+        max_length=5,
+        description="What the mediator finds: `seller_error` is the same as the old `seller_error: true`; "
+        "`delivered` says an order without a delivery on record did reach the buyer.",
+    )
     note: str = Field(default="", max_length=5000)
+
+
+class AppealIn(Schema):
+    reason: str = Field(min_length=1, max_length=5000)
 
 
 class AssignIn(Schema):
@@ -142,7 +160,8 @@ class ProposalOut(Schema):
 
 class EvidenceOut(Schema):
     id: str
-    sha256: str
+    sha256: str = Field(description="SHA-256 of the stored file (images are re-encoded).")
+    uploaded_sha256: str = Field(description="SHA-256 of the bytes as they were uploaded.")
     content_type: str
     size: int
     name: str
@@ -157,6 +176,7 @@ class EvidenceOut(Schema):
         return cls(
             id=item.public_id,
             sha256=item.sha256,
+            uploaded_sha256=item.upload_sha256,
             content_type=item.content_type,
             size=item.size,
             name=item.original_name,
@@ -203,17 +223,46 @@ class TimelineOut(Schema):
     rule: str
 
 
+class RuleOut(Schema):
+    name: str
+    text: str
+
+
+class ReasonsOut(Schema):
+    """The statement of reasons (PRODUCT.md §15)."""
+
+    outcome: str
+    amounts: dict[str, MoneyOut]
+    rules: list[RuleOut]
+    findings: list[str]
+    note: str
+    decided_by: dict[str, str | None]
+    appeal_until: datetime | None
+
+
 class ResolutionOut(Schema):
+    """How the dispute ended, or (`final: false`, while `decided` or `appealed`) the decision that
+    waits for its appeal window: the money has not moved yet and `resolved_at` is null."""
+
     outcome: str
     decided_by: str
     decided_by_user: str | None
     note: str
     seller_error: bool
-    resolved_at: datetime
+    findings: list[str]
+    final: bool
+    resolved_at: datetime | None
     buyer_refund: MoneyOut
     fee_refund: MoneyOut
     seller_payout: MoneyOut
     platform_fee: MoneyOut
+    reasons: ReasonsOut | None
+
+
+class AppealOut(Schema):
+    by: str
+    reason: str
+    at: datetime
 
 
 class DisputeSummaryOut(Schema):
@@ -238,6 +287,9 @@ class DisputeSummaryOut(Schema):
     resolved_at: datetime | None
     waiting_on: list[str]
     resolution: ResolutionOut | None
+    decision_due_at: datetime | None = Field(description="When the administration aims to have decided.")
+    appeal_until: datetime | None
+    appeal: AppealOut | None
     allowed_actions: list[AllowedAction]
     deadlines: list[DeadlineOut]
 
@@ -273,6 +325,11 @@ class DisputeSummaryOut(Schema):
             "resolved_at": dispute.resolved_at,
             "waiting_on": [party for party, flag in flags if flag],
             "resolution": _resolution(dispute),
+            "decision_due_at": dispute.decision_due_at,
+            "appeal_until": dispute.appeal_until,
+            "appeal": AppealOut(by=dispute.appealed_by, reason=dispute.appeal_reason, at=dispute.appealed_at)
+            if dispute.appealed_at
+            else None,
             "allowed_actions": [AllowedAction(**v.as_dict()) for v in allowed_actions(dispute, user=viewer, now=now)],
             "deadlines": [DeadlineOut(**asdict(d)) for d in deadlines],
         }
@@ -302,17 +359,24 @@ class DisputeOut(DisputeSummaryOut):
 
 
 def _resolution(dispute: Dispute) -> ResolutionOut | None:
-    if dispute.status != Dispute.Status.RESOLVED or not dispute.settlement or dispute.resolved_at is None:
+    statement = dispute.reasons
+    if dispute.status == Dispute.Status.RESOLVED and dispute.settlement and dispute.resolved_at is not None:
+        money, final = dispute.settlement, True
+    elif dispute.status in (Dispute.Status.DECIDED, Dispute.Status.APPEALED) and statement:
+        money, final = statement["amounts"], False
+    else:
         return None
-    money = {k: MoneyOut(**v) for k, v in dispute.settlement.items()}
     return ResolutionOut(
-        outcome=dispute.outcome,
+        outcome=dispute.outcome if final else statement["outcome"],  # type: ignore[index]
         decided_by=dispute.decided_by,
         decided_by_user=dispute.decided_by_user.username if dispute.decided_by_user else None,
         note=dispute.resolution_note,
         seller_error=dispute.seller_error,
-        resolved_at=dispute.resolved_at,
-        **money,
+        findings=list(dispute.findings),
+        final=final,
+        resolved_at=dispute.resolved_at if final else None,
+        reasons=ReasonsOut(**statement) if statement else None,
+        **{k: MoneyOut(**v) for k, v in money.items()},
     )
 
 

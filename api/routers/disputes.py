@@ -10,6 +10,7 @@ from accounts.models import User
 from api.permissions import caller
 from api.routers.dispute_schemas import (
     AnswerIn,
+    AppealIn,
     AssignIn,
     DecisionIn,
     DecisionPreviewOut,
@@ -32,7 +33,7 @@ from api.schemas import ERRORS
 from chat import queries as chat_queries
 from core import clock
 from core.pagination import keyset_page
-from disputes import actions, mediation, opening, queries
+from disputes import actions, appeals, mediation, opening, queries
 from disputes.evidence import download_response
 from orders.queries import get_order_for
 
@@ -216,6 +217,7 @@ def decide(
             refund_amount=refund,
             keep_percent=payload.seller_keep_percent,
             seller_error=payload.seller_error,
+            findings=payload.findings,
         )
         return DecisionPreviewOut(outcome=payload.outcome, effect=effect.kind, preview=SplitOut.of(split))
     mediation.decide(
@@ -226,7 +228,26 @@ def decide(
         refund_amount=refund,
         seller_keep_percent=payload.seller_keep_percent,
         seller_error=payload.seller_error,
+        findings=payload.findings,
     )
+    return _reload(user, dispute_id)
+
+
+@router.post("/disputes/{dispute_id}/appeal", response={200: DisputeOut, **ERRORS})
+def appeal(request: HttpRequest, dispute_id: str, payload: AppealIn) -> DisputeOut:
+    """A party appeals the decision, once, within the policy's `appeal_window`: the case goes to
+    another staff member, whose decision is final. 409 `appeal_window_closed` / `already_appealed`."""
+    user = caller(request)
+    appeals.appeal(dispute_id=queries.get_dispute_for(user, dispute_id).pk, by=user, reason=payload.reason)
+    return _reload(user, dispute_id)
+
+
+@router.post("/disputes/{dispute_id}/decision/accept", response={200: DisputeOut, **ERRORS})
+def accept_decision(request: HttpRequest, dispute_id: str) -> DisputeOut:
+    """A party accepts a decision that waits for its appeal window; once both have, it takes
+    effect at once."""
+    user = caller(request)
+    appeals.accept_decision(dispute_id=queries.get_dispute_for(user, dispute_id).pk, by=user)
     return _reload(user, dispute_id)
 
 

@@ -412,9 +412,18 @@ def test_the_dry_run_changes_nothing_and_equals_the_decision(api, order, people,
     assert Dispute.objects.get(public_id=dispute["id"]).status == "escalated"
     problem(api(buyer).post(path + "?preview=true", body), 403, "forbidden")
 
-    real = api(staff).post(path, body).json()
+    decided = api(staff).post(path, body).json()
+
+    # Under an appeal window the decision waits, the money still in escrow, until both accept.
+    assert (decided["status"], decided["resolution"]["final"]) == ("decided", False)
+    assert {k: decided["resolution"][k] for k in MONEY_FIELDS} == dry.json()["preview"]
+    assert decided["resolution"]["reasons"]["amounts"] == dry.json()["preview"]
+    assert Entry.objects.count() == entries and Books.of(order) == books
+    assert api(buyer).post(f"/disputes/{dispute['id']}/decision/accept").json()["status"] == "decided"
+    real = api(seller).post(f"/disputes/{dispute['id']}/decision/accept").json()
 
     assert real["status"] == "resolved"
+    assert real["resolution"]["final"] is True
     assert {k: real["resolution"][k] for k in MONEY_FIELDS} == dry.json()["preview"]
     split = {k: v["amount"] for k, v in dry.json()["preview"].items()}
     assert settlement_amounts(Dispute.objects.get(public_id=dispute["id"])) == split
@@ -433,8 +442,12 @@ def test_refused_decisions_carry_their_codes(api, people, tclock, preset):
     tclock.advance(hours=48)
     problem(api(staff).post(path + "?preview=true", {"outcome": "full_refund"}), 409, "seller_error_required")
     problem(api(staff).post(path, {"outcome": "full_refund", "note": "x"}), 409, "seller_error_required")
+    # A delivered service cannot be given back: nothing to return, whatever the seller keeps.
     keep = {"outcome": "return_and_refund", "seller_keep_percent": 10, "seller_error": True, "note": "x"}
-    problem(api(staff).post(path, keep), 422, "keep_not_allowed")
+    problem(api(staff).post(path, keep), 409, "nothing_to_return")
+    problem(
+        api(staff).post(path, {"outcome": "full_refund", "findings": ["bogus"], "note": "x"}), 422, "validation_error"
+    )
     problem(api(staff).post(path, {"outcome": "full_refund", "seller_error": True}), 422, "validation_error")
     assert Dispute.objects.get(public_id=dispute["id"]).status == "escalated"
 
@@ -607,3 +620,13 @@ def test_booleans_and_counts_are_not_guessed_from_strings(api, make_user):
         assert answer.status_code == 422, terms
         assert answer.json()["code"] == "validation_error"
     assert not Dispute.objects.exists()
+
+
+def test_the_evidence_says_both_digests_the_stored_and_the_uploaded(api, people, dispute_id):
+    original = jpeg_with_exif()
+    body = post_file(api(people[0]), dispute_id, "photo.jpg", original, "image/jpeg").json()
+    stored = Path(Evidence.objects.get(public_id=body["id"]).file.path).read_bytes()
+    assert body["uploaded_sha256"] == hashlib.sha256(original).hexdigest()
+    assert body["sha256"] == hashlib.sha256(stored).hexdigest() != body["uploaded_sha256"]  # re-encoded
+    listed = api(people[0]).get(f"/disputes/{dispute_id}").json()["evidence"][0]
+    assert (listed["sha256"], listed["uploaded_sha256"]) == (body["sha256"], body["uploaded_sha256"])

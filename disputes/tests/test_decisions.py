@@ -14,6 +14,7 @@ from disputes.tests.support import (
     Books,
     assert_settled,
     bring_to_administration,
+    decide_now,
     event,
     notified,
     presets,
@@ -59,7 +60,7 @@ def test_a_decision_moves_exactly_the_money_its_dry_run_showed(
     assert as_amounts(preview) == dict(zip(SPLIT_FIELDS, money, strict=True))
     before = Books.of(order)
 
-    mediation.decide(
+    decide_now(
         dispute_id=dispute.pk,
         by=staff,
         outcome=outcome,
@@ -104,13 +105,13 @@ def refused(dispute: Dispute, staff, error: type[DomainError], code: str, **deci
     assert dry.value.code == code
     keep = decision.pop("keep_percent", None)
     with pytest.raises(error) as real:
-        mediation.decide(dispute_id=dispute.pk, by=staff, note="Decided.", seller_keep_percent=keep, **decision)
+        decide_now(dispute_id=dispute.pk, by=staff, note="Decided.", seller_keep_percent=keep, **decision)
     assert real.value.code == code
     assert written() == quiet
     assert refresh(dispute).status == dispute.status
 
 
-@pytest.mark.parametrize("outcome", ["full_refund", "partial_refund", "return_and_refund"])
+@pytest.mark.parametrize("outcome", ["full_refund", "partial_refund"])
 def test_a_delivered_service_is_refunded_only_for_a_seller_error(people, preset, tclock, outcome):
     buyer, seller, staff = people
     order = factories.delivered_order(buyer, seller, kind="service")
@@ -120,7 +121,7 @@ def test_a_delivered_service_is_refunded_only_for_a_seller_error(people, preset,
 
     refused(dispute, staff, Conflict, "seller_error_required", **terms)
 
-    mediation.decide(dispute_id=dispute.pk, by=staff, note="The booster never played.", seller_error=True, **terms)
+    decide_now(dispute_id=dispute.pk, by=staff, note="The booster never played.", seller_error=True, **terms)
     dispute = refresh(dispute)
     assert dispute.seller_error is True and dispute.decided_by == "administrator"
 
@@ -130,7 +131,7 @@ def test_a_delivered_service_may_be_released_to_the_seller_without_a_finding(peo
     order = factories.delivered_order(buyer, seller, kind="service")
     tclock.advance(minutes=15)
     dispute = bring_to_administration(factories.open_dispute(order, reason="incomplete"), tclock)
-    mediation.decide(dispute_id=dispute.pk, by=staff, outcome="release_to_seller", note="Done as ordered.")
+    decide_now(dispute_id=dispute.pk, by=staff, outcome="release_to_seller", note="Done as ordered.")
     assert refresh(dispute).order.status == "completed"
 
 
@@ -141,14 +142,49 @@ def test_the_seller_keeps_at_most_half_on_a_return(order, people, tclock):
     mediation.preview_decision(dispute=refresh(dispute), by=staff, outcome="return_and_refund", keep_percent=50)
 
 
+@pytest.mark.parametrize("finding", ["defective", "not_as_described"])
+def test_the_seller_keeps_nothing_of_an_item_found_defective_or_misdescribed(people, preset, tclock, finding):
+    # The mediator's finding decides, not the reason the buyer ticked (PRODUCT.md §15).
+    buyer, seller, staff = people
+    order = factories.delivered_order(buyer, seller)
+    tclock.advance(minutes=15)
+    dispute = bring_to_administration(factories.open_dispute(order, reason="incorrect"), tclock)
+    terms = {"outcome": "return_and_refund", "findings": [finding]}
+    refused(dispute, staff, ValidationFailed, "keep_not_allowed", keep_percent=1, **terms)
+    mediation.preview_decision(dispute=refresh(dispute), by=staff, keep_percent=0, **terms)
+
+
 @pytest.mark.parametrize("reason", ["defective", "not_as_described"])
-def test_the_seller_keeps_nothing_of_a_defective_or_misdescribed_item(people, preset, tclock, reason):
+def test_the_buyers_ticked_reason_is_a_claim_not_a_finding(people, preset, tclock, reason):
     buyer, seller, staff = people
     order = factories.delivered_order(buyer, seller)
     tclock.advance(minutes=15)
     dispute = bring_to_administration(factories.open_dispute(order, reason=reason), tclock)
-    refused(dispute, staff, ValidationFailed, "keep_not_allowed", outcome="return_and_refund", keep_percent=1)
-    mediation.preview_decision(dispute=refresh(dispute), by=staff, outcome="return_and_refund", keep_percent=0)
+    effect, split = mediation.preview_decision(
+        dispute=refresh(dispute), by=staff, outcome="return_and_refund", keep_percent=30
+    )
+    assert (effect.keep_percent, split.seller_payout.amount) == (30, 30_00)
+    # Between the parties, with no mediator, the claim is what there is: the seller keeps nothing.
+    with pytest.raises(ValidationFailed) as agreed:
+        actions.propose(dispute_id=dispute.pk, by=seller, kind="return_and_refund", seller_keep_percent=30)
+    assert agreed.value.code == "keep_not_allowed"
+
+
+@pytest.mark.parametrize("findings", [[], ["seller_error"]])
+def test_a_delivered_service_has_nothing_to_return(people, preset, tclock, findings):
+    buyer, seller, staff = people
+    order = factories.delivered_order(buyer, seller, kind="service")
+    other = factories.delivered_order(buyer, seller, kind="service")
+    tclock.advance(minutes=15)
+    dispute = factories.open_dispute(order, reason="incomplete")
+    with pytest.raises(Conflict) as proposed:
+        actions.propose(dispute_id=dispute.pk, by=seller, kind="return_and_refund", seller_keep_percent=50)
+    assert proposed.value.code == "nothing_to_return"
+    with pytest.raises(Conflict) as requested:
+        factories.open_dispute(other, kind="return_and_refund")
+    assert requested.value.code == "nothing_to_return"
+    dispute = bring_to_administration(dispute, tclock)
+    refused(dispute, staff, Conflict, "nothing_to_return", outcome="return_and_refund", findings=findings)
 
 
 @pytest.mark.parametrize("refund", [None, 0, 100_00, 100_01, -1])
@@ -179,7 +215,7 @@ def test_parties_cannot_decide(order, people, tclock):
     dispute = bring_to_administration(factories.open_dispute(order), tclock)
     for party in (buyer, seller):
         with pytest.raises(DomainError) as exc:
-            mediation.decide(dispute_id=dispute.pk, by=party, outcome="full_refund", note="Mine.")
+            decide_now(dispute_id=dispute.pk, by=party, outcome="full_refund", note="Mine.")
         assert exc.value.code == "forbidden"
 
 
@@ -193,7 +229,7 @@ def test_a_decided_course_lapses_the_proposals_still_open(order, people, tclock,
     dispute = bring_to_administration(dispute, tclock)
 
     if outcome == "return_and_refund":
-        mediation.decide(dispute_id=dispute.pk, by=staff, outcome=outcome, seller_keep_percent=0, note="Return.")
+        decide_now(dispute_id=dispute.pk, by=staff, outcome=outcome, seller_keep_percent=0, note="Return.")
     else:  # the administration has no redelivery outcome: the parties agree on one
         redo = actions.propose(dispute_id=dispute.pk, by=buyer, kind="full_delivery")
         actions.accept_proposal(proposal_id=redo.pk, by=seller)

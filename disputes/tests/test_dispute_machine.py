@@ -39,8 +39,9 @@ from core import clock
 from core.errors import DomainError, ValidationFailed
 from core.models import AuditEvent, Deadline
 from core.transitions import Verdict
-from disputes import actions, mediation, opening, queries
+from disputes import actions, appeals, mediation, opening, queries
 from disputes.models import Dispute, InfoRequest, Proposal, ProposalKind, Reason
+from disputes.outcomes import delivered_in_fact, has_delivery, standing_request
 from disputes.tests.support import PRESETS, bring_to_administration, settlement_amounts, settlement_legs
 from disputes.verdicts import proposal_verdict, verdict
 from ledger.models import Entry, Transaction
@@ -73,10 +74,15 @@ PROFILE = os.environ.get("PARLEY_MACHINE_PROFILE", "dispute-machine")
 DUE = ("due", "due", "due")  # whoever the case (or the step at hand) waits for
 ROLES = (*DUE, "buyer", "seller", "staff", "stranger")
 BUYER_MOSTLY = ("buyer", "buyer", "buyer", "buyer", "seller", "stranger")
-STAFF_MOSTLY = ("staff", "staff", "staff", "staff", "buyer", "seller", "stranger")
+STAFF_MOSTLY = ("staff", "staff", "staff", "staff2", "buyer", "seller", "stranger")
+FINDINGS = st.lists(
+    st.sampled_from(["defective", "not_as_described", "seller_error", "not_delivered", "delivered"]), max_size=2
+)
 MAX_ORDERS = 3  # per example: enough for interleavings, few enough that cases go deep
 # Refusals that judge the request's terms, not the case: an allowed action may still fail so.
-REFUND_RULE_CODES = frozenset({"keep_too_high", "keep_not_allowed", "seller_error_required", "nothing_to_return"})
+REFUND_RULE_CODES = frozenset(
+    {"keep_too_high", "keep_not_allowed", "seller_error_required", "nothing_to_return", "nothing_delivered"}
+)
 DISPUTE_STATES = frozenset(Dispute.Status.values)
 ORDER_STATES = frozenset(Order.Status.values)
 FINAL_ORDER_STATES = ORDER_STATES - Order.OPEN_STATUSES
@@ -86,7 +92,9 @@ BY_PERSON = {
     "negotiating": {"escalated", "awaiting_return", "awaiting_redelivery", "resolved"},
     "awaiting_return": {"escalated", "resolved"},
     "awaiting_redelivery": {"escalated", "resolved"},
-    "escalated": {"awaiting_return", "awaiting_redelivery", "resolved"},
+    "escalated": {"awaiting_return", "awaiting_redelivery", "resolved", "decided"},
+    "decided": {"appealed", "awaiting_return", "resolved"},  # an appeal; both parties accept
+    "appealed": {"awaiting_return", "resolved"},  # the final decision
     "resolved": set(),
 }
 BY_CLOCK = {
@@ -95,6 +103,8 @@ BY_CLOCK = {
     "awaiting_return": {"escalated"},
     "awaiting_redelivery": {"escalated", "resolved"},
     "escalated": {"resolved"},
+    "decided": {"awaiting_return", "resolved"},  # the appeal window closes
+    "appealed": set(),
     "resolved": set(),
 }
 ROLE = st.sampled_from(ROLES)
@@ -220,7 +230,8 @@ class DisputeMachine(RuleBasedStateMachine):
         if role == "due" and dispute is not None:
             waits = (dispute.waiting_on_seller, dispute.waiting_on_buyer, dispute.waiting_on_staff)
             role = next((r for r, w in zip(("seller", "buyer", "staff"), waits, strict=True) if w), "buyer")
-        return {"buyer": order.buyer, "seller": order.seller, "staff": self.staff, "stranger": self.stranger}[role]
+        people = {"buyer": order.buyer, "seller": order.seller, "staff": self.staff, "staff2": self.staff2}
+        return people.get(role, self.stranger)
 
     @staticmethod
     def dispute(pk: int) -> Dispute:
@@ -264,6 +275,7 @@ class DisputeMachine(RuleBasedStateMachine):
         for person in self.people:
             factories.fund(person, 10**8)
         self.staff = User.objects.create_user(username="mediator", password="x" * 12, is_staff=True)
+        self.staff2 = User.objects.create_user(username="appeals", password="x" * 12, is_staff=True)
         self.stranger = User.objects.create_user(username="stranger", password="x" * 12)
         first, second, third = self.people
         delivered = factories.delivered_order(first, second, fund_buyer=False)
@@ -497,10 +509,19 @@ class DisputeMachine(RuleBasedStateMachine):
         refund=AMOUNTS,
         keep=PERCENTS,
         seller_error=st.booleans(),
+        findings=FINDINGS,
         note=st.sampled_from(["Decided on the evidence."] * 3 + [""]),
     )
     def decide(
-        self, dispute_id: int, role: str, outcome: str, refund: Any, keep: int | None, seller_error: bool, note: str
+        self,
+        dispute_id: int,
+        role: str,
+        outcome: str,
+        refund: Any,
+        keep: int | None,
+        seller_error: bool,
+        findings: list[str],
+        note: str,
     ) -> None:
         dispute = self.dispute(dispute_id)
         by = self.actor(dispute.order, role, dispute)
@@ -508,6 +529,7 @@ class DisputeMachine(RuleBasedStateMachine):
             "outcome": outcome,
             "refund_amount": self.amount(dispute.order, refund),
             "seller_error": seller_error,
+            "findings": findings,
         }
         judged = verdict(dispute, "decide", by=by, now=clock.now())
         try:
@@ -524,6 +546,51 @@ class DisputeMachine(RuleBasedStateMachine):
             self.expect_settlement(dispute_id, preview)
         else:
             assert not note, "the dry run allowed a decision that was then refused"
+
+    @rule(
+        dispute_id=disputes,
+        outcome=st.sampled_from(["full_refund", "release_to_seller"]),
+        second=st.booleans(),
+        findings=FINDINGS,
+    )
+    def decide_plainly(self, dispute_id: int, outcome: str, second: bool, findings: list[str]) -> None:
+        """A decision with sound terms, by either mediator, so cases often reach `decided` and
+        `appealed` (the rule above mostly explores refusals)."""
+        dispute = self.dispute(dispute_id)
+        by = self.staff2 if second else self.staff
+        judged = verdict(dispute, "decide", by=by, now=clock.now())
+        terms = {"outcome": outcome, "findings": findings}
+        try:
+            _, preview = mediation.preview_decision(dispute=dispute, by=by, **terms)
+        except DomainError:
+            preview = None
+        decided = self.attempt(judged, lambda: mediation.decide(dispute_id=dispute_id, by=by, note="Plain.", **terms))
+        if decided is not None:
+            assert preview is not None, "the dry run refused a decision that then went through"
+            self.expect_settlement(dispute_id, preview)
+
+    @rule(dispute_id=disputes, role=ROLE, reason=st.sampled_from(["The evidence was misread."] * 3 + [" "]))
+    def appeal(self, dispute_id: int, role: str, reason: str) -> None:
+        dispute = self.dispute(dispute_id)
+        by = self.actor(dispute.order, role, dispute)
+        judged = verdict(dispute, "appeal", by=by, now=clock.now())
+        self.attempt(judged, lambda: appeals.appeal(dispute_id=dispute_id, by=by, reason=reason))
+
+    @precondition(lambda self: Dispute.objects.filter(status=Dispute.Status.DECIDED).exists())
+    @rule(party=st.sampled_from(["buyer", "seller"]))
+    def appeal_a_decision(self, party: str) -> None:
+        """A party appeals a case waiting in `decided` (so appeals are not left to chance)."""
+        dispute = self.dispute(Dispute.objects.filter(status=Dispute.Status.DECIDED).values_list("pk", flat=True)[0])
+        by = self.actor(dispute.order, party)
+        judged = verdict(dispute, "appeal", by=by, now=clock.now())
+        self.attempt(judged, lambda: appeals.appeal(dispute_id=dispute.pk, by=by, reason="Please look again."))
+
+    @rule(dispute_id=disputes, role=ROLE)
+    def accept_decision(self, dispute_id: int, role: str) -> None:
+        dispute = self.dispute(dispute_id)
+        by = self.actor(dispute.order, role, dispute)
+        judged = verdict(dispute, "accept_decision", by=by, now=clock.now())
+        self.attempt(judged, lambda: appeals.accept_decision(dispute_id=dispute_id, by=by), may_fail=never)
 
     # Time ------------------------------------------------------------------------------------
 
@@ -595,6 +662,31 @@ class DisputeMachine(RuleBasedStateMachine):
         }
         if dispute.pk in self.expected:
             assert amounts == self.expected.pop(dispute.pk), "the settlement is not what was previewed"
+        assert_never_for_nothing(dispute, amounts)
+        assert_never_more_than_asked(dispute, amounts)
+
+
+def assert_never_for_nothing(dispute: Dispute, amounts: dict[str, int]) -> None:
+    """Nothing pays a seller for an order never delivered, unless a mediator found it was."""
+    if amounts["seller_payout"] == 0 and amounts["buyer_refund"] == dispute.order.price_amount:
+        return
+    assert delivered_in_fact(dispute, dispute.findings), f"paid for nothing: {dispute.decided_by} {amounts}"
+
+
+def assert_never_more_than_asked(dispute: Dispute, amounts: dict[str, int]) -> None:
+    """An automatic outcome for the buyer gives at most the buyer's standing request."""
+    if dispute.decided_by not in ("timeout", "forfeit") or amounts["buyer_refund"] == 0:
+        return
+    request = standing_request(dispute)
+    assert request is not None
+    price = dispute.order.price_amount
+    if request.kind == ProposalKind.PARTIAL_REFUND:
+        most = request.refund_amount or 0
+    elif request.kind == ProposalKind.FULL_REFUND or not has_delivery(dispute):
+        most = price  # a full refund asked for, or the goods asked for never came
+    else:
+        most = 0
+    assert amounts["buyer_refund"] <= most, f"{amounts['buyer_refund']} refunded, {request.kind} asked"
 
 
 @pytest.mark.django_db

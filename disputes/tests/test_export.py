@@ -6,7 +6,9 @@ import json
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from disputes import actions, mediation
+from core import timeline
+from disputes import actions, export
+from disputes.tests.support import decide_now
 from testsupport import factories
 
 
@@ -23,7 +25,7 @@ def test_the_case_file_holds_the_whole_case(client, make_user, tclock):
     actions.post_message(dispute_id=dispute.pk, by=seller, body="I sent the right key.")
     tclock.advance(hours=24)
     actions.escalate(dispute_id=dispute.pk, by=buyer)
-    mediation.decide(
+    decide_now(
         dispute_id=dispute.pk,
         by=staff,
         outcome="partial_refund",
@@ -50,3 +52,28 @@ def test_the_case_file_holds_the_whole_case(client, make_user, tclock):
     printable = client.get(f"/disputes/{dispute.public_id}/print/").content.decode()
     assert evidence.sha256 in printable
     assert "Half the content was missing." in printable
+
+
+def test_a_listing_edited_during_a_dispute_shows_on_its_timeline(people, tclock):
+    from catalog import actions as catalog
+    from core.money import Money
+
+    buyer, seller, _ = people
+    order = factories.delivered_order(buyer, seller, price=100_00)
+    tclock.advance(minutes=15)
+    dispute = factories.open_dispute(order)
+    catalog.update_listing(
+        listing_id=order.listing_id,
+        by=seller,
+        title="Game key (EU and US)",
+        description="A key for the game, EU region.",
+        kind="product",
+        price=Money(120_00, "USD"),
+        is_active=True,
+    )
+    lines = [t.text for t in timeline.for_case(order.pk) if t.code == "dispute.listing_changed"]
+    assert len(lines) == 1
+    assert "title from “Game key” to “Game key (EU and US)”" in lines[0]
+    assert f"price from “{Money(100_00, 'USD').format()}” to “{Money(120_00, 'USD').format()}”" in lines[0]
+    case = export.case_file(dispute)
+    assert any(t["code"] == "dispute.listing_changed" for t in case["timeline"])

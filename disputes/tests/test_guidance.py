@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from core.errors import Conflict
-from disputes import actions, mediation
+from disputes import actions
 from disputes.guidance import applicable_rules
-from disputes.tests.support import bring_to_administration, refresh
+from disputes.tests.support import bring_to_administration, decide_now, refresh
 from testsupport import factories
 
 NEVER_DELIVERED = "The order was never delivered: the buyer is eligible for a full refund."
@@ -25,7 +25,7 @@ def test_an_undelivered_product_is_eligible_for_a_full_refund(people, tclock):
     tclock.advance(minutes=15)
     dispute = bring_to_administration(factories.open_dispute(order, reason="not_received"), tclock)
     assert says(dispute, NEVER_DELIVERED) and not says(dispute, SERVICE)
-    mediation.decide(dispute_id=dispute.pk, by=staff, outcome="full_refund", note="Never came.")
+    decide_now(dispute_id=dispute.pk, by=staff, outcome="full_refund", note="Never came.")
 
 
 def test_a_service_delivered_again_in_the_dispute_needs_a_seller_error(people, tclock):
@@ -39,7 +39,7 @@ def test_a_service_delivered_again_in_the_dispute_needs_a_seller_error(people, t
 
     assert says(dispute, SERVICE) and not says(dispute, NEVER_DELIVERED)
     with pytest.raises(Conflict) as refused:
-        mediation.decide(dispute_id=dispute.pk, by=staff, outcome="full_refund", note="Not done.")
+        decide_now(dispute_id=dispute.pk, by=staff, outcome="full_refund", note="Not done.")
     assert refused.value.code == "seller_error_required"
 
 

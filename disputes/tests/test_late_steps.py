@@ -19,6 +19,7 @@ from disputes.tests.support import (
     Books,
     assert_settled,
     bring_to_administration,
+    decide_now,
     event,
     notified,
     presets,
@@ -211,8 +212,8 @@ def test_a_sellers_forfeit_does_not_refund_a_delivered_service(service, people, 
     assert notified(buyer, "dispute.info_forfeited") == notified(staff, "dispute.info_forfeited") == 1
     # The administration decides, and a refund still needs the finding of seller error.
     with pytest.raises(Conflict):
-        mediation.decide(dispute_id=dispute.pk, by=staff, outcome="full_refund", note="No answer.")
-    mediation.decide(dispute_id=dispute.pk, by=staff, outcome="full_refund", note="Not done.", seller_error=True)
+        decide_now(dispute_id=dispute.pk, by=staff, outcome="full_refund", note="No answer.")
+    decide_now(dispute_id=dispute.pk, by=staff, outcome="full_refund", note="Not done.", seller_error=True)
     assert_settled(dispute, before, **REFUNDED)
 
 
@@ -227,7 +228,7 @@ def test_a_service_delivered_again_in_the_dispute_counts_as_delivered(people, tc
     actions.escalate(dispute_id=dispute.pk, by=buyer)
 
     with pytest.raises(Conflict) as refusal:
-        mediation.decide(dispute_id=dispute.pk, by=staff, outcome="full_refund", note="Refund.")
+        decide_now(dispute_id=dispute.pk, by=staff, outcome="full_refund", note="Refund.")
     assert refusal.value.code == "seller_error_required"
 
 
@@ -284,7 +285,7 @@ def test_nothing_undelivered_can_be_returned(people, tclock, preset):
     assert proposed.value.code == "nothing_to_return"
     bring_to_administration(dispute, tclock)
     with pytest.raises(Conflict) as decided:
-        mediation.decide(dispute_id=dispute.pk, by=staff, outcome="return_and_refund", note="Return it.")
+        decide_now(dispute_id=dispute.pk, by=staff, outcome="return_and_refund", note="Return it.")
     assert decided.value.code == "nothing_to_return"
     assert ledger.escrow_balance(order.pk) == order.total.amount
 

@@ -6,6 +6,7 @@ from core.errors import Conflict, Forbidden, ValidationFailed
 from core.models import AuditEvent, Deadline
 from disputes import actions, mediation
 from disputes.models import Dispute, InfoRequest, Proposal
+from disputes.tests.support import decide_now
 from ledger import queries as ledger
 from notifications.models import Notification
 from orders.models import Order
@@ -204,7 +205,7 @@ def test_staff_decides_a_partial_refund(order, people, tclock):
     )
     assert effect.buyer_refund == 30_00
     assert split.seller_payout.amount == 70_00
-    mediation.decide(
+    decide_now(
         dispute_id=dispute.pk,
         by=staff,
         outcome="partial_refund",
@@ -224,9 +225,9 @@ def test_completed_service_refund_needs_a_seller_error(people, tclock):
     dispute = factories.open_dispute(order, reason="incomplete")
     tclock.advance(hours=48)
     with pytest.raises(Conflict) as exc:
-        mediation.decide(dispute_id=dispute.pk, by=staff, outcome="full_refund", note="Refund.")
+        decide_now(dispute_id=dispute.pk, by=staff, outcome="full_refund", note="Refund.")
     assert exc.value.code == "seller_error_required"
-    mediation.decide(
+    decide_now(
         dispute_id=dispute.pk,
         by=staff,
         outcome="full_refund",

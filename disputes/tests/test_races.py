@@ -14,9 +14,9 @@ import pytest
 from django.db import connections
 
 from core.errors import DomainError
-from disputes import actions, mediation
+from disputes import actions
 from disputes.models import Dispute
-from disputes.tests.support import bring_to_administration
+from disputes.tests.support import bring_to_administration, decide_now
 from ledger.models import Transaction
 from ops.ledger_check import run_checks
 from testsupport import factories
@@ -97,7 +97,7 @@ def test_an_acceptance_racing_the_administrations_decision(people, tclock):
 
         outcomes = race(
             lambda offer=offer: actions.accept_proposal(proposal_id=offer.pk, by=buyer),
-            lambda dispute=dispute: mediation.decide(
+            lambda dispute=dispute: decide_now(
                 dispute_id=dispute.pk, by=staff, outcome="release_to_seller", note="The key works."
             ),
         )

@@ -12,7 +12,7 @@ from core import clock
 from core.errors import Conflict, Forbidden
 from core.models import Deadline
 from disputes import actions, mediation
-from disputes.kinds import AUTO_ESCALATE, INFO_ANSWER, SELLER_RESPONSE
+from disputes.kinds import AUTO_ESCALATE, IDLE, INFO_ANSWER, SELLER_RESPONSE
 from disputes.models import Dispute, InfoRequest
 from disputes.tests.support import (
     SELLER_PAID,
@@ -54,7 +54,8 @@ def test_seller_silence_escalates_at_48_hours_except_under_igitems(order, people
 
     if preset == "igitems":
         assert refresh(dispute).status == Dispute.Status.AWAITING_SELLER
-        assert pending_kinds(dispute) == set()  # no response timer, no automatic escalation
+        # No response timer, no automatic escalation: only the reminder of a case left idle.
+        assert pending_kinds(dispute) == {IDLE}
         tclock.advance(days=8)
         assert refresh(dispute).status == Dispute.Status.AWAITING_SELLER
         assert notified(order.buyer, "dispute.escalated") == 0
@@ -301,3 +302,34 @@ def test_each_step_is_reminded_to_the_party_who_must_take_it(order, people, tclo
     assert (notified(asked, "dispute.reminder"), notified(other, "dispute.reminder")) == before
     tclock.advance(seconds=1)
     assert (notified(asked, "dispute.reminder"), notified(other, "dispute.reminder")) == (before[0] + 1, before[1])
+
+
+# Idle disputes (policy idle_dispute_reminder_after) -------------------------------------------
+
+
+@presets("igitems")
+def test_an_idle_dispute_reminds_both_sides_of_their_options(order, people, tclock, preset):
+    from core.models import AuditEvent
+
+    buyer, seller, _ = people
+    dispute = factories.open_dispute(order)
+    tclock.advance(days=3)
+    actions.post_message(dispute_id=dispute.pk, by=seller, body="Looking into it.")  # the case moved
+    tclock.advance(days=6)
+    assert notified(buyer, "dispute.idle_reminder") == notified(seller, "dispute.idle_reminder") == 0
+
+    tclock.advance(days=1)  # 7 days since the last move
+
+    assert notified(buyer, "dispute.idle_reminder") == notified(seller, "dispute.idle_reminder") == 1
+    assert AuditEvent.objects.filter(case_id=order.pk, code="dispute.idle_reminded").count() == 1
+    assert refresh(dispute).status == "negotiating"  # a nudge, not a step
+    tclock.advance(days=7)
+    assert notified(buyer, "dispute.idle_reminder") == 2
+
+
+@presets("standard", "difmark")
+def test_presets_that_escalate_by_themselves_send_no_idle_reminder(order, people, tclock, preset):
+    buyer, _, _ = people
+    factories.open_dispute(order)
+    tclock.advance(days=10)
+    assert notified(buyer, "dispute.idle_reminder") == 0

@@ -10,7 +10,8 @@ One desk, built through the actions at known moments (hours after START):
       moves updated_at, not its place)
   tB  ticket opened at 29h: first answer due 33h, assigned to zed
   q4  question to the buyer of dispute d4 (escalated at 27h, assigned to zed): due 27h + 7 days
-The viewer looks at 30h."""
+The viewer looks at 30h. The desk runs under a policy without a decision target (as igitems and
+difmark do), so escalated disputes sort by how long they have waited; the last tests add one."""
 
 from __future__ import annotations
 
@@ -37,7 +38,12 @@ def at(hours: float) -> None:
 
 
 @pytest.fixture
-def desk(make_user, tclock):
+def no_target(policy_file):
+    policy_file('extends = "standard"\ndecision_target = "none"\n', "no-target")
+
+
+@pytest.fixture
+def desk(no_target, make_user, tclock):
     viewer = make_user("agent", staff=True)
     make_user("zed", staff=True)
     owner, buyer = make_user("owner"), make_user("buyer")
@@ -182,3 +188,25 @@ def test_the_page_shows_the_filters_the_count_and_the_way_on(desk, client, monke
     named = client.get("/staff/?assignee=zed").content.decode()
     assert [names[ref] for ref in re.findall(r'data-ref="([^"]+)"', named)] == ["tB", "q4"]
     assert '<option value="zed" selected>' in named
+
+
+def test_a_decision_target_orders_the_disputes_and_marks_its_breach(make_user, tclock):
+    # Under standard (decision_target 72 h) an escalated dispute is due 72 h after it escalated.
+    viewer, buyer = make_user("agent", staff=True), make_user("buyer")
+    disputes_by_name = {}
+    for name in ("early", "late"):
+        order = factories.delivered_order(buyer, make_user(f"seller-{name}"))
+        clock.set_test_time(clock.now() + POLICY.min_order_age)
+        disputes_by_name[name] = factories.open_dispute(order)
+    at(25)
+    disputes.escalate(dispute_id=disputes_by_name["late"].pk, by=buyer)
+    at(26)
+    disputes.escalate(dispute_id=disputes_by_name["early"].pk, by=buyer)
+    names = {d.public_id: name for name, d in disputes_by_name.items()}
+    listed = items(viewer, names)
+    assert shown(viewer, names) == ["late", "early"]
+    assert (listed["late"].due_at - START, listed["late"].due_label) == (timedelta(hours=25 + 72), "decision due")
+    assert not any(i.breach or i.waiting for i in listed.values())
+    past = START + timedelta(hours=25 + 72, seconds=1)
+    assert [n for n, i in items(viewer, names, past).items() if i.breach] == ["late"]
+    assert shown(viewer, names, now=past, status="breached") == ["late"]

@@ -179,7 +179,10 @@ def test_the_listing_is_shown_as_the_buyer_saw_it(case, shown):
     snapshot = case["order"].listing_snapshot
     seen = section(shown, "What the buyer saw").text()
     assert snapshot["title"] in seen and snapshot["description"] in seen
-    assert "Changed after the sale." not in shown.text() and "GLOBAL" not in shown.text()
+    assert "Changed after the sale." not in seen and "GLOBAL" not in seen
+    # The edit made during the dispute is on the record as an edit, with what changed.
+    record = section(shown, "The record: both chats and every event").text()
+    assert "edited the listing during the dispute" in record and "Changed after the sale." in record
 
 
 def test_the_policy_version_the_order_pinned_is_named(case, shown):

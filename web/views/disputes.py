@@ -13,7 +13,7 @@ from chat import queries as chat_queries
 from core import clock, timeline
 from core.errors import DomainError, ValidationFailed
 from core.pagination import keyset_page
-from disputes import actions, export, mediation, opening, queries
+from disputes import actions, appeals, export, mediation, opening, queries
 from disputes.deadlines import forfeit_consequence
 from disputes.evidence import download_response
 from disputes.models import Dispute
@@ -155,6 +155,7 @@ def dispute_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "answer_form": AnswerForm(),
             "evidence_form": EvidenceForm(),
             "escalate_button": order.policy.escalate_button,
+            "escalation_moot": queries.escalates_by_itself_first(dispute),
             "rules": rules.describe(order.policy),
             "nav": "disputes",
         },
@@ -270,6 +271,14 @@ STEPS = {
     "confirm-redelivery": (
         lambda d, u, n: actions.confirm_redelivery(dispute_id=d, by=u),
         "Confirmed. The order is complete.",
+    ),
+    "accept-decision": (
+        lambda d, u, n: appeals.accept_decision(dispute_id=d, by=u),
+        "You accepted the decision.",
+    ),
+    "appeal": (
+        lambda d, u, n: appeals.appeal(dispute_id=d, by=u, reason=n),
+        "Your appeal went to the administration; another staff member will decide.",
     ),
 }
 

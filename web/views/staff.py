@@ -18,6 +18,7 @@ from core import clock
 from core.errors import DomainError, Forbidden, ValidationFailed
 from disputes import actions, guidance, mediation, queries
 from disputes.models import Dispute, Reason
+from disputes.outcomes import has_delivery
 from disputes.verdicts import allowed_actions, party_of, status_label
 from ledger import queries as ledger_queries
 from policy import rules
@@ -86,9 +87,20 @@ def case_view(request: HttpRequest, public_id: str) -> HttpResponse:
             "record": queries.case_record(order.pk),
             "ledger_lines": ledger_queries.order_entries(order.pk),
             "staff": User.objects.filter(is_staff=True).order_by("username"),
+            "delivered": has_delivery(dispute),
+            "findings": FINDING_LABELS,
             "nav": "staff",
         },
     )
+
+
+# The findings a mediator can record (disputes.outcomes.FINDINGS; `seller_error` is its own box).
+FINDING_LABELS = (
+    ("defective", "The item was defective (the seller keeps nothing on a return)"),
+    ("not_as_described", "The item was not as described (the seller keeps nothing on a return)"),
+    ("not_delivered", "It was not delivered, whatever the record says"),
+    ("delivered", "It reached the buyer although no delivery is on record"),
+)
 
 
 def _decision_terms(request: HttpRequest, dispute: Dispute) -> dict[str, Any]:
@@ -101,6 +113,7 @@ def _decision_terms(request: HttpRequest, dispute: Dispute) -> dict[str, Any]:
             "refund_amount": amount_in_minor_units(Decimal(amount), dispute.order.currency) if amount else None,
             "keep_percent": int(keep) if keep else None,
             "seller_error": data.get("seller_error") in ("on", "true", "1"),
+            "findings": data.getlist("findings"),
         }
     except (InvalidOperation, ValueError):
         raise ValidationFailed("Enter the amount as a number like 12.50 and the share as a whole percentage.") from None
@@ -142,9 +155,18 @@ def decide(request: HttpRequest, public_id: str) -> HttpResponse:
         refund_amount=terms["refund_amount"],
         seller_keep_percent=terms["keep_percent"],
         seller_error=terms["seller_error"],
+        findings=terms["findings"],
         note=request.POST.get("note", ""),
     )
-    messages.success(request, "Decision recorded; both parties have been told.")
+    decided = queries.get_dispute_for(me(request), public_id)
+    if decided.status == Dispute.Status.DECIDED:
+        messages.success(
+            request,
+            f"Decision recorded; both parties have been told. It takes effect on {decided.appeal_until:%d %b %Y %H:%M}"
+            " UTC unless a party appeals (or at once when both accept).",
+        )
+    else:
+        messages.success(request, "Decision recorded; both parties have been told.")
     return redirect("web:staff_case", public_id=public_id)
 
 

@@ -45,7 +45,8 @@ def test_carol_takes_a_case_asks_the_buyer_and_the_silent_claim_is_forfeited(pag
     expect(inbox).to_contain_text(ticket.public_id)
     expect(inbox.get_by_test_id("breach")).to_have_count(1)
     shot(carol, "staff-inbox")
-    carol.get_by_test_id("inbox").get_by_role("link", name="Open").first.click()
+    # The ticket's breached target comes first; the dispute is due by its decision target.
+    carol.locator(f'[data-ref="{dispute.public_id}"]').get_by_role("link", name="Open").click()
     carol.get_by_role("button", name="Take case").click()
     expect(carol.get_by_text("You have this case.")).to_be_visible()
     carol.get_by_label("Ask").select_option("buyer")
@@ -93,6 +94,15 @@ def test_carol_previews_and_decides_a_30_percent_partial_refund(page_for, live_s
     carol.on("dialog", lambda dialog: dialog.accept())
     carol.get_by_role("button", name="Record decision").click()
     expect(carol.get_by_text("Decision recorded")).to_be_visible()
+    # Under standard's appeal window nothing moves yet; both parties accept on their pages.
+    assert ledger.wallet_balance(alice, "USD").amount == alice_before
+    for name in ("alice", "bob"):
+        party = page_for(name)
+        party.goto(f"{live_server.url}/disputes/{dispute.public_id}/")
+        expect(party.get_by_test_id("reasons")).to_contain_text("fee_in_proportion")
+        party.on("dialog", lambda dialog: dialog.accept())
+        party.get_by_role("button", name="Accept the decision").click()
+        expect(party.get_by_text("You accepted the decision.")).to_be_visible()
     assert ledger.wallet_balance(alice, "USD").amount - alice_before == 24_00 + 1_20
     assert ledger.wallet_balance(bob, "USD").amount == 56_00
     dispute.refresh_from_db()

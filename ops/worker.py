@@ -42,14 +42,16 @@ HEARTBEAT_KEEP = timedelta(days=1)  # rows of workers gone this long are pruned
 
 
 def apply_due_deadlines(*, limit: int = 100, budget: float | None = None) -> int:
-    """One round of the deadline loop: applies due deadlines, earliest first, until none is due,
-    `limit` are done or `budget` seconds have passed. Callable on its own (tests, scripts)."""
+    """One round of the deadline loop: applies due deadlines, earliest first, a batch per
+    transaction (`ops.deadlines.run_batch`), until none is due, `limit` are taken or `budget`
+    seconds have passed. Callable on its own (tests, scripts)."""
     stop_at = None if budget is None else time.monotonic() + budget
     ran = 0
     while ran < limit and (stop_at is None or time.monotonic() < stop_at):
-        if deadlines.run_one() is None:
+        batch = deadlines.run_batch(limit=min(deadlines.CLAIM_BATCH, limit - ran))
+        if not batch.claimed:
             break
-        ran += 1
+        ran += batch.claimed
     return ran
 
 

@@ -205,6 +205,7 @@ GROUPS: dict[str, tuple[Var, ...]] = {
         Var("PARLEY_CRASH_AT", "unset", "`before_commit:N` kills the worker inside its N-th deadline (crash tests)"),
         Var("PARLEY_RACE_ORDERS", "150", "orders the two-worker race test drives (CI: 1,000 on PostgreSQL)"),
         Var("PARLEY_FUZZ_EXAMPLES", "8", "API fuzzing examples per operation"),
+        Var("PARLEY_FAIRNESS_EXAMPLES", "10", "examples per path of the never-more, never-for-nothing property test"),
         Var("PARLEY_MACHINE_PROFILE", "`dispute-machine`", "Hypothesis profile of the dispute state-machine test"),
         Var("PARLEY_TEST_GUNICORN_PORT", "8151", "port the production-path tests start gunicorn on"),
         Var("PARLEY_PGBOUNCER_PORT", "8152", "port `scripts/pgbouncer-smoke` starts PgBouncer on"),

@@ -91,10 +91,6 @@ def test_the_api_token_door_is_limited_per_user(api, make_user, settings):
     assert answers == [200, 200, 200, 429, 429]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="needs atomic counters in core.ratelimit.count (the cache's increment is a read then a write)",
-)
 @pytest.mark.django_db(transaction=True)
 def test_racing_guesses_do_not_pass_the_limit(make_user, settings):
     """#11: on PostgreSQL 13 guesses got through against a limit of 10. Twenty guesses race

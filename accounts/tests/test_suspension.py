@@ -222,8 +222,8 @@ def test_an_order_racing_a_suspension_is_refused_inside_its_transaction(staff, s
 
     real = order_actions._buyable
 
-    def buyable_then_suspended(listing_id, *, by):
-        listing = real(listing_id, by=by)
+    def buyable_then_suspended(listing_id, *, by, lock=False):
+        listing = real(listing_id, by=by, lock=lock)
         suspend(seller, staff)
         return listing
 

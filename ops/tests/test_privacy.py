@@ -167,7 +167,7 @@ def test_retention_prunes_what_is_past_its_time_and_keeps_the_rest(make_user, se
             status_code=200,
             content_type="application/json",
             body=b"{}",
-            created_at=now - timedelta(hours=age),
+            created_at=clock.system_now() - timedelta(hours=age),  # idempotency keeps real time
         )
 
     removed = retention.prune()

@@ -60,6 +60,7 @@ def test_check_deploy_is_clean_in_the_documented_production_setup(tmp_path):
         tmp_path,
         PARLEY_SECRET_KEY=secrets.token_urlsafe(64),
         PARLEY_ALLOWED_HOSTS="parley.example.org",
+        PARLEY_PUBLIC_URL="https://parley.example.org",
     )
     checked = _run(["check", "--deploy", "--fail-level", "WARNING"], env)
     assert checked.returncode == 0, checked.stdout + checked.stderr

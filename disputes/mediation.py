@@ -168,7 +168,9 @@ def decide(
         effect = _decision(
             dispute, outcome=outcome, refund_amount=refund_amount, keep_percent=seller_keep_percent, findings=found
         )
-        on_appeal = dispute.status == Dispute.Status.APPEALED
+        # Once appealed, every later decision of the case is final: the case came back to the
+        # administration after the appeal (a missed return step, a suspension), not a new appeal.
+        on_appeal = dispute.status == Dispute.Status.APPEALED or dispute.appealed_at is not None
         audit.record(
             "dispute.decided",
             subject=dispute,

@@ -15,7 +15,7 @@ from core import audit, clock
 from core.errors import Conflict, ValidationFailed
 from core.text import clean_text
 from disputes import evidence as evidence_files
-from disputes import lifecycle
+from disputes import lifecycle, suspension
 from disputes.kinds import AUTO_ESCALATE, SELLER_RESPONSE
 from disputes.models import Dispute, Proposal, ProposalKind, Reason
 from disputes.outcomes import Effect, proposal_effect
@@ -86,6 +86,7 @@ def open_dispute(
         )
         evidence_files.add(dispute, by=by, role="buyer", checked=files)
         _schedule_deadlines(dispute)
+        suspension.escalate_if_seller_suspended(dispute)
         lifecycle.finish(dispute)
         _tell_the_seller(dispute, by=by)
     return dispute

@@ -35,6 +35,18 @@ def party_suspended(user: User, *, by: User) -> int:
     return escalated
 
 
+def escalate_if_seller_suspended(dispute: Dispute) -> None:
+    """A dispute opened against a seller who is suspended goes to the administration at once,
+    like the disputes that were open when the suspension came (the seller cannot answer)."""
+    seller = dispute.order.seller
+    seller.refresh_from_db(fields=["is_active"])  # as committed now, not as joined to the order
+    if seller.is_active or dispute.status not in ESCALATABLE:
+        return
+    by = SystemActor(rule=SUSPENSION_RULE)
+    audit.record("dispute.party_suspended", subject=dispute, by=by, role="system", data={"party": "seller"})
+    lifecycle.escalate(dispute, by=by, role="system")
+
+
 def party_reinstated(user: User, *, by: User) -> int:
     """Escalation is not undone (a mediator has the case); the timeline says the party is back."""
     disputes = _open_disputes(user)

@@ -202,6 +202,8 @@ def _no_appeal(dispute: Dispute) -> Verdict | None:
 
 
 def _appeal(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
+    if dispute.appealed_at is not None:  # once per case (API.md)
+        return _no_appeal(dispute) or Verdict("appeal", False, "already_appealed", "Already appealed.")
     if dispute.appeal_until is None or now >= dispute.appeal_until:
         return _no_appeal(dispute) or Verdict("appeal", False, "appeal_window_closed", "The appeal window closed.")
     return Verdict.yes("appeal")

@@ -27,7 +27,8 @@ from core import audit, clock
 from core.errors import Conflict
 from core.models import AuditEvent
 from disputes.models import Dispute, Evidence, Proposal
-from ledger.models import Account, Entry
+from ledger.models import Account, Entry, Hold
+from ledger.queries import in_debt
 from notifications.models import Notification, OutboundEmail
 from orders.models import Order
 from orders.states import FINAL_STATUSES
@@ -146,6 +147,15 @@ def erasure_blockers(user: User) -> list[str]:
     blockers = []
     held = Account.objects.filter(user=user, kind=Account.Kind.WALLET).exclude(balance=0)
     blockers += [f"the {a.currency} wallet holds {a.balance} (minor units): withdraw it first" for a in held]
+    # Money on its way to or from the wallet would land on an account nobody can use again.
+    on_the_way = Account.objects.filter(user=user, kind__in=[Account.Kind.HELD, Account.Kind.WITHDRAWING]).exclude(
+        balance=0
+    )
+    blockers += [f"{a.balance} {a.currency} (minor units) is still {a.kind}: wait until it settles" for a in on_the_way]
+    if Hold.objects.filter(user=user, status__in=Hold.OPEN_STATUSES).exists():
+        blockers.append("proceeds are still held (a payout hold or a warranty)")
+    if in_debt(user):
+        blockers.append("a chargeback left a debt that is not repaid")
     open_orders = Order.objects.filter(Q(buyer=user) | Q(seller=user)).exclude(status__in=FINAL_STATUSES)
     if open_orders.exists():
         blockers.append(f"{open_orders.count()} order(s) have not ended")

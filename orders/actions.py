@@ -217,6 +217,9 @@ def auto_complete(*, order_id: int, by: SystemActor) -> Order:
     """The guarantee window ended without confirmation or dispute: the order completes."""
     with transaction.atomic():
         order = lock_order(order_id)
+        # A fresh read after the lock: a suspension committed while this waited for the order
+        # must stop the payout (the seller joined to the locked row is as it was before the wait).
+        order.seller.refresh_from_db(fields=["is_active"])
         verdict(order, "auto_complete", by=by, now=clock.now()).require()
         split = settle(order, buyer_refund=0, by=by, role="system", status=Order.Status.COMPLETED)
         audit.record("order.auto_completed", subject=order, by=by, role="system")

@@ -16,6 +16,7 @@ import logging
 from django.db import transaction
 
 from accounts.models import User
+from accounts.queries import still_active
 from core import audit, clock, deadlines, locking
 from core.actors import SystemActor
 from core.errors import Conflict, NotAllowedInState, NotFound, ValidationFailed
@@ -115,6 +116,9 @@ def request_withdrawal(*, by: User, amount: Money) -> Withdrawal:
         # The wallet's lock serialises this with every other move of the user's money in this
         # currency (another withdrawal, an order, a chargeback), so the checks below hold.
         wallet = accounts.locked_wallet(by, amount.currency)
+        # The suspension as committed now, under a share lock on the user (as an order takes),
+        # not as it was when the request authenticated.
+        by.is_active = still_active(by.pk)
         if (reason := withdrawals_blocked_reason(by)) is not None:
             raise Conflict(reason, code="withdrawals_blocked")
         if wallet.balance < amount.amount:

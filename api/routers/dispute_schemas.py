@@ -22,7 +22,17 @@ from orders.models import Order
 from orders.queries import DeadlineView
 from policy.rules import Split
 
-Reason = Literal["not_received", "incomplete", "incorrect", "defective", "not_as_described", "other"]
+# The last two only during a warranty, for the policy's `warranty_reasons` (PRODUCT.md §11).
+Reason = Literal[
+    "not_received",
+    "incomplete",
+    "incorrect",
+    "defective",
+    "not_as_described",
+    "other",
+    "account_recovered",
+    "key_revoked",
+]
 RequestKind = Literal["full_delivery", "replacement", "partial_refund", "full_refund", "return_and_refund"]
 ProposalKindIn = Literal[
     "full_refund", "partial_refund", "replacement", "full_delivery", "return_and_refund", "withdraw"

@@ -169,3 +169,22 @@ def test_the_resolution_webhook_carries_the_statement_of_reasons(api, escalated,
     delivery = WebhookDelivery.objects.get()
     assert delivery.payload["data"]["reasons"]["findings"] == ["defective"]
     assert delivery.payload["data"]["reasons"]["rules"]
+
+
+def test_a_case_back_with_the_administration_after_its_appeal_is_decided_finally(api, escalated, people, tclock):
+    # The final decision after the appeal starts a return; the buyer misses the shipping step,
+    # so the case escalates again. The next decision is final too, and nobody appeals twice.
+    buyer, seller, staff, second = people
+    order, dispute_id = escalated
+    api(staff).post(f"/disputes/{dispute_id}/decision", DECISION)
+    assert api(seller).post(f"/disputes/{dispute_id}/appeal", {"reason": "Not defective."}).status_code == 200
+    ret = {"outcome": "return_and_refund", "seller_keep_percent": 0, "findings": ["defective"], "note": "Return it."}
+    assert api(second).post(f"/disputes/{dispute_id}/decision", ret).json()["status"] == "awaiting_return"
+    tclock.advance(days=4)  # return_ship_due (3 days) passed without the buyer shipping
+    assert api(second).get(f"/disputes/{dispute_id}").json()["status"] == "escalated"
+
+    again = api(second).post(f"/disputes/{dispute_id}/decision", DECISION).json()
+
+    assert again["status"] == "resolved"
+    assert ledger.escrow_balance(order.pk) == 0
+    problem(api(buyer).post(f"/disputes/{dispute_id}/appeal", {"reason": "Again."}), 409, "already_appealed")

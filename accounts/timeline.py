@@ -5,6 +5,13 @@ from core import timeline
 
 timeline.register(
     {
+        "user.signed_up": "{actor} signed up",
+        "user.provisioned": "The marketplace's backend created the account",
+        "user.login_link_created": "The marketplace's backend made a one-time login link",
+        "user.erased": "{actor} erased the person's data; ledger lines and case records are kept",
+        "token.revoked": "{actor} revoked an API token",
+        "listing.created": "{actor} listed it",
+        "listing.updated": "{actor} changed the listing",
         "user.suspended": "{actor} suspended the account: {reason}",
         "user.reinstated": "{actor} reinstated the account: {reason}",
         "listing.hidden": "The seller's account is suspended: the listing is hidden and cannot be ordered",

@@ -6,4 +6,4 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        from payments import checks, deadlines  # noqa: F401 - registers the deploy checks and deadlines
+        from payments import checks, deadlines, timeline  # noqa: F401 - registers checks, deadlines, sentences

@@ -57,3 +57,15 @@ def test_a_key_use_is_stamped(make_key: Any, key_api: Any, tclock: Any) -> None:
     key_api(secret).get("/users")
     key.refresh_from_db()
     assert key.last_used_at == tclock.now()
+
+
+def test_a_bad_key_is_refused_on_public_endpoints_too(api: Any, make_user: Any, make_key: Any, key_api: Any) -> None:
+    # A backend whose key was revoked must learn it at once, not be served as an anonymous caller.
+    key, secret = make_key()
+    assert key_api(secret).get("/listings").status_code == 200
+    api(make_user(staff=True)).post(f"/api-keys/{key.public_id}/revoke")
+    answers = [key_api(s).get("/listings") for s in (secret, "psk_nope", "psk_")]
+    assert {a.status_code for a in answers} == {401}
+    assert {a["Content-Type"] for a in answers} == {"application/problem+json"}
+    assert len({a.json()["detail"] for a in answers}) == 1
+    assert key_api(None).get("/listings").status_code == 200  # no key at all: public as before

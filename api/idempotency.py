@@ -63,7 +63,8 @@ def _fingerprint(request: HttpRequest) -> str:
         # Reading request.body would refuse large uploads; hash the parsed parts instead.
         for name, value in sorted(request.POST.lists()):
             digest.update(f"{name}={value}".encode() + b"\0")
-        for name, upload in sorted((n, f) for n in request.FILES for f in request.FILES.getlist(n)):
+        # By field name, and within one name in the order sent (files themselves do not compare).
+        for name, upload in ((n, f) for n in sorted(request.FILES) for f in request.FILES.getlist(n)):
             digest.update(f"{name}:{upload.name}:{upload.size}".encode())
             for chunk in upload.chunks():
                 digest.update(chunk)

@@ -287,3 +287,22 @@ def test_a_reply_after_an_answer_has_its_own_target_and_breach(api, owner, staff
 
     answered = api(staff).post(f"/tickets/{ticket['id']}/replies", {"body": "Done."}).json()
     assert answered["reply_due"] is None and answered["reply_breached"] is False
+
+
+def test_files_under_one_field_name_with_an_idempotency_key_replay_instead_of_failing(api, owner):
+    # The key's fingerprint used to sort the uploads themselves: two files of one field, 500.
+    ticket = opened(api, owner)
+    client = api(owner)
+
+    def send():
+        return client.client.post(
+            f"/api/v1/tickets/{ticket['id']}/replies/with-files",
+            {"body": "Two screenshots.", "files": [png("a.png"), png("b.png")]},
+            headers=client._headers({"Idempotency-Key": "two-files"}),
+        )
+
+    first, again = send(), send()
+
+    assert first.status_code == 201, first.content
+    assert again.status_code == 201 and again.json() == first.json()
+    assert len(first.json()["messages"][-1]["attachments"]) == 2

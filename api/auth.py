@@ -70,6 +70,12 @@ def _resolve(request: HttpRequest, token: str) -> Caller:
     return Caller(user=user, key=key)
 
 
+def presents_key(request: HttpRequest) -> bool:
+    """True when the request's bearer is shaped like an API key, known or not."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and token.strip().startswith(SECRET_PREFIX)
+
+
 def api_user(request: HttpRequest) -> User | None:
     """The user the request acts as: a token's owner, or the user a key acts on behalf of."""
     return api_caller(request).user

@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from core.errors import DomainError, RateLimited
-from core.http import busy_response, database_busy
+from core.http import PROBLEM_CODES, busy_response, database_busy
 
 logger = logging.getLogger("parley.api")
 
@@ -29,18 +29,7 @@ TITLES = {
     429: "Too many requests",
     500: "Internal error",
 }
-CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    422: "validation_error",
-    429: "rate_limited",
-    500: "internal_error",
-}
+CODES = PROBLEM_CODES
 
 
 def problem(

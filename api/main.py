@@ -14,6 +14,7 @@ from api.routers import (
     listings,
     notifications,
     orders,
+    privacy,
     suspension,
     testclock,
     testhelpers,
@@ -47,8 +48,5 @@ api.add_router("", testclock.router)
 api.add_router("", suspension.router)
 api.add_router("", testhelpers.router)  # sandbox payment helpers
 
-# Personal data: export and erasure (ops/privacy.py).
-from ops.api import router as privacy_router  # noqa: E402
-
-api.add_router("", privacy_router)
+api.add_router("", privacy.router)  # personal data: export and erasure
 api.add_router("", integrations.router)

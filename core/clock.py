@@ -8,7 +8,7 @@ what fell due is the deadline engine's job (`ops.deadlines.advance`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
 
 from core.errors import NotFound
 from core.models import TestClock
@@ -72,17 +71,6 @@ def _remember(state: TestClock) -> None:
     reading = _reading.get()
     if reading is not None:
         reading.offset_us, reading.frozen_at, reading.read = state.offset_us, state.frozen_at, True
-
-
-class OneClockReadingMiddleware:
-    """Each request reads the test clock once (see `one_reading`)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        with one_reading():
-            return self.get_response(request)
 
 
 def require_test_clock() -> None:

@@ -1,6 +1,6 @@
 """Request ids: one id per request, on every log line it causes and on the work it queues.
 
-`RequestIdMiddleware` (first in the chain) takes the caller's `X-Request-Id` when it is a sane
+`core.middleware.RequestIdMiddleware` (first in the chain) takes the caller's `X-Request-Id` when it is a sane
 token, or makes one, binds it to the logging context (structlog's context variables, which the
 JSON formatter merges into every line, stdlib loggers included) and returns it in the answer's
 `X-Request-Id`. Rows the request queues for the worker (deadlines, e-mails, webhook deliveries)
@@ -8,20 +8,18 @@ take `current()` as their default `request_id`, and the worker binds it again wh
 them, so one id follows a change from the request to the e-mail it caused.
 
 It also logs one `request` line per answer (method, route, status, milliseconds) and counts it
-for `/metrics` (`ops.metrics`)."""
+for `/metrics` (`ops.metrics`, connected from its `ready()`)."""
 
 from __future__ import annotations
 
 import logging
 import re
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import structlog
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 HEADER = "X-Request-Id"
 _ACCEPTED = re.compile(r"^[A-Za-z0-9._:@+/=-]{1,64}$")
@@ -63,42 +61,3 @@ def route_of(request: HttpRequest) -> str:
     if match is None:
         return "unmatched"
     return "/" + str(match.route)
-
-
-class RequestIdMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = accepted(request.headers.get(HEADER)) or new_id()
-        request.request_id = request_id  # type: ignore[attr-defined]
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        if settings.SENTRY_ENABLED:
-            import sentry_sdk
-
-            sentry_sdk.set_tag("request_id", request_id)
-        started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            elapsed = time.perf_counter() - started
-            response[HEADER] = request_id
-            route = route_of(request)
-            from ops import metrics
-
-            metrics.observe_request(
-                method=request.method or "", route=route, status=response.status_code, seconds=elapsed
-            )
-            logger.info(
-                "request",
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "route": route,
-                    "status": response.status_code,
-                    "ms": round(elapsed * 1000, 1),
-                },
-            )
-            return response
-        finally:
-            structlog.contextvars.clear_contextvars()

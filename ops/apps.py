@@ -6,4 +6,10 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from ops import sessions  # noqa: F401 - records each sign-in's device for /account/sessions/
+        from core import middleware
+        from ops import (
+            metrics,
+            sessions,  # noqa: F401 - records each sign-in's device for /account/sessions/
+        )
+
+        middleware.connect(observe_request=metrics.observe_request)

@@ -20,7 +20,6 @@ they never wait on a deadline a worker holds; that worker then finds the case mo
 from __future__ import annotations
 
 import logging
-import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from datetime import datetime, timedelta
 
 from django.db import OperationalError, transaction
 
-from core import clock, requestid
+from core import clock, crashpoints, requestid
 from core.deadlines import due, handler_for
 from core.errors import DomainError
 from core.models import Deadline
@@ -81,7 +80,7 @@ def run_batch(*, limit: int = CLAIM_BATCH) -> Batch:
                 applied.append(deadline)
             else:
                 deferred += 1
-            _maybe_crash("before_commit")
+            crashpoints.reached("before_commit")
     return Batch(applied=applied, deferred=deferred)
 
 
@@ -182,15 +181,3 @@ def advance(*, seconds: int, wait_for_others: float = 30.0) -> AdvanceResult:
         else:
             time.sleep(0.05)  # another worker holds it; it will be done in a moment
     return AdvanceResult(now=clock.set_test_time(target), ran=ran)
-
-
-def _maybe_crash(point: str) -> None:
-    """Test hook: `PARLEY_CRASH_AT=before_commit:3` kills the process inside the third
-    deadline's transaction, after its effect and before its commit."""
-    spec = os.environ.get("PARLEY_CRASH_AT", "")
-    if not spec.startswith(point + ":"):
-        return
-    remaining = int(spec.split(":", 1)[1]) - 1
-    os.environ["PARLEY_CRASH_AT"] = f"{point}:{remaining}"
-    if remaining <= 0:
-        os._exit(137)

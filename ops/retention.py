@@ -19,8 +19,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.sessions.models import Session
 
-from api.idempotency import prune as prune_idempotency_keys
-from core import clock, ratelimit
+from core import clock, idempotency, ratelimit
 from notifications.models import OutboundEmail
 from webhooks.actions import prune_deliveries, prune_events
 
@@ -34,7 +33,7 @@ def prune() -> dict[str, int]:
         created_at__lt=now - timedelta(days=settings.RETENTION_EMAIL_DAYS),
     ).delete()
     deliveries = prune_deliveries(older_than=timedelta(days=settings.RETENTION_WEBHOOK_DAYS))
-    keys = prune_idempotency_keys(older_than=timedelta(hours=settings.RETENTION_IDEMPOTENCY_HOURS))
+    keys = idempotency.prune(older_than=timedelta(hours=settings.RETENTION_IDEMPOTENCY_HOURS))
     events = prune_events()  # kept at least 30 days, for `GET /events`
     counters = ratelimit.prune()
     return {

@@ -94,23 +94,23 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "core.requestid.RequestIdMiddleware",  # first: its id is on every log line after it
-    "api.fallback.ProblemFallbackMiddleware",
-    "core.clock.OneClockReadingMiddleware",  # one test-clock reading per request
+    "core.middleware.RequestIdMiddleware",  # first: its id is on every log line after it
+    "core.middleware.ProblemFallbackMiddleware",
+    "core.middleware.OneClockReadingMiddleware",  # one test-clock reading per request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "core.http.NulCharacterGuard",
+    "core.middleware.NulCharacterGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "integrations.middleware.ApiKeyContext",
-    "core.http.WriteThrottleMiddleware",
-    "api.idempotency.TransactionalWritesMiddleware",
+    "core.middleware.ApiKeyContext",
+    "core.middleware.WriteThrottleMiddleware",
+    "core.middleware.TransactionalWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "web.middleware.DomainErrorPages",
+    "core.middleware.DomainErrorPages",
 ]
 
 ROOT_URLCONF = "parley.urls"

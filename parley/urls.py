@@ -10,6 +10,6 @@ urlpatterns = [
     path("metrics", health.metrics, name="metrics"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
-    path("", include("integrations.urls")),
+    path("", include("web.integrations_urls")),
     path("", include("web.urls")),
 ]

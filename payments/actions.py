@@ -17,7 +17,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.queries import still_active
-from core import audit, clock, deadlines, locking
+from core import audit, clock, crashpoints, deadlines, locking
 from core.actors import SystemActor
 from core.errors import Conflict, NotAllowedInState, NotFound, ValidationFailed
 from core.money import MAX_AMOUNT, Money
@@ -170,7 +170,7 @@ def submit_withdrawal(*, withdrawal_id: int) -> Withdrawal:
         answer = provider.payout(
             reference=withdrawal.public_id, amount=withdrawal.money, payee_ref=withdrawal.user.public_id
         )
-        _crash_point("withdrawal_answered")
+        crashpoints.reached("withdrawal_answered")
         _settle(withdrawal, answer)
     return withdrawal
 
@@ -242,13 +242,6 @@ def _settle(withdrawal: Withdrawal, answer: PayoutAnswer) -> None:
         if status == "paid"
         else "The payment provider could not pay it; the money is back in your wallet.",
     )
-
-
-def _crash_point(point: str) -> None:
-    """Test hook shared with the deadline engine (`PARLEY_CRASH_AT=withdrawal_answered:1`)."""
-    from ops.deadlines import _maybe_crash
-
-    _maybe_crash(point)
 
 
 # Chargebacks --------------------------------------------------------------------------------

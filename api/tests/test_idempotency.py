@@ -4,8 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from api import idempotency
-from core import clock
+from core import clock, idempotency
 from core.models import IdempotencyKey
 from ledger import queries as ledger
 from ledger.models import Transaction
@@ -77,14 +76,14 @@ def test_a_request_that_looked_before_the_winner_committed_is_rolled_back(api, m
     user = make_user()
     client = api(user)
     first = deposit(client)
-    real_stored = idempotency._stored
+    real_stored = idempotency.stored
     looks = []
 
     def first_look_misses(*args):
         looks.append(args)
         return None if len(looks) == 1 else real_stored(*args)
 
-    monkeypatch.setattr(idempotency, "_stored", first_look_misses)
+    monkeypatch.setattr(idempotency, "stored", first_look_misses)
     second = deposit(client)
 
     assert second.status_code == 201

@@ -1,6 +1,6 @@
 """What one request of the money path costs in queries, pinned so a change that adds a query
 per request (or a test-clock reading per call) shows up here. The test clock is on, as in
-every test: a request reads it once (`core.clock.OneClockReadingMiddleware`)."""
+every test: a request reads it once (`core.middleware.OneClockReadingMiddleware`)."""
 
 from __future__ import annotations
 

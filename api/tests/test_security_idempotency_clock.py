@@ -22,8 +22,7 @@ def test_moving_the_test_clock_does_not_expire_a_key(api, make_user, tclock):
 def test_a_key_expires_after_a_real_day(api, make_user):
     from datetime import timedelta
 
-    from api import idempotency
-    from core import clock
+    from core import clock, idempotency
 
     client = api(make_user())
     body = {"amount": {"amount": 10_00, "currency": "USD"}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from parley import registry
+from ops import settings_registry as registry
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = re.compile(r"\bPARLEY_[A-Z0-9_]*[A-Z0-9]\b")
@@ -33,7 +33,7 @@ def test_every_parley_variable_in_the_code_is_documented():
             used.setdefault(name, str(path.relative_to(ROOT)))
     assert len(used) > 40  # the scan found the code
     missing = {name: where for name, where in used.items() if name not in registry.names()}
-    assert not missing, f"add these to parley/registry.py, then run `parley settings-doc`: {missing}"
+    assert not missing, f"add these to ops/settings_registry.py, then run `parley settings-doc`: {missing}"
 
 
 def test_docs_settings_md_is_generated_from_the_registry():

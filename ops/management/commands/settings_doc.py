@@ -1,4 +1,4 @@
-"""`parley settings-doc`: writes docs/settings.md from parley/registry.py (`--check` only compares)."""
+"""`parley settings-doc`: writes docs/settings.md from ops/settings_registry.py (`--check` only compares)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from parley import registry
+from ops import settings_registry as registry
 
 DOC = Path(settings.BASE_DIR) / "docs" / "settings.md"
 
 
 class Command(BaseCommand):
-    help = "Writes docs/settings.md, the table of every environment variable, from parley/registry.py."
+    help = "Writes docs/settings.md, the table of every environment variable, from ops/settings_registry.py."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true", help="Fail if docs/settings.md is out of date.")

@@ -1,6 +1,9 @@
+"""The pages of integrations (login links, the staff console's API keys), in their own `integrations:`
+namespace."""
+
 from django.urls import path
 
-from integrations import views
+from web.views import integrations as views
 
 app_name = "integrations"
 urlpatterns = [

@@ -224,7 +224,7 @@ def render() -> str:
     lines = [
         "# Settings",
         "",
-        "<!-- Generated from parley/registry.py by `parley settings-doc`; edit that file, not this one. -->",
+        "<!-- Generated from ops/settings_registry.py by `parley settings-doc`; edit that file, not this one. -->",
         "",
         "Everything a deployment may change comes from the environment. Flags take `1`/`0` (also",
         "`true`/`false`, `yes`/`no`, `on`/`off`); a bad value stops start-up with a message.",

@@ -1,5 +1,5 @@
-"""Personal data over the API (ops/privacy.py): a person's own export, and staff's export and
-erasure of anyone's. Registered in `api/main.py`."""
+"""Personal data over the API (`ops.privacy`): a person's own export, and staff's export and
+erasure of anyone's."""
 
 from __future__ import annotations
 

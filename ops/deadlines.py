@@ -26,14 +26,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import OperationalError, transaction
+from django.utils.translation import gettext as _
 
 from core import clock, crashpoints, requestid
 from core.deadlines import due, handler_for
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
 from core.models import Deadline
 
 logger = logging.getLogger("parley.deadlines")
 MAX_ATTEMPTS = 5
+# How far one move of the test clock may go, for the API and the web alike. Zero is a move: it
+# runs what is already due and answers the time.
+MIN_ADVANCE_SECONDS = 0
 MAX_ADVANCE_SECONDS = 5 * 366 * 86400  # the test clock moves at most five years at a time
 
 
@@ -165,7 +169,10 @@ def run_due(*, limit: int = 1000) -> int:
 
 def advance(*, seconds: int, wait_for_others: float = 30.0) -> AdvanceResult:
     """Moves the test clock forward by `seconds`, stopping at each deadline on the way to apply
-    it at its own time, so chains of deadlines unfold in the order real time would give."""
+    it at its own time, so chains of deadlines unfold in the order real time would give.
+    Refuses a move outside `MIN_ADVANCE_SECONDS`..`MAX_ADVANCE_SECONDS`."""
+    if not MIN_ADVANCE_SECONDS <= seconds <= MAX_ADVANCE_SECONDS:
+        raise ValidationFailed(_("The clock moves forward by up to five years at a time."))
     target = clock.now() + timedelta(seconds=seconds)
     ran = 0
     give_up_at = time.monotonic() + wait_for_others

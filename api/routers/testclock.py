@@ -20,7 +20,11 @@ class ClockOut(Schema):
 
 
 class AdvanceIn(Schema):
-    seconds: StrictInt = Field(ge=0, le=deadlines.MAX_ADVANCE_SECONDS, description="How far to move the clock forward.")
+    seconds: StrictInt = Field(
+        ge=deadlines.MIN_ADVANCE_SECONDS,
+        le=deadlines.MAX_ADVANCE_SECONDS,
+        description="How far to move the clock forward.",
+    )
 
 
 @router.get("/test-clock", response={200: ClockOut, **ERRORS})

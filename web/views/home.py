@@ -34,7 +34,5 @@ def test_clock_advance(request: HttpRequest) -> HttpResponse:
         seconds = int(request.POST.get("seconds", ""))
     except ValueError:
         raise ValidationFailed("Choose how far to move the clock.") from None
-    if not 0 < seconds <= deadlines.MAX_ADVANCE_SECONDS:
-        raise ValidationFailed("The clock moves forward by up to five years at a time.")
     deadlines.advance(seconds=seconds)
     return back(request)

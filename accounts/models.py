@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 
+from core import limits
 from core.ids import PublicIdField
 
 
@@ -12,8 +13,8 @@ class User(AbstractUser):
 
     public_id = PublicIdField(prefix="usr")
     # Set for users a marketplace's backend provisioned with an API key (they have no password).
-    external_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
-    display_name = models.CharField(max_length=150, blank=True)
+    external_id = models.CharField(max_length=limits.EXTERNAL_ID, unique=True, null=True, blank=True)
+    display_name = models.CharField(max_length=limits.DISPLAY_NAME, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta(AbstractUser.Meta):

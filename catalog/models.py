@@ -5,6 +5,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
+from core import limits
 from core.ids import PublicIdField
 from core.money import Money
 
@@ -18,8 +19,8 @@ class Listing(models.Model):
     # The marketplace's own references (integrations.metadata: at most 20 short keys).
     metadata = models.JSONField(default=dict, blank=True)
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings")
-    title = models.CharField(max_length=120)
-    description = models.TextField(max_length=5000)
+    title = models.CharField(max_length=limits.TITLE)
+    description = models.TextField(max_length=limits.LONG_TEXT)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     price_amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)

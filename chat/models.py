@@ -5,6 +5,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
+from core import limits
 from core.ids import PublicIdField
 
 
@@ -21,7 +22,7 @@ class Message(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     author_role = models.CharField(max_length=16)  # buyer, seller, staff or system
-    body = models.TextField(max_length=5000)
+    body = models.TextField(max_length=limits.LONG_TEXT)
     flags = models.JSONField(default=list, blank=True)
     # Why each flag was raised: [{"flag", "kind", "detail", "reason"}] (`chat.flags.Finding`), so
     # the reminder both sides see can say what kind of contact it was.

@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 
+from core import limits
 from core.ids import PublicIdField
 
 
@@ -53,7 +54,7 @@ class Dispute(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="disputes")
     reason = models.CharField(max_length=24, choices=Reason.choices)
-    description = models.TextField(max_length=5000)
+    description = models.TextField(max_length=limits.LONG_TEXT)
     requested_outcome = models.JSONField()  # {"kind": ..., "refund_amount"?: int}
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.AWAITING_SELLER)
     opened_at = models.DateTimeField()
@@ -69,7 +70,7 @@ class Dispute(models.Model):
     return_keep_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     return_shipped_at = models.DateTimeField(null=True, blank=True)
     redelivered_at = models.DateTimeField(null=True, blank=True)
-    redelivery_note = models.TextField(blank=True, max_length=5000)
+    redelivery_note = models.TextField(blank=True, max_length=limits.LONG_TEXT)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -84,7 +85,7 @@ class Dispute(models.Model):
     decided_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    resolution_note = models.TextField(blank=True, max_length=5000)
+    resolution_note = models.TextField(blank=True, max_length=limits.LONG_TEXT)
     seller_error = models.BooleanField(default=False)  # kept in step with "seller_error" in findings
     settlement = models.JSONField(null=True, blank=True)  # buyer_refund, fee_refund, seller_payout, platform_fee
     # The mediator's findings (disputes.outcomes.FINDINGS) and the statement of reasons of the
@@ -104,7 +105,7 @@ class Dispute(models.Model):
     decision_accepted_by = models.JSONField(default=list, blank=True)  # "buyer", "seller"
     appealed_at = models.DateTimeField(null=True, blank=True)
     appealed_by = models.CharField(max_length=8, blank=True)  # buyer or seller
-    appeal_reason = models.TextField(blank=True, max_length=5000)
+    appeal_reason = models.TextField(blank=True, max_length=limits.LONG_TEXT)
 
     class Meta:
         constraints: ClassVar[list[Any]] = [
@@ -150,7 +151,7 @@ class Proposal(models.Model):
     kind = models.CharField(max_length=24, choices=ProposalKind.choices)
     refund_amount = models.BigIntegerField(null=True, blank=True)  # partial refunds, minor units
     seller_keep_percent = models.PositiveSmallIntegerField(null=True, blank=True)  # returns
-    note = models.TextField(blank=True, max_length=2000)
+    note = models.TextField(blank=True, max_length=limits.NOTE)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField()
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -181,12 +182,12 @@ class InfoRequest(models.Model):
     public_id = PublicIdField(prefix="inf")
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="info_requests")
     party = models.CharField(max_length=8)  # buyer or seller
-    question = models.TextField(max_length=5000)
+    question = models.TextField(max_length=limits.LONG_TEXT)
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     asked_at = models.DateTimeField()
     due_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    answer = models.TextField(blank=True, max_length=5000)
+    answer = models.TextField(blank=True, max_length=limits.LONG_TEXT)
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from core import limits
 from core.ids import PublicIdField
 
 
@@ -14,7 +15,7 @@ class ApiKey(models.Model):
     key may do (see `integrations.scopes`)."""
 
     public_id = PublicIdField(prefix="key")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=limits.NAME)
     scopes = models.JSONField(default=list)
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
@@ -41,7 +42,7 @@ class LoginLink(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="login_links")
-    next_path = models.CharField(max_length=2000)
+    next_path = models.CharField(max_length=limits.LOCAL_PATH)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

@@ -5,7 +5,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
-from core import requestid
+from core import limits, requestid
 from core.ids import PublicIdField
 
 
@@ -15,7 +15,7 @@ class Notification(models.Model):
     public_id = PublicIdField(prefix="ntf")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     code = models.CharField(max_length=64)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=limits.LINE)
     body = models.TextField(blank=True)
     link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField()

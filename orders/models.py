@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 
+from core import limits
 from core.ids import PublicIdField
 from core.money import Money
 from policy.models import PolicyVersion
@@ -40,7 +41,7 @@ class Order(models.Model):
     placed_at = models.DateTimeField()
     delivered_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)  # when the order ended, whichever way
-    delivery_note = models.TextField(blank=True, max_length=5000)
+    delivery_note = models.TextField(blank=True, max_length=limits.LONG_TEXT)
     # The listing's warranty, copied at purchase: after completion the proceeds stay held this
     # long and the buyer may still dispute for a `warranty_reasons` reason.
     warranty = models.DurationField(null=True, blank=True)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 
+from core import limits
 from core.files import EXTENSIONS
 from core.ids import PublicIdField
 from policy.models import PolicyVersion
@@ -145,9 +146,9 @@ class ContactsPage(models.Model):
         "first: it reaches the whole support team and keeps everything in one place."
     )
 
-    channels = models.TextField(blank=True, max_length=2000)
-    opening_hours = models.CharField(max_length=200, default=DEFAULT_HOURS)
-    intro = models.TextField(blank=True, max_length=2000, default=DEFAULT_INTRO)
+    channels = models.TextField(blank=True, max_length=limits.NOTE)
+    opening_hours = models.CharField(max_length=limits.LINE, default=DEFAULT_HOURS)
+    intro = models.TextField(blank=True, max_length=limits.NOTE, default=DEFAULT_INTRO)
     updated_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 
+from core import limits
 from core.errors import ValidationFailed
 from core.money import Money, MoneyError
 from disputes.outcomes import offerable
@@ -17,6 +18,7 @@ from orders.models import Order
 from policy.active import configured_policy
 from policy.schema import parse_duration
 from tickets.models import MAX_BODY, MAX_SUBJECT, Ticket
+from webhooks.models import MAX_URL
 
 
 def currency_choices() -> list[tuple[str, str]]:
@@ -55,8 +57,8 @@ class WithdrawForm(MoneyFormMixin):
 
 
 class ListingForm(MoneyFormMixin):
-    title = forms.CharField(max_length=120)
-    description = forms.CharField(max_length=5000, widget=forms.Textarea, required=False)
+    title = forms.CharField(max_length=limits.TITLE)
+    description = forms.CharField(max_length=limits.LONG_TEXT, widget=forms.Textarea, required=False)
     kind = forms.ChoiceField(
         choices=[
             ("product", "Product (keys, items, accounts)"),
@@ -85,7 +87,7 @@ class ListingForm(MoneyFormMixin):
 
 class DeliverForm(forms.Form):
     note = forms.CharField(
-        max_length=5000,
+        max_length=limits.LONG_TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Delivery note",
@@ -94,12 +96,12 @@ class DeliverForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(max_length=1000, required=False, label="Reason (shown to the buyer)")
+    reason = forms.CharField(max_length=limits.CANCEL_REASON, required=False, label="Reason (shown to the buyer)")
 
 
 class MessageForm(forms.Form):
     body = forms.CharField(
-        max_length=5000,
+        max_length=limits.LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Write a message…"}),
         label="Message",
     )
@@ -160,15 +162,15 @@ class LinkDisputeForm(forms.Form):
 
 class ContactsForm(forms.Form):
     intro = forms.CharField(
-        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Introduction"
+        max_length=limits.NOTE, required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Introduction"
     )
     channels = forms.CharField(
-        max_length=2000,
+        max_length=limits.NOTE,
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text='One per line, as "Label: value", for example "E-mail: support@example.org".',
     )
-    opening_hours = forms.CharField(max_length=200)
+    opening_hours = forms.CharField(max_length=limits.LINE)
 
 
 def amount_in_minor_units(value: Decimal | None, currency: str, *, field: str = "refund_amount") -> int | None:
@@ -203,7 +205,7 @@ class DisputeForm(forms.Form):
         label="Reason for the dispute",
     )
     description = forms.CharField(
-        max_length=5000,
+        max_length=limits.LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What is wrong, and what did you already try with the seller?",
     )
@@ -276,7 +278,7 @@ class ProposalForm(forms.Form):
     )
     note = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Note to the other side",
     )
@@ -288,11 +290,13 @@ class ProposalForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Note")
+    note = forms.CharField(
+        required=False, max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2}), label="Note"
+    )
 
 
 class AnswerForm(forms.Form):
-    body = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Your answer")
+    body = forms.CharField(max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}), label="Your answer")
 
 
 class EvidenceForm(forms.Form):
@@ -304,14 +308,14 @@ class EvidenceForm(forms.Form):
 
 class WebhookForm(forms.Form):
     url = forms.CharField(
-        max_length=2000,
+        max_length=MAX_URL,
         label="URL",
         widget=forms.URLInput(attrs={"placeholder": "https://marketplace.example/parley-events"}),
         help_text="https:// on a public host. Every event is signed with the secret shown once after saving.",
     )
-    description = forms.CharField(max_length=200, required=False)
+    description = forms.CharField(max_length=limits.LINE, required=False)
     events = forms.CharField(
-        max_length=2000,
+        max_length=limits.EVENT_LIST,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "order.\ndispute.resolved"}),
         help_text='Event codes or families, one per line or separated by commas ("order." is every order '

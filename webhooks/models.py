@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 
-from core import requestid
+from core import limits, requestid
 from core.ids import PublicIdField
 
 MAX_URL = 2000
@@ -23,7 +23,7 @@ class WebhookEndpoint(models.Model):
 
     public_id = PublicIdField(prefix="whk")
     url = models.CharField(max_length=MAX_URL)
-    description = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=limits.LINE, blank=True)
     secret = models.CharField(max_length=100)
     event_filter = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)

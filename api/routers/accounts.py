@@ -11,6 +11,7 @@ from accounts.models import ApiToken, User
 from api.auth import api_key, key_or_staff
 from api.routers import integrations
 from api.schemas import ERRORS, MoneyOut
+from core import limits
 from core.http import client_ip
 from integrations import scopes
 from ledger import queries as ledger_queries
@@ -19,9 +20,9 @@ router = Router(tags=["accounts"])
 
 
 class SignUpIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
-    password: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=254)
+    username: str = Field(min_length=1, max_length=limits.USERNAME)
+    password: str = Field(min_length=1, max_length=limits.PASSWORD)
+    email: str = Field(min_length=3, max_length=limits.EMAIL)
 
 
 class UserOut(Schema):
@@ -40,8 +41,8 @@ class MeOut(UserOut):
 
 
 class TokenIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
-    password: str = Field(min_length=1, max_length=200)
+    username: str = Field(min_length=1, max_length=limits.USERNAME)
+    password: str = Field(min_length=1, max_length=limits.PASSWORD)
 
 
 class TokenOut(Schema):

@@ -11,7 +11,7 @@ from pydantic import Field, StrictBool, StrictInt
 
 from accounts.models import User
 from api.schemas import AllowedAction, DeadlineOut, MoneyIn, MoneyOut
-from core import clock, timeline
+from core import clock, limits, timeline
 from core.errors import ValidationFailed
 from core.money import Money
 from disputes import queries
@@ -70,7 +70,7 @@ class RequestedOutcomeIn(Schema):
 class OpenDisputeIn(Schema):
     order_id: str = Field(min_length=1, max_length=32)
     reason: Reason
-    description: str = Field(min_length=1, max_length=5000)
+    description: str = Field(min_length=1, max_length=limits.LONG_TEXT)
     requested_outcome: RequestedOutcomeIn
     accept_terms: StrictBool
     metadata: dict[str, Any] | None = Field(default=None, description=METADATA_HELP)
@@ -80,24 +80,24 @@ class ProposalIn(Schema):
     kind: ProposalKindIn
     refund_amount: StrictInt | MoneyIn | None = None
     seller_keep_percent: StrictInt | None = Field(default=None, ge=0, le=100)
-    note: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=limits.NOTE)
 
 
 class RejectIn(Schema):
-    note: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=limits.NOTE)
 
 
 class StepIn(Schema):
-    note: str = Field(default="", max_length=5000)
+    note: str = Field(default="", max_length=limits.LONG_TEXT)
 
 
 class InfoRequestIn(Schema):
     party: Literal["buyer", "seller"]
-    question: str = Field(min_length=1, max_length=5000)
+    question: str = Field(min_length=1, max_length=limits.LONG_TEXT)
 
 
 class AnswerIn(Schema):
-    body: str = Field(min_length=1, max_length=5000)
+    body: str = Field(min_length=1, max_length=limits.LONG_TEXT)
 
 
 class DecisionIn(Schema):
@@ -111,11 +111,11 @@ class DecisionIn(Schema):
         description="What the mediator finds: `seller_error` is the same as the old `seller_error: true`; "
         "`delivered` says an order without a delivery on record did reach the buyer.",
     )
-    note: str = Field(default="", max_length=5000)
+    note: str = Field(default="", max_length=limits.LONG_TEXT)
 
 
 class AppealIn(Schema):
-    reason: str = Field(min_length=1, max_length=5000)
+    reason: str = Field(min_length=1, max_length=limits.LONG_TEXT)
 
 
 class AssignIn(Schema):

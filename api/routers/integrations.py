@@ -15,6 +15,7 @@ from accounts.models import User
 from api.auth import api_caller, key_only, key_or_staff
 from api.permissions import require_staff
 from api.schemas import ERRORS
+from core import limits
 from core.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from core.pagination import keyset_page
 from integrations import actions, queries, scopes
@@ -28,7 +29,7 @@ Scope = Literal["users", "events", "webhooks", "act", "staff"]
 
 
 class ApiKeyIn(Schema):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=limits.NAME)
     scopes: list[Scope] | None = Field(
         default=None, description=f"Default: {', '.join(scopes.DEFAULT)}. 'staff' lets the key act for staff users."
     )
@@ -93,7 +94,9 @@ class UserPage(Schema):
 
 
 class LoginLinkIn(Schema):
-    next: str | None = Field(default=None, max_length=2000, description="A path of this site, e.g. /orders/ord_…")
+    next: str | None = Field(
+        default=None, max_length=limits.LOCAL_PATH, description="A path of this site, e.g. /orders/ord_…"
+    )
 
 
 class LoginLinkOut(Schema):
@@ -167,9 +170,11 @@ def login_link(request: HttpRequest, user_id: str, payload: LoginLinkIn | None =
 
 
 class ProvisionIn(Schema):
-    external_id: str = Field(min_length=1, max_length=200, description="The marketplace's own id of this user.")
-    email: str = Field(min_length=3, max_length=254)
-    display_name: str = Field(default="", max_length=150)
+    external_id: str = Field(
+        min_length=1, max_length=limits.EXTERNAL_ID, description="The marketplace's own id of this user."
+    )
+    email: str = Field(min_length=3, max_length=limits.EMAIL)
+    display_name: str = Field(default="", max_length=limits.DISPLAY_NAME)
     metadata: dict[str, Any] | None = Field(default=None, description=METADATA_HELP)
 
 

@@ -11,6 +11,7 @@ from api.permissions import caller
 from api.schemas import ERRORS, MoneyIn, MoneyOut
 from catalog import actions, queries
 from catalog.models import Listing
+from core import limits
 from core.pagination import keyset_page
 from integrations.metadata import METADATA_HELP
 from policy.rules import format_duration
@@ -20,8 +21,8 @@ router = Router(tags=["listings"])
 
 
 class ListingIn(Schema):
-    title: str = Field(min_length=1, max_length=120)
-    description: str = Field(default="", max_length=5000)
+    title: str = Field(min_length=1, max_length=limits.TITLE)
+    description: str = Field(default="", max_length=limits.LONG_TEXT)
     kind: Literal["product", "service"]
     price: MoneyIn
     warranty: str | None = Field(

@@ -13,7 +13,7 @@ from api.schemas import ERRORS, AllowedAction, DeadlineOut, MoneyIn, MoneyOut
 from catalog.queries import get_listing
 from chat import queries as chat_queries
 from chat.models import Message
-from core import clock
+from core import clock, limits
 from core.pagination import keyset_page
 from integrations.metadata import METADATA_HELP
 from orders import actions, queries
@@ -99,15 +99,15 @@ class PlaceOrderIn(Schema):
 
 
 class DeliverIn(Schema):
-    note: str = Field(default="", max_length=5000)
+    note: str = Field(default="", max_length=limits.LONG_TEXT)
 
 
 class CancelIn(Schema):
-    reason: str = Field(default="", max_length=1000)
+    reason: str = Field(default="", max_length=limits.CANCEL_REASON)
 
 
 class MessageIn(Schema):
-    body: str = Field(min_length=1, max_length=5000)
+    body: str = Field(min_length=1, max_length=limits.LONG_TEXT)
 
 
 class FlagDetailOut(Schema):

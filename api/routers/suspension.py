@@ -13,12 +13,13 @@ from accounts.models import User
 from api.permissions import require_staff
 from api.routers.accounts import UserOut
 from api.schemas import ERRORS
+from core import limits
 
 router = Router(tags=["accounts"])
 
 
 class ReasonIn(Schema):
-    reason: str = Field(max_length=2000, description="Why; the user receives it as a statement of reasons.")
+    reason: str = Field(max_length=limits.NOTE, description="Why; the user receives it as a statement of reasons.")
 
 
 class UserStatusOut(UserOut):

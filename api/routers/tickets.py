@@ -11,7 +11,7 @@ from pydantic import Field, StrictBool
 from accounts.models import User
 from api.permissions import caller
 from api.schemas import ERRORS, AllowedAction, DeadlineOut
-from core import clock
+from core import clock, limits
 from core.pagination import keyset_page
 from integrations.metadata import METADATA_HELP
 from tickets import actions, queries
@@ -45,7 +45,7 @@ class ReplyIn(ReplyFormIn):
 
 
 class AssignIn(Schema):
-    assignee: str | None = Field(max_length=150, description="A staff username, or null for nobody.")
+    assignee: str | None = Field(max_length=limits.USERNAME, description="A staff username, or null for nobody.")
 
 
 class LinkDisputeIn(Schema):

@@ -10,6 +10,7 @@ from pydantic import Field
 from api.auth import key_or_staff
 from api.permissions import require_staff
 from api.schemas import ERRORS
+from core import limits
 from core.actors import Actor
 from core.pagination import keyset_page
 from integrations import scopes
@@ -30,7 +31,7 @@ class WebhookIn(Schema):
         max_length=MAX_URL,
         description="https:// on a public host; checked again before every send.",
     )
-    description: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=limits.LINE)
     events: list[str] = Field(
         default_factory=list,
         max_length=actions.MAX_FILTERS,

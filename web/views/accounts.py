@@ -8,25 +8,28 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import actions
+from core import limits
 from core.errors import DomainError
 from core.http import client_ip
 from web.errors import add_to_form, local_url
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"}))
-    password = forms.CharField(max_length=200, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(max_length=limits.USERNAME, widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(
+        max_length=limits.PASSWORD, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class SignUpForm(forms.Form):
     username = forms.CharField(
-        max_length=150,
+        max_length=limits.USERNAME,
         widget=forms.TextInput(attrs={"autocomplete": "username"}),
         help_text="Letters, digits and @/./+/-/_ only.",
     )
-    email = forms.EmailField(max_length=254)
+    email = forms.EmailField(max_length=limits.EMAIL)
     password = forms.CharField(
-        max_length=200,
+        max_length=limits.PASSWORD,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 10 characters, not a common password.",
     )

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core import limits
 from core.errors import DomainError
 from integrations import actions, queries, scopes
 from web.auth import me
@@ -31,7 +32,7 @@ def login_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Name", help_text="Who uses it, e.g. “Shop backend”.")
+    name = forms.CharField(max_length=limits.NAME, label="Name", help_text="Who uses it, e.g. “Shop backend”.")
     scopes = forms.MultipleChoiceField(
         choices=[(s, s) for s in scopes.ALL],
         initial=list(scopes.DEFAULT),

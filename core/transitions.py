@@ -17,10 +17,20 @@ class Transition:
     sources: frozenset[str]
     target: str | None  # None: the action decides (for example by the outcome it applies)
     roles: frozenset[str]
+    # Refused while a deadline of the subject is due but not yet applied: what the deadline
+    # does comes first, even if the worker is a moment behind (docs/decisions/0007).
+    waits_for_due_deadline: bool = False
 
     @classmethod
-    def of(cls, sources: Iterable[str], target: str | None, roles: Iterable[str]) -> Transition:
-        return cls(frozenset(sources), target, frozenset(roles))
+    def of(
+        cls,
+        sources: Iterable[str],
+        target: str | None,
+        roles: Iterable[str],
+        *,
+        waits_for_due_deadline: bool = False,
+    ) -> Transition:
+        return cls(frozenset(sources), target, frozenset(roles), waits_for_due_deadline)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,26 +25,36 @@ OPEN = ["awaiting_seller", "negotiating", "awaiting_return", "awaiting_redeliver
 TALKING = ["awaiting_seller", "negotiating", "escalated"]
 PARTIES = ["buyer", "seller"]
 
+# `waits_for_due_deadline`: once a deadline of the case is due, what it does comes first, even if
+# the worker is a moment behind. Messages, evidence, assignment and questions go on (whether a
+# message still counts as the seller's response is `lifecycle.respond`'s to say).
+DUE_FIRST = True
+
 TRANSITIONS: dict[str, Transition] = {
     "message": T(OPEN, None, ["buyer", "seller", "staff"]),
     "add_evidence": T(OPEN, None, ["buyer", "seller", "staff"]),
     # Proposals stay possible while the administration looks at the case: an agreement ends it.
     # The seller's proposal is their response (negotiating); the buyer's revised request keeps
     # the case waiting for the seller.
-    "propose": T(TALKING, None, PARTIES),
-    "accept_proposal": T(TALKING, None, PARTIES),
-    "reject_proposal": T(TALKING, None, PARTIES),
-    "escalate": T(["awaiting_seller", "negotiating", "awaiting_return", "awaiting_redelivery"], "escalated", PARTIES),
-    "mark_returned": T(["awaiting_return"], "awaiting_return", ["buyer"]),
-    "confirm_return": T(["awaiting_return"], "resolved", ["seller"]),
-    "redeliver": T(["awaiting_redelivery"], "awaiting_redelivery", ["seller"]),
-    "confirm_redelivery": T(["awaiting_redelivery"], "resolved", ["buyer"]),
-    "answer_info": T(["escalated"], "escalated", PARTIES),
+    "propose": T(TALKING, None, PARTIES, waits_for_due_deadline=DUE_FIRST),
+    "accept_proposal": T(TALKING, None, PARTIES, waits_for_due_deadline=DUE_FIRST),
+    "reject_proposal": T(TALKING, None, PARTIES, waits_for_due_deadline=DUE_FIRST),
+    "escalate": T(
+        ["awaiting_seller", "negotiating", "awaiting_return", "awaiting_redelivery"],
+        "escalated",
+        PARTIES,
+        waits_for_due_deadline=DUE_FIRST,
+    ),
+    "mark_returned": T(["awaiting_return"], "awaiting_return", ["buyer"], waits_for_due_deadline=DUE_FIRST),
+    "confirm_return": T(["awaiting_return"], "resolved", ["seller"], waits_for_due_deadline=DUE_FIRST),
+    "redeliver": T(["awaiting_redelivery"], "awaiting_redelivery", ["seller"], waits_for_due_deadline=DUE_FIRST),
+    "confirm_redelivery": T(["awaiting_redelivery"], "resolved", ["buyer"], waits_for_due_deadline=DUE_FIRST),
+    "answer_info": T(["escalated"], "escalated", PARTIES, waits_for_due_deadline=DUE_FIRST),
     "request_info": T(["escalated"], "escalated", ["staff"]),
-    "decide": T(["escalated", "appealed"], None, ["staff"]),
+    "decide": T(["escalated", "appealed"], None, ["staff"], waits_for_due_deadline=DUE_FIRST),
     # A decision waiting for its appeal window (PRODUCT.md §15).
     "appeal": T(["decided"], "appealed", PARTIES),
-    "accept_decision": T(["decided"], None, PARTIES),
+    "accept_decision": T(["decided"], None, PARTIES, waits_for_due_deadline=DUE_FIRST),
     "settle_decision": T(["decided"], None, ["system"]),
     "assign": T(OPEN, None, ["staff"]),
     # What the system does when a deadline falls due.

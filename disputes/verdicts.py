@@ -44,7 +44,7 @@ def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime) -> Verdi
         if action == "appeal" and base.code == "not_allowed_in_state":
             return _no_appeal(dispute) or base
         return base
-    if action in PREEMPTED and roles & {"buyer", "seller", "staff"}:
+    if TRANSITIONS[action].waits_for_due_deadline and roles & {"buyer", "seller", "staff"}:
         passed = passed_deadline(dispute, now)
         if passed is not None and not (action == "escalate" and _escalates(dispute, passed, roles=roles)):
             return Verdict(
@@ -64,24 +64,6 @@ def _is(actor: Actor, user_id: int | None) -> bool:
     return isinstance(actor, User) and user_id is not None and actor.pk == user_id
 
 
-# The steps a passed deadline pre-empts: once it is due, what it does comes first, even if the
-# worker is a moment behind. Messages, evidence, assignment and questions go on (whether a
-# message still counts as the seller's response is `lifecycle.respond`'s to say).
-PREEMPTED = frozenset(
-    {
-        "propose",
-        "accept_proposal",
-        "reject_proposal",
-        "escalate",
-        "mark_returned",
-        "confirm_return",
-        "redeliver",
-        "confirm_redelivery",
-        "answer_info",
-        "decide",
-        "accept_decision",
-    }
-)
 _MEMO = "_passed_deadline"
 
 

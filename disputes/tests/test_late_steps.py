@@ -326,3 +326,24 @@ def test_the_seller_confirms_a_return_only_after_the_buyer_sent_it(order, people
     assert allowed(dispute, seller, "confirm_return")
     actions.confirm_return(dispute_id=dispute.pk, by=seller)
     assert refresh(dispute).status == "resolved"
+
+
+def test_the_steps_a_due_deadline_holds_back_are_marked_in_the_transition_table():
+    from disputes.states import TRANSITIONS
+
+    waiting = {action for action, transition in TRANSITIONS.items() if transition.waits_for_due_deadline}
+    assert waiting == {
+        "propose",
+        "accept_proposal",
+        "reject_proposal",
+        "escalate",
+        "mark_returned",
+        "confirm_return",
+        "redeliver",
+        "confirm_redelivery",
+        "answer_info",
+        "decide",
+        "accept_decision",
+    }
+    # Talking, evidence, assignment and questions go on while the deadline is applied.
+    assert not {"message", "add_evidence", "assign", "request_info"} & waiting

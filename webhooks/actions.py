@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.models import User
 from core import audit, clock, requestid
@@ -224,7 +225,7 @@ def disable_failing(*, endpoint_id: int) -> WebhookEndpoint:
             title=f"Webhook {endpoint.public_id} was disabled after {DISABLE_AFTER.days} days of failures",
             body=f"Every try to {endpoint.url} failed since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC. "
             "Fix the receiver, then register it again; missed events are in GET /api/v1/events.",
-            link=f"/staff/webhooks/{endpoint.public_id}/",
+            link=reverse("web:staff_webhook", args=[endpoint.public_id]),
         )
     return endpoint
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from chat import actions as chat_actions
@@ -37,7 +38,7 @@ TAB_LABELS = {
 
 
 def dispute_url(dispute: Dispute) -> str:
-    return f"/disputes/{dispute.public_id}/"
+    return reverse("web:dispute", args=[dispute.public_id])
 
 
 @login_required

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.pagination import keyset_page
@@ -28,4 +29,4 @@ def open_notification(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 def read_all(request: HttpRequest) -> HttpResponse:
     actions.mark_all_read(user=me(request))
-    return back(request, "/notifications/")
+    return back(request, reverse("web:notifications"))

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from chat import actions as chat_actions
@@ -130,4 +131,4 @@ def order_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def order_url(public_id: str) -> str:
-    return f"/orders/{public_id}/"
+    return reverse("web:order", args=[public_id])

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -193,7 +194,7 @@ def assign(request: HttpRequest, public_id: str) -> HttpResponse:
     name = request.POST.get("assignee", "") or None
     mediation.assign(dispute_id=dispute.pk, by=me(request), assignee=name)
     messages.success(request, f"Assigned to {name}." if name else "Case released.")
-    return back(request, f"/staff/disputes/{public_id}/")
+    return back(request, reverse("web:staff_case", args=[public_id]))
 
 
 @require_POST
@@ -202,4 +203,4 @@ def assign(request: HttpRequest, public_id: str) -> HttpResponse:
 def staff_message(request: HttpRequest, public_id: str) -> HttpResponse:
     dispute = queries.get_dispute_for(me(request), public_id)
     actions.post_message(dispute_id=dispute.pk, by=me(request), body=request.POST.get("body", ""))
-    return redirect(f"/staff/disputes/{public_id}/#record")
+    return redirect(reverse("web:staff_case", args=[public_id]) + "#record")

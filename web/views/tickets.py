@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core import clock
@@ -175,4 +176,4 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
 
 
 def ticket_url(public_id: str) -> str:
-    return f"/tickets/{public_id}/"
+    return reverse("web:ticket", args=[public_id])

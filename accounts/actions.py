@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from accounts import login, usernames
+from accounts import events, login, usernames
 from accounts.models import ApiToken, User
 from core import audit, clock, ratelimit
 from core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
@@ -51,7 +51,7 @@ def sign_up(*, username: str, password: str, email: str) -> User:
             if User.objects.filter(username__iexact=username).exists():
                 raise IntegrityError
             user = User.objects.create_user(username=username, email=email, password=password)
-            audit.record("user.signed_up", subject=user, by=user, role="user")
+            audit.record(events.USER_SIGNED_UP, subject=user, by=user, role="user")
     except IntegrityError:
         raise Conflict("That username is taken.", code="username_taken") from None
     return user
@@ -107,7 +107,7 @@ def revoke_token(*, token_id: str, by: User) -> ApiToken:
         if token.revoked_at is None:
             token.revoked_at = clock.system_now()
             token.save(update_fields=["revoked_at"])
-            audit.record("token.revoked", subject=by, by=by, role="user", data={"token": token.public_id})
+            audit.record(events.TOKEN_REVOKED, subject=by, by=by, role="user", data={"token": token.public_id})
     return token
 
 

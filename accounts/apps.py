@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import timeline  # noqa: F401 - registers the suspension sentences
+        from accounts import events  # noqa: F401 - registers the suspension sentences

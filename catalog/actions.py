@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from accounts import events as accounts_events
 from accounts.models import User
 from catalog.models import Listing
 from core import audit, clock
@@ -80,7 +81,7 @@ def create_listing(
         updated_at=now,
         metadata=checked_metadata,
     )
-    audit.record("listing.created", subject=listing, by=by, role="seller")
+    audit.record(accounts_events.LISTING_CREATED, subject=listing, by=by, role="seller")
     return listing
 
 
@@ -113,7 +114,7 @@ def update_listing(
     listing.save()
     after = _shown(listing)
     changes = {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
-    audit.record("listing.updated", subject=listing, by=by, role="seller", data={"changes": changes})
+    audit.record(accounts_events.LISTING_UPDATED, subject=listing, by=by, role="seller", data={"changes": changes})
     if changes:
         # An edit while a dispute is open belongs on that case's timeline (what the buyer saw
         # is the order's snapshot; the case file shows what changed after).

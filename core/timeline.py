@@ -1,5 +1,7 @@
-"""The case timeline: audit events told as sentences. Each domain registers how its event
-codes read (`describe("order.delivered", ...)`); the timeline is a query over the audit trail."""
+"""The case timeline: audit events told as sentences. Each domain names its event codes once,
+in `<domain>/events.py`, each beside the sentence it reads as (`ORDER_DELIVERED =
+event("order.delivered", "{actor} marked the order delivered")`), and its actions record them
+by that name; the timeline is a query over the audit trail."""
 
 from __future__ import annotations
 
@@ -19,6 +21,15 @@ def register(sentences: dict[str, str]) -> None:
     """Adds sentences like `{"order.delivered": "{actor} marked the order delivered"}`.
     Placeholders: `{actor}` and any key of the event's data."""
     _SENTENCES.update(sentences)
+
+
+def event(code: str, sentence: str) -> str:
+    """Registers how the audit event `code` reads on a timeline, and answers the code, for a
+    domain's `events.py` to name it."""
+    if _SENTENCES.get(code, sentence) != sentence:
+        raise ValueError(f"the event {code!r} already reads differently")
+    _SENTENCES[code] = sentence
+    return code
 
 
 @dataclass(frozen=True, slots=True)

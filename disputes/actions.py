@@ -16,8 +16,8 @@ from chat.models import Message
 from core import audit, clock
 from core.errors import Forbidden, NotFound
 from core.text import clean_text
+from disputes import events, lifecycle
 from disputes import evidence as evidence_files
-from disputes import lifecycle
 from disputes.kinds import REDELIVERY, REDELIVERY_CONFIRM, RETURN_RECEIVE, RETURN_SHIP
 from disputes.models import Dispute, Evidence, Proposal, ProposalKind
 from disputes.outcomes import Effect, admits_seller_error, check_rules, proposal_effect, split_of
@@ -118,7 +118,7 @@ def _replace_proposal(dispute: Dispute, *, by: User, role: str, kind: str, effec
     proposal.dispute = dispute
     preview = split_of(dispute.order, effect)
     audit.record(
-        "dispute.proposal_made",
+        events.DISPUTE_PROPOSAL_MADE,
         subject=dispute,
         by=by,
         role=role,
@@ -160,7 +160,7 @@ def accept_proposal(*, proposal_id: int, by: User) -> Dispute:
         proposal.status, proposal.responded_at, proposal.responded_by = Proposal.Status.ACCEPTED, now, by
         proposal.save(update_fields=["status", "responded_at", "responded_by"])
         audit.record(
-            "dispute.proposal_accepted",
+            events.DISPUTE_PROPOSAL_ACCEPTED,
             subject=dispute,
             by=by,
             role=role,
@@ -201,7 +201,7 @@ def reject_proposal(*, proposal_id: int, by: User, note: str = "") -> Proposal:
         proposal.status, proposal.responded_at, proposal.responded_by = Proposal.Status.REJECTED, now, by
         proposal.save(update_fields=["status", "responded_at", "responded_by"])
         audit.record(
-            "dispute.proposal_rejected",
+            events.DISPUTE_PROPOSAL_REJECTED,
             subject=dispute,
             by=by,
             role=role,
@@ -247,7 +247,7 @@ def mark_returned(*, dispute_id: int, by: User, note: str = "") -> Dispute:
             party="seller",
             now=now,
         )
-        audit.record("dispute.return_shipped", subject=dispute, by=by, role="buyer", data={"note": note})
+        audit.record(events.DISPUTE_RETURN_SHIPPED, subject=dispute, by=by, role="buyer", data={"note": note})
         lifecycle.notify_parties(
             dispute,
             code="dispute.return_shipped",
@@ -267,7 +267,7 @@ def confirm_return(*, dispute_id: int, by: User) -> Dispute:
         order = dispute.order
         keep = dispute.return_keep_percent or 0
         refund = rules.return_refund(order.policy, price=order.price, seller_keep_percent=keep)
-        audit.record("dispute.return_received", subject=dispute, by=by, role="seller")
+        audit.record(events.DISPUTE_RETURN_RECEIVED, subject=dispute, by=by, role="seller")
         lifecycle.resolve(
             dispute,
             buyer_refund=refund,
@@ -298,7 +298,7 @@ def redeliver(*, dispute_id: int, by: User, note: str = "") -> Dispute:
             party="buyer",
             now=now,
         )
-        audit.record("dispute.redelivered", subject=dispute, by=by, role="seller")
+        audit.record(events.DISPUTE_REDELIVERED, subject=dispute, by=by, role="seller")
         lifecycle.notify_parties(
             dispute,
             code="dispute.redelivered",
@@ -315,7 +315,7 @@ def confirm_redelivery(*, dispute_id: int, by: User) -> Dispute:
     with transaction.atomic():
         dispute = lifecycle.lock(dispute_id)
         verdict(dispute, "confirm_redelivery", by=by, now=clock.now()).require()
-        audit.record("dispute.redelivery_confirmed", subject=dispute, by=by, role="buyer")
+        audit.record(events.DISPUTE_REDELIVERY_CONFIRMED, subject=dispute, by=by, role="buyer")
         lifecycle.resolve(dispute, buyer_refund=0, outcome="delivered", decided_by="agreement", by=by, role="buyer")
         lifecycle.finish(dispute)
     return dispute

@@ -19,7 +19,7 @@ from core.deadlines import handles
 from core.errors import NotAllowedInState
 from core.models import Deadline
 from core.text import clean_text
-from disputes import lifecycle, reasons
+from disputes import events, lifecycle, reasons
 from disputes.kinds import APPEAL_WINDOW
 from disputes.models import Dispute
 from disputes.outcomes import Effect, split_of
@@ -101,7 +101,7 @@ def appeal(*, dispute_id: int, by: User, reason: str) -> Dispute:
         if dispute.assignee_id == dispute.first_decider_id:
             dispute.assignee = None  # the appeal is someone else's to decide
         deadlines.cancel(subject=dispute, kinds=[APPEAL_WINDOW], reason="appealed")
-        audit.record("dispute.appealed", subject=dispute, by=by, role=role, data={"reason": reason[:500]})
+        audit.record(events.DISPUTE_APPEALED, subject=dispute, by=by, role=role, data={"reason": reason[:500]})
         lifecycle.notify_parties(
             dispute,
             skip=by,
@@ -121,7 +121,7 @@ def accept_decision(*, dispute_id: int, by: User) -> Dispute:
         role = party_of(dispute, by)
         assert role is not None
         dispute.decision_accepted_by = sorted({*dispute.decision_accepted_by, role})
-        audit.record("dispute.decision_accepted", subject=dispute, by=by, role=role)
+        audit.record(events.DISPUTE_DECISION_ACCEPTED, subject=dispute, by=by, role=role)
         if set(dispute.decision_accepted_by) >= {"buyer", "seller"}:
             _take_effect(dispute, by=by, role=role)
         lifecycle.finish(dispute)

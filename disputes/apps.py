@@ -6,4 +6,4 @@ class DisputesConfig(AppConfig):
     verbose_name = "Disputes"
 
     def ready(self) -> None:
-        from disputes import appeals, deadlines, timeline  # noqa: F401 - registers handlers and sentences
+        from disputes import appeals, deadlines, events  # noqa: F401 - registers handlers and sentences

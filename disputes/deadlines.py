@@ -10,7 +10,7 @@ from core.actors import SystemActor
 from core.deadlines import handles
 from core.errors import Conflict, NotAllowedInState
 from core.models import Deadline
-from disputes import appeals, lifecycle
+from disputes import appeals, events, lifecycle
 from disputes.kinds import (
     APPEAL_WINDOW,
     AUTO_ESCALATE,
@@ -86,7 +86,7 @@ def _missed(deadline: Deadline, *, rule: str, still_due: str) -> str:
         }[still_due]
         if not pending:
             raise NotAllowedInState("That step was taken in time.")
-        audit.record("dispute.step_missed", subject=dispute, by=by, role="system", data={"step": still_due})
+        audit.record(events.DISPUTE_STEP_MISSED, subject=dispute, by=by, role="system", data={"step": still_due})
         lifecycle.escalate(dispute, by=by, role="system")
         lifecycle.finish(dispute)
     return f"escalated: missed {still_due}"
@@ -139,7 +139,9 @@ def info_forfeit(deadline: Deadline) -> str:
             raise NotAllowedInState("The question was answered.")
         request.status = InfoRequest.Status.FORFEITED
         request.save(update_fields=["status"])
-        audit.record("dispute.info_forfeited", subject=dispute, by=by, role="system", data={"party": request.party})
+        audit.record(
+            events.DISPUTE_INFO_FORFEITED, subject=dispute, by=by, role="system", data={"party": request.party}
+        )
         title = f"Dispute {dispute.public_id}: the {request.party} did not answer the administration in time"
         effect, why = _forfeit_effect(dispute, request.party)
         if effect is None:
@@ -220,7 +222,7 @@ def idle_reminder(deadline: Deadline) -> str:
         policy = dispute.order.policy
         idle = rules.humane(policy.idle_dispute_reminder_after or policy.escalation_available_after)
         who = " or ".join(policy.escalation_parties)
-        audit.record("dispute.idle_reminded", subject=dispute, by=by, role="system", data={"idle": idle})
+        audit.record(events.DISPUTE_IDLE_REMINDED, subject=dispute, by=by, role="system", data={"idle": idle})
         lifecycle.notify_parties(
             dispute,
             code="dispute.idle_reminder",

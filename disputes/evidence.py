@@ -11,6 +11,7 @@ from django.http import FileResponse
 from accounts.models import User
 from core import audit, clock, files
 from core.errors import ValidationFailed
+from disputes import events
 from disputes.models import Dispute, Evidence
 
 IMAGE_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
@@ -69,7 +70,7 @@ def add(dispute: Dispute, *, by: User, role: str, checked: list[files.CheckedFil
     for item in checked:
         evidence = store(dispute=dispute, by=by, role=role, checked=item)
         audit.record(
-            "dispute.evidence_added",
+            events.DISPUTE_EVIDENCE_ADDED,
             subject=dispute,
             by=by,
             role=role,

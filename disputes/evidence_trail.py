@@ -9,6 +9,7 @@ from typing import Any
 from accounts.models import User
 from catalog.models import Listing
 from core import audit
+from disputes import events
 from disputes.models import Dispute
 
 
@@ -21,7 +22,7 @@ def listing_changed(*, listing: Listing, by: User, changes: dict[str, dict[str, 
     for dispute in disputes.select_related("order"):
         summary = "; ".join(f"{field} from “{v['from'][:80]}” to “{v['to'][:80]}”" for field, v in brief.items())
         audit.record(
-            "dispute.listing_changed",
+            events.DISPUTE_LISTING_CHANGED,
             subject=dispute,
             by=by,
             role="seller",

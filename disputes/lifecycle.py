@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.urls import reverse
+
 from accounts.models import User
 from core import audit, clock, deadlines
 from core.actors import Actor, SystemActor
 from core.errors import NotFound
-from disputes import reasons
+from disputes import events, reasons
 from disputes.kinds import (
     AUTO_ESCALATE,
     IDLE,
@@ -33,7 +35,7 @@ from policy import rules
 
 
 def link(dispute: Dispute) -> str:
-    return f"/disputes/{dispute.public_id}/"
+    return reverse("web:dispute", args=[dispute.public_id])
 
 
 def lock(dispute_id: int) -> Dispute:
@@ -79,7 +81,7 @@ def respond(dispute: Dispute, *, by: User, now: datetime) -> None:
     dispute.status = Dispute.Status.NEGOTIATING
     dispute.responded_at = now
     cancel(dispute, SELLER_RESPONSE, reason="the seller responded")
-    audit.record("dispute.responded", subject=dispute, by=by, role="seller")
+    audit.record(events.DISPUTE_RESPONDED, subject=dispute, by=by, role="seller")
 
 
 def escalate(dispute: Dispute, *, by: Actor, role: str) -> None:
@@ -99,7 +101,7 @@ def escalate(dispute: Dispute, *, by: Actor, role: str) -> None:
         REDELIVERY_CONFIRM,
         reason="escalated",
     )
-    audit.record("dispute.escalated", subject=dispute, by=by, role=role)
+    audit.record(events.DISPUTE_ESCALATED, subject=dispute, by=by, role=role)
     label = dispute.order.policy.escalated_label
     who = "Parley" if isinstance(by, SystemActor) else f"The {role}"
     notify_parties(
@@ -142,7 +144,7 @@ def enter_return(dispute: Dispute, *, keep_percent: int, by: Actor, role: str) -
         party="buyer",
         now=now,
     )
-    audit.record("dispute.return_started", subject=dispute, by=by, role=role, data={"keep_percent": keep_percent})
+    audit.record(events.DISPUTE_RETURN_STARTED, subject=dispute, by=by, role=role, data={"keep_percent": keep_percent})
 
 
 def enter_redelivery(dispute: Dispute, *, by: Actor, role: str) -> None:
@@ -153,7 +155,7 @@ def enter_redelivery(dispute: Dispute, *, by: Actor, role: str) -> None:
     cancel(dispute, SELLER_RESPONSE, AUTO_ESCALATE, reason="redelivery agreed")
     close_info_requests(dispute, reason="redelivery agreed")
     schedule(REDELIVERY, due_at=now + dispute.order.policy.redelivery_due, subject=dispute, party="seller", now=now)
-    audit.record("dispute.redelivery_started", subject=dispute, by=by, role=role)
+    audit.record(events.DISPUTE_REDELIVERY_STARTED, subject=dispute, by=by, role=role)
 
 
 def apply(
@@ -237,7 +239,7 @@ def resolve(
     close_info_requests(dispute, reason="dispute resolved")
     deadlines.cancel(subject=dispute, reason="dispute resolved")
     audit.record(
-        "dispute.resolved",
+        events.DISPUTE_RESOLVED,
         subject=dispute,
         by=by,
         role=role,

@@ -13,7 +13,7 @@ from core import audit, clock, deadlines
 from core.actors import Actor
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.text import clean_text
-from disputes import appeals, lifecycle, reasons
+from disputes import appeals, events, lifecycle, reasons
 from disputes.deadlines import forfeit_consequence
 from disputes.kinds import INFO_ANSWER
 from disputes.models import Dispute, InfoRequest
@@ -38,7 +38,7 @@ def assign(*, dispute_id: int, by: User, assignee: str | None) -> Dispute:
         dispute.assignee = staff
         dispute.save(update_fields=["assignee"])
         audit.record(
-            "dispute.assigned",
+            events.DISPUTE_ASSIGNED,
             subject=dispute,
             by=by,
             role="staff",
@@ -71,7 +71,7 @@ def request_info(*, dispute_id: int, by: User, party: str, question: str) -> Inf
         request.dispute = dispute
         lifecycle.schedule(INFO_ANSWER, due_at=due, subject=request, party=party, now=now)
         audit.record(
-            "dispute.info_requested",
+            events.DISPUTE_INFO_REQUESTED,
             subject=dispute,
             by=by,
             role="staff",
@@ -107,7 +107,7 @@ def answer_info(*, request_id: int, by: User, body: str) -> InfoRequest:
         request.status, request.answer, request.answered_at = InfoRequest.Status.ANSWERED, body, now
         request.save(update_fields=["status", "answer", "answered_at"])
         deadlines.cancel(subject=request, reason="answered")
-        audit.record("dispute.info_answered", subject=dispute, by=by, role=party, data={"answer": body[:500]})
+        audit.record(events.DISPUTE_INFO_ANSWERED, subject=dispute, by=by, role=party, data={"answer": body[:500]})
         mediators = {u.pk: u for u in (request.asked_by, dispute.assignee) if u is not None}
         notify(
             users=list(mediators.values()),  # who asked, and who has the case now
@@ -172,7 +172,7 @@ def decide(
         # administration after the appeal (a missed return step, a suspension), not a new appeal.
         on_appeal = dispute.status == Dispute.Status.APPEALED or dispute.appealed_at is not None
         audit.record(
-            "dispute.decided",
+            events.DISPUTE_DECIDED,
             subject=dispute,
             by=by,
             role="staff",

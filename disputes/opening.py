@@ -14,8 +14,8 @@ from accounts.models import User
 from core import audit, clock
 from core.errors import Conflict, ValidationFailed
 from core.text import clean_text
+from disputes import events, lifecycle, suspension
 from disputes import evidence as evidence_files
-from disputes import lifecycle, suspension
 from disputes.kinds import AUTO_ESCALATE, SELLER_RESPONSE
 from disputes.models import Dispute, Proposal, ProposalKind, Reason
 from disputes.outcomes import Effect, proposal_effect
@@ -141,7 +141,9 @@ def _create(
         refund_amount=effect.buyer_refund if partial else None,
         seller_keep_percent=0 if effect.kind == "await_return" else None,
     )
-    audit.record("dispute.opened", subject=dispute, by=by, role="buyer", data={"reason": reason, "requested": kind})
+    audit.record(
+        events.DISPUTE_OPENED, subject=dispute, by=by, role="buyer", data={"reason": reason, "requested": kind}
+    )
     return dispute
 
 

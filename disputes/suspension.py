@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from accounts import events as accounts_events
 from accounts.models import User
 from core import audit
 from core.actors import SystemActor
@@ -26,7 +27,11 @@ def party_suspended(user: User, *, by: User) -> int:
     escalated = 0
     for dispute in _open_disputes(user):
         audit.record(
-            "dispute.party_suspended", subject=dispute, by=by, role="staff", data={"party": _party(dispute, user)}
+            accounts_events.DISPUTE_PARTY_SUSPENDED,
+            subject=dispute,
+            by=by,
+            role="staff",
+            data={"party": _party(dispute, user)},
         )
         if dispute.status in ESCALATABLE:
             lifecycle.escalate(dispute, by=SystemActor(rule=SUSPENSION_RULE), role="system")
@@ -43,7 +48,9 @@ def escalate_if_seller_suspended(dispute: Dispute) -> None:
     if seller.is_active or dispute.status not in ESCALATABLE:
         return
     by = SystemActor(rule=SUSPENSION_RULE)
-    audit.record("dispute.party_suspended", subject=dispute, by=by, role="system", data={"party": "seller"})
+    audit.record(
+        accounts_events.DISPUTE_PARTY_SUSPENDED, subject=dispute, by=by, role="system", data={"party": "seller"}
+    )
     lifecycle.escalate(dispute, by=by, role="system")
 
 
@@ -52,7 +59,11 @@ def party_reinstated(user: User, *, by: User) -> int:
     disputes = _open_disputes(user)
     for dispute in disputes:
         audit.record(
-            "dispute.party_reinstated", subject=dispute, by=by, role="staff", data={"party": _party(dispute, user)}
+            accounts_events.DISPUTE_PARTY_REINSTATED,
+            subject=dispute,
+            by=by,
+            role="staff",
+            data={"party": _party(dispute, user)},
         )
     return len(disputes)
 

@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from accounts import events as accounts_events
 from accounts.models import User
 from core import audit, clock
 from core.actors import Actor, SystemActor
@@ -97,7 +98,7 @@ def provision_user(
             )
             user.set_unusable_password()
             user.save()
-            audit.record("user.provisioned", subject=user, by=KEY_ACTOR, role="system")
+            audit.record(accounts_events.USER_PROVISIONED, subject=user, by=KEY_ACTOR, role="system")
     except IntegrityError:
         existing = User.objects.filter(external_id=external_id).values_list("public_id", flat=True).first()
         if existing is None:
@@ -144,7 +145,7 @@ def create_login_link(*, key: ApiKey, user: User, next_path: str | None) -> Issu
             created_at=now,
             expires_at=now + LOGIN_LINK_TTL,
         )
-        audit.record("user.login_link_created", subject=user, by=KEY_ACTOR, role="system")
+        audit.record(accounts_events.USER_LOGIN_LINK_CREATED, subject=user, by=KEY_ACTOR, role="system")
     return IssuedLink(token=token, link=link)
 
 

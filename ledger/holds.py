@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.models import User
 from core import audit, clock, deadlines
@@ -18,6 +19,7 @@ from ledger import accounts
 from ledger.models import Hold, Transaction
 from ledger.posting import Leg, post
 from notifications.actions import notify
+from orders import events as orders_events
 
 RELEASE = "ledger.hold_release"
 
@@ -68,12 +70,16 @@ def release(*, hold_id: int, by: SystemActor) -> Hold:
         )
         _end(hold, Hold.Status.RELEASED)
         audit.record(
-            "order.proceeds_released", subject=hold.order, by=by, role="system", data={"amount": money.as_dict()}
+            orders_events.ORDER_PROCEEDS_RELEASED,
+            subject=hold.order,
+            by=by,
+            role="system",
+            data={"amount": money.as_dict()},
         )
         notify(
             users=[hold.user],
             code="wallet.hold_released",
-            link="/wallet/",
+            link=reverse("web:wallet"),
             title=f"{money} from order {hold.order.public_id} is now available",
             body="The hold on the proceeds ended; the money is in your wallet and can be withdrawn.",
         )
@@ -88,7 +94,9 @@ def freeze(*, order_id: int, by: Actor) -> Hold:
     hold.status = Hold.Status.FROZEN
     hold.save(update_fields=["status"])
     deadlines.cancel(subject=hold, kinds=[RELEASE], reason="frozen by a warranty dispute")
-    audit.record("order.proceeds_frozen", subject=hold.order, by=by, role="buyer", data={"amount": hold.amount})
+    audit.record(
+        orders_events.ORDER_PROCEEDS_FROZEN, subject=hold.order, by=by, role="buyer", data={"amount": hold.amount}
+    )
     return hold
 
 

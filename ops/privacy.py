@@ -20,6 +20,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Q
 
+from accounts import events as accounts_events
 from accounts.models import ApiToken, User
 from catalog.models import Listing
 from chat.models import Message
@@ -192,7 +193,7 @@ def erase_user(*, user_id: int, by: User) -> User:
             OutboundEmail.objects.filter(to=address, status=OutboundEmail.Status.PENDING).delete()
             OutboundEmail.objects.filter(to=address).update(to="erased@parley.invalid", body="", subject="(erased)")
         end_sessions(user)
-        audit.record("user.erased", subject=user, by=by, role=AuditEvent.ActorRole.STAFF)
+        audit.record(accounts_events.USER_ERASED, subject=user, by=by, role=AuditEvent.ActorRole.STAFF)
     return user
 
 

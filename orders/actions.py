@@ -5,6 +5,7 @@ queue notifications."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.models import User
 from accounts.queries import still_active
@@ -21,6 +22,7 @@ from ledger.models import Hold, Transaction
 from ledger.posting import Leg, post
 from ledger.queries import in_debt
 from notifications.actions import notify
+from orders import events
 from orders.models import Order
 from orders.verdicts import roles_of, verdict
 from policy import rules
@@ -36,7 +38,7 @@ DELIVERY_DEADLINES = (DELIVERY_DUE, DELIVERY_REMINDER, AUTO_CANCEL)
 
 
 def link(order: Order) -> str:
-    return f"/orders/{order.public_id}/"
+    return reverse("web:order", args=[order.public_id])
 
 
 def lock_order(order_id: int) -> Order:
@@ -109,7 +111,7 @@ def place_order(
             memo=f"escrow for {order.public_id}",
         )
         audit.record(
-            "order.placed",
+            events.ORDER_PLACED,
             subject=order,
             by=by,
             role="buyer",
@@ -179,7 +181,7 @@ def deliver(*, order_id: int, by: User, note: str = "") -> Order:
         order.delivered_at = now
         order.delivery_note = note
         order.save(update_fields=["status", "delivered_at", "delivery_note"])
-        audit.record("order.delivered", subject=order, by=by, role="seller", data={"has_note": bool(note)})
+        audit.record(events.ORDER_DELIVERED, subject=order, by=by, role="seller", data={"has_note": bool(note)})
         deadlines.cancel(subject=order, kinds=DELIVERY_DEADLINES, reason="delivered")
         due = rules.guarantee_ends_at(order.policy, delivered_at=now)
         deadlines.schedule(kind=AUTO_COMPLETE, due_at=due, subject=order, party="buyer")
@@ -202,7 +204,7 @@ def confirm(*, order_id: int, by: User) -> Order:
         order = lock_order(order_id)
         verdict(order, "confirm", by=by, now=clock.now()).require()
         split = settle(order, buyer_refund=0, by=by, role="buyer", status=Order.Status.COMPLETED)
-        audit.record("order.confirmed", subject=order, by=by, role="buyer")
+        audit.record(events.ORDER_CONFIRMED, subject=order, by=by, role="buyer")
         notify(
             users=[order.seller],
             code="order.completed",
@@ -222,7 +224,7 @@ def auto_complete(*, order_id: int, by: SystemActor) -> Order:
         order.seller.refresh_from_db(fields=["is_active"])
         verdict(order, "auto_complete", by=by, now=clock.now()).require()
         split = settle(order, buyer_refund=0, by=by, role="system", status=Order.Status.COMPLETED)
-        audit.record("order.auto_completed", subject=order, by=by, role="system")
+        audit.record(events.ORDER_AUTO_COMPLETED, subject=order, by=by, role="system")
         notify(
             users=[order.buyer, order.seller],
             code="order.auto_completed",
@@ -246,7 +248,7 @@ def cancel(*, order_id: int, by: User, reason: str = "") -> Order:
         roles = roles_of(order, by)
         role = "staff" if "staff" in roles else ("buyer" if roles == {"buyer"} else "seller")
         split = settle(order, buyer_refund=order.price_amount, by=by, role=role, status=Order.Status.CANCELLED)
-        audit.record("order.cancelled", subject=order, by=by, role=role, data={"reason": reason})
+        audit.record(events.ORDER_CANCELLED, subject=order, by=by, role=role, data={"reason": reason})
         notify(
             users=[order.buyer, order.seller],
             code="order.cancelled",
@@ -264,7 +266,7 @@ def auto_cancel(*, order_id: int, by: SystemActor) -> Order:
         order = lock_order(order_id)
         verdict(order, "auto_cancel", by=by, now=clock.now()).require()
         split = settle(order, buyer_refund=order.price_amount, by=by, role="system", status=Order.Status.CANCELLED)
-        audit.record("order.auto_cancelled", subject=order, by=by, role="system")
+        audit.record(events.ORDER_AUTO_CANCELLED, subject=order, by=by, role="system")
         notify(
             users=[order.buyer, order.seller],
             code="order.auto_cancelled",
@@ -308,7 +310,7 @@ def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str
     if hold_until is not None and split.seller_payout.amount:
         holds.place(order_id=order.pk, seller=order.seller, amount=split.seller_payout, release_at=hold_until)
     audit.record(
-        "order.settled",
+        events.ORDER_SETTLED,
         subject=order,
         by=by,
         role=role,
@@ -366,7 +368,7 @@ def enter_dispute(order: Order, *, by: User) -> None:
     order.status = Order.Status.DISPUTED
     order.save(update_fields=["status"])
     deadlines.cancel(subject=order, reason="dispute opened")
-    audit.record("order.disputed", subject=order, by=by, role="buyer")
+    audit.record(events.ORDER_DISPUTED, subject=order, by=by, role="buyer")
 
 
 def settle_dispute(order: Order, *, buyer_refund: int, by: Actor, role: str) -> Split:
@@ -402,7 +404,7 @@ def _settle_from_hold(order: Order, *, buyer_refund: int, by: Actor, role: str, 
     order.save(update_fields=["status"])
     deadlines.cancel(subject=order, reason=f"order {status}")
     audit.record(
-        "order.settled",
+        events.ORDER_SETTLED,
         subject=order,
         by=by,
         role=role,

@@ -6,4 +6,4 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
-        from orders import deadlines, timeline  # noqa: F401 - registers handlers and sentences
+        from orders import deadlines, events  # noqa: F401 - registers handlers and sentences

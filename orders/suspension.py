@@ -20,6 +20,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from accounts import events as accounts_events
 from accounts.models import User
 from core import audit, clock, deadlines
 from core.models import Deadline
@@ -35,10 +36,10 @@ def suspended(user: User, *, by: User) -> dict[str, int]:
     counts = {"orders_cancellable": 0, "payouts_held": 0}
     for order in _open_orders(user):
         if order.seller_id != user.pk:
-            audit.record("order.buyer_suspended", subject=order, by=by, role="staff")
+            audit.record(accounts_events.ORDER_BUYER_SUSPENDED, subject=order, by=by, role="staff")
         elif order.status == Order.Status.PAID:
             counts["orders_cancellable"] += 1
-            audit.record("order.seller_suspended", subject=order, by=by, role="staff")
+            audit.record(accounts_events.ORDER_SELLER_SUSPENDED, subject=order, by=by, role="staff")
             notify(
                 users=[order.buyer],
                 code="order.seller_suspended",
@@ -50,7 +51,7 @@ def suspended(user: User, *, by: User) -> dict[str, int]:
         else:
             counts["payouts_held"] += 1
             deadlines.cancel(subject=order, kinds=[AUTO_COMPLETE, GUARANTEE_REMINDER], reason="seller suspended")
-            audit.record("order.payout_held", subject=order, by=by, role="staff")
+            audit.record(accounts_events.ORDER_PAYOUT_HELD, subject=order, by=by, role="staff")
             ends = _guarantee_end(order)
             notify(
                 users=[order.buyer],
@@ -69,9 +70,9 @@ def reinstated(user: User, *, by: User) -> dict[str, int]:
     now = clock.now()
     for order in _open_orders(user):
         if order.seller_id != user.pk:
-            audit.record("order.buyer_reinstated", subject=order, by=by, role="staff")
+            audit.record(accounts_events.ORDER_BUYER_REINSTATED, subject=order, by=by, role="staff")
         elif order.status == Order.Status.PAID:
-            audit.record("order.seller_reinstated", subject=order, by=by, role="staff")
+            audit.record(accounts_events.ORDER_SELLER_REINSTATED, subject=order, by=by, role="staff")
         elif not _auto_complete_pending(order):
             counts["payouts_resumed"] += 1
             ends = _guarantee_end(order)
@@ -80,7 +81,7 @@ def reinstated(user: User, *, by: User) -> dict[str, int]:
             if (remind_at := rules.reminder_at(order.policy, due_at=due, now=now)) is not None:
                 deadlines.schedule(kind=GUARANTEE_REMINDER, due_at=remind_at, subject=order, party="buyer")
             audit.record(
-                "order.payout_resumed",
+                accounts_events.ORDER_PAYOUT_RESUMED,
                 subject=order,
                 by=by,
                 role="staff",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.models import User
 from accounts.queries import still_active
@@ -27,6 +28,7 @@ from ledger.posting import InsufficientFunds, Leg, post
 from ledger.queries import balance_of, in_debt
 from notifications.actions import notify
 from orders.models import Order
+from payments import events
 from payments.models import Deposit, Withdrawal
 from payments.providers import PayoutAnswer, active_provider
 from policy.active import configured_policy
@@ -79,7 +81,7 @@ def deposit(*, by: User, amount: Money) -> Transaction:
             created_at=clock.now(),
         )
         audit.record(
-            "wallet.deposited",
+            events.WALLET_DEPOSITED,
             subject=by,
             by=by,
             role="user",
@@ -134,7 +136,7 @@ def request_withdrawal(*, by: User, amount: Money) -> Withdrawal:
             unique_key=f"withdrawal:{withdrawal.pk}:request",
         )
         audit.record(
-            "wallet.withdrawal_requested",
+            events.WALLET_WITHDRAWAL_REQUESTED,
             subject=by,
             by=by,
             role="user",
@@ -236,7 +238,7 @@ def _settle(withdrawal: Withdrawal, answer: PayoutAnswer) -> None:
     notify(
         users=[user],
         code=f"wallet.withdrawal_{status}",
-        link="/wallet/",
+        link=reverse("web:wallet"),
         title=f"Withdrawal of {money} {'paid' if status == 'paid' else 'failed'}",
         body="The payment provider paid it out."
         if status == "paid"
@@ -282,7 +284,7 @@ def chargeback(*, deposit_id: int, by: SystemActor | User) -> Deposit:
         found.save(update_fields=["status", "charged_back_at"])
         paid_from = _orders_paid_from(found)
         audit.record(
-            "wallet.charged_back",
+            events.WALLET_CHARGED_BACK,
             subject=user,
             by=by,
             role="system" if isinstance(by, SystemActor) else "staff",
@@ -314,7 +316,7 @@ def chargeback(*, deposit_id: int, by: SystemActor | User) -> Deposit:
         notify(
             users=[user],
             code="wallet.charged_back",
-            link="/wallet/",
+            link=reverse("web:wallet"),
             title=f"Your deposit of {money} was charged back",
             body=(
                 f"{taken} was taken back from your wallet"

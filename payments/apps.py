@@ -6,4 +6,4 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        from payments import checks, deadlines, timeline  # noqa: F401 - registers checks, deadlines, sentences
+        from payments import checks, deadlines, events  # noqa: F401 - registers checks, deadlines, sentences

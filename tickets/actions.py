@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 
 from accounts.models import User
 from accounts.queries import staff_member
@@ -26,6 +27,7 @@ from notifications.actions import notify
 from orders.models import Order
 from policy import rules
 from policy.active import current_version
+from tickets import events
 from tickets.attachments import CheckedFile, check_all, check_quota
 from tickets.models import MAX_SUBJECT, Ticket, TicketAttachment, TicketMessage
 from tickets.verdicts import reply_action, roles_of, verdict
@@ -37,7 +39,7 @@ DISPUTE_ID = re.compile(r"dsp_[0-9a-z]{20}")
 
 
 def link(ticket: Ticket) -> str:
-    return f"/tickets/{ticket.public_id}/"
+    return reverse("web:ticket", args=[ticket.public_id])
 
 
 def lock_ticket(ticket_id: int) -> Ticket:
@@ -84,7 +86,7 @@ def open_ticket(
         )
         _message(ticket, by=by, role="user", body=body, files=checked)
         audit.record(
-            "ticket.opened",
+            events.TICKET_OPENED,
             subject=ticket,
             by=by,
             role="user",
@@ -170,7 +172,7 @@ def _answer(ticket: Ticket, *, by: User, body: str, files: list[CheckedFile]) ->
     remind_at = rules.reminder_at(ticket.policy, due_at=ticket.autoclose_at, now=now)
     if remind_at is not None:
         deadlines.schedule(kind=AUTOCLOSE_REMINDER, due_at=remind_at, subject=ticket, party="owner")
-    audit.record("ticket.answered", subject=ticket, by=by, role="staff", data={"first_response": first})
+    audit.record(events.TICKET_ANSWERED, subject=ticket, by=by, role="staff", data={"first_response": first})
     _tell(
         [ticket.owner],
         ticket,
@@ -192,9 +194,9 @@ def _owner_reply(ticket: Ticket, *, by: User, body: str, files: list[CheckedFile
     ticket.save(update_fields=["status", "reply_due", "autoclose_at", "resolved_at", "owner_replied_at", "updated_at"])
     message = _message(ticket, by=by, role="user", body=body, files=files)
     deadlines.cancel(subject=ticket, kinds=AUTOCLOSE_KINDS, reason="the owner replied")
-    audit.record("ticket.replied", subject=ticket, by=by, role="user")
+    audit.record(events.TICKET_REPLIED, subject=ticket, by=by, role="user")
     if reopened:
-        audit.record("ticket.reopened", subject=ticket, by=by, role="user", data={"by_reply": True})
+        audit.record(events.TICKET_REOPENED, subject=ticket, by=by, role="user", data={"by_reply": True})
     _tell(
         [ticket.assignee],
         ticket,
@@ -215,7 +217,7 @@ def add_internal_note(*, ticket_id: int, by: User, body: str, files: Sequence[Up
         ticket.updated_at = clock.now()
         ticket.save(update_fields=["updated_at"])
         message = _message(ticket, by=by, role="staff", body=body, internal=True, files=checked)
-        audit.record("ticket.note_added", subject=ticket, by=by, role="staff")
+        audit.record(events.TICKET_NOTE_ADDED, subject=ticket, by=by, role="staff")
     return message
 
 
@@ -290,7 +292,7 @@ def reopen(*, ticket_id: int, by: User) -> Ticket:
         ticket.updated_at = now
         ticket.save(update_fields=["status", "reply_due", "resolved_at", "updated_at"])
         _message(ticket, by=None, role="system", body=f"{who} reopened this ticket.")
-        audit.record("ticket.reopened", subject=ticket, by=by, role=role)
+        audit.record(events.TICKET_REOPENED, subject=ticket, by=by, role=role)
         _tell(
             _other_side(ticket, role),
             ticket,
@@ -320,7 +322,7 @@ def assign(*, ticket_id: int, by: User, assignee_username: str | None) -> Ticket
         ticket.updated_at = clock.now()
         ticket.save(update_fields=["assignee", "updated_at"])
         audit.record(
-            "ticket.assigned",
+            events.TICKET_ASSIGNED,
             subject=ticket,
             by=by,
             role="staff",
@@ -348,7 +350,9 @@ def link_dispute(*, ticket_id: int, by: User, dispute_id: str) -> Ticket:
         ticket.linked_dispute = dispute_id
         ticket.updated_at = clock.now()
         ticket.save(update_fields=["linked_dispute", "updated_at"])
-        audit.record("ticket.dispute_linked", subject=ticket, by=by, role="staff", data={"dispute": dispute_id or None})
+        audit.record(
+            events.TICKET_DISPUTE_LINKED, subject=ticket, by=by, role="staff", data={"dispute": dispute_id or None}
+        )
     return ticket
 
 

@@ -6,4 +6,4 @@ class TicketsConfig(AppConfig):
     verbose_name = "Support tickets"
 
     def ready(self) -> None:
-        from tickets import deadlines, timeline  # noqa: F401 - registers handlers and sentences
+        from tickets import deadlines, events  # noqa: F401 - registers handlers and sentences

@@ -13,6 +13,7 @@ from django.db import transaction
 from accounts.models import User
 from core import audit, clock
 from core.errors import Forbidden, ValidationFailed
+from tickets import events
 from tickets.models import ContactsPage
 
 MAX_CHANNELS = 20
@@ -88,5 +89,5 @@ def update_contacts(*, by: User, channels: str, opening_hours: str, intro: str) 
                 "updated_by": by,
             },
         )
-        audit.record("contacts.updated", subject=page, by=by, role="staff")
+        audit.record(events.CONTACTS_UPDATED, subject=page, by=by, role="staff")
     return page

@@ -1,0 +1,43 @@
+"""How the steps of a suspension read on the timelines of the user, their listings, orders and
+disputes (`accounts.suspension`).
+
+Each code is named once, beside the sentence it reads as (`core.timeline.event`); actions
+record it by that name."""
+
+from __future__ import annotations
+
+from core.timeline import event
+
+USER_SIGNED_UP = event("user.signed_up", "{actor} signed up")
+USER_PROVISIONED = event("user.provisioned", "The marketplace's backend created the account")
+USER_LOGIN_LINK_CREATED = event("user.login_link_created", "The marketplace's backend made a one-time login link")
+USER_ERASED = event("user.erased", "{actor} erased the person's data; ledger lines and case records are kept")
+TOKEN_REVOKED = event("token.revoked", "{actor} revoked an API token")
+LISTING_CREATED = event("listing.created", "{actor} listed it")
+LISTING_UPDATED = event("listing.updated", "{actor} changed the listing")
+USER_SUSPENDED = event("user.suspended", "{actor} suspended the account: {reason}")
+USER_REINSTATED = event("user.reinstated", "{actor} reinstated the account: {reason}")
+LISTING_HIDDEN = event(
+    "listing.hidden", "The seller's account is suspended: the listing is hidden and cannot be ordered"
+)
+LISTING_SHOWN = event("listing.shown", "The seller's account is reinstated: the listing is listed again")
+ORDER_SELLER_SUSPENDED = event(
+    "order.seller_suspended", "The seller's account is suspended: the buyer may cancel at once for a full refund"
+)
+ORDER_SELLER_REINSTATED = event("order.seller_reinstated", "The seller's account is reinstated")
+ORDER_PAYOUT_HELD = event(
+    "order.payout_held",
+    "The seller's account is suspended: the order no longer completes and pays out by itself; "
+    "the buyer may still confirm or open a dispute",
+)
+ORDER_PAYOUT_RESUMED = event(
+    "order.payout_resumed", "The seller's account is reinstated: the order completes by itself at {completes_at}"
+)
+ORDER_BUYER_SUSPENDED = event("order.buyer_suspended", "The buyer's account is suspended")
+ORDER_BUYER_REINSTATED = event("order.buyer_reinstated", "The buyer's account is reinstated")
+DISPUTE_PARTY_SUSPENDED = event(
+    "dispute.party_suspended", "The {party}'s account is suspended: the case goes to the administration"
+)
+DISPUTE_PARTY_REINSTATED = event(
+    "dispute.party_reinstated", "The {party}'s account is reinstated; the administration keeps the case"
+)

@@ -16,6 +16,7 @@ timeline.register(
         "dispute.redelivery_confirmed": "{actor} confirmed the new delivery",
         "dispute.step_missed": "A deadline was missed ({step})",
         "dispute.evidence_added": "{actor} added evidence: {file} (SHA-256 {sha256})",
+        "dispute.note_added": "{actor} added an internal note to case {dispute}",
         "dispute.assigned": "{actor} assigned the case to {assignee}",
         "dispute.info_requested": "{actor} asked the {party} for information: {question}",
         "dispute.info_answered": "{actor} answered the administration",

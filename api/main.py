@@ -8,6 +8,7 @@ from api.auth import bearer
 from api.openapi import ParleyAPI
 from api.routers import (
     accounts,
+    desk,
     disputes,
     integrations,
     ledger,
@@ -42,6 +43,7 @@ api.add_router("", listings.router)
 api.add_router("", orders.router)
 api.add_router("", disputes.router)
 api.add_router("", tickets.router)
+api.add_router("", desk.router)
 api.add_router("", notifications.router)
 api.add_router("", webhooks.router)
 api.add_router("", testclock.router)

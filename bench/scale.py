@@ -22,8 +22,8 @@ from accounts.actions import issue_token
 from accounts.models import User
 from catalog.models import Listing
 from core import clock
+from desk import queries as inbox
 from policy.active import current_version
-from web import inbox
 
 PEOPLE = 200
 BATCH = 200_000

@@ -19,7 +19,7 @@ from core.text import clean_text
 from disputes import events, lifecycle
 from disputes import evidence as evidence_files
 from disputes.kinds import REDELIVERY, REDELIVERY_CONFIRM, RETURN_RECEIVE, RETURN_SHIP
-from disputes.models import Dispute, Evidence, Proposal, ProposalKind
+from disputes.models import Dispute, Evidence, InternalNote, Proposal, ProposalKind
 from disputes.outcomes import Effect, admits_seller_error, check_rules, proposal_effect, split_of
 from disputes.states import PROPOSAL_KINDS
 from disputes.verdicts import party_of, proposal_verdict, roles_of, verdict
@@ -44,6 +44,20 @@ def post_message(*, dispute_id: int, by: User, body: str) -> Message:
             body=("The administration" if role == "staff" else by.username) + f" wrote: {message.body[:200]}",
         )
     return message
+
+
+def add_internal_note(*, dispute_id: int, by: User, body: str) -> InternalNote:
+    """A note on the case for the administration alone, at any stage of it. A staff member who
+    is a party to the case writes none. Its event carries no text and belongs to no case
+    timeline, so nothing a party or a webhook receiver reads shows it."""
+    body = clean_text(body, "body", required=True, limit=5000, what="the note")
+    with transaction.atomic():
+        dispute = lifecycle.lock(dispute_id)
+        if not by.is_staff or party_of(dispute, by) is not None:
+            raise Forbidden("Only the case's mediators write internal notes.")
+        note = InternalNote.objects.create(dispute=dispute, author=by, body=body, created_at=clock.now())
+        audit.record(events.DISPUTE_NOTE_ADDED, subject=note, by=by, role="staff", data={"dispute": dispute.public_id})
+    return note
 
 
 def add_evidence(*, dispute_id: int, by: User, upload: UploadedFile) -> Evidence:

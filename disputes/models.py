@@ -242,3 +242,20 @@ class Evidence(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class InternalNote(models.Model):
+    """A mediator's note on a case for the administration alone: never shown to a party, never in
+    the party API, the case's timeline, its export or a webhook."""
+
+    public_id = PublicIdField(prefix="dnt")
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="internal_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"internal note on {self.dispute_id}"

@@ -1,21 +1,25 @@
 """Demo data for `make run`: three people and a marketplace in motion, made through the same
 actions people use, so every row is one the application could have written itself. With the
-test clock on, the demo moves it forward to put disputes in several states."""
+test clock on, the demo moves it forward to put disputes in several states; `desk=True` adds a
+support desk at work (about sixty items in the staff inbox) for the staff pages to be seen."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.models import User
 from catalog import actions as catalog
 from catalog.models import Listing
+from core import clock
 from core.money import Money
 from disputes import actions as disputes
-from disputes import opening
+from disputes import mediation, opening
 from disputes.models import Dispute
 from ledger.queries import wallet_balance
 from ops import deadlines
@@ -26,16 +30,23 @@ from policy.active import configured_policy
 from policy.schema import Policy
 from tickets import actions as tickets
 from tickets import contacts
+from tickets.models import Ticket
 
 logger = logging.getLogger("parley.demo")
 PASSWORD = "parley-demo"
 
 
+@cache
+def _password_hash() -> str:
+    """The demo password, hashed once: a deliberately slow hash per demo user would make up
+    most of the seeding's time."""
+    return make_password(PASSWORD)
+
+
 def _user(username: str, *, staff: bool = False) -> User:
-    user = User.objects.create_user(username=username, email=f"{username}@example.org", password=PASSWORD)
-    if staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
+    user = User.objects.create_user(username=username, email=f"{username}@example.org", password=None)
+    user.password, user.is_staff = _password_hash(), staff
+    user.save(update_fields=["password", "is_staff"])
     return user
 
 
@@ -133,21 +144,23 @@ def _money_out(alice: User, bob: User, done: Order) -> None:
         payments.request_withdrawal(by=bob, amount=Money(20_00, done.currency))
 
 
-def seed() -> bool:
+def seed(*, desk: bool = False) -> bool:
     """Seeds an empty database; returns False (and does nothing) if anyone exists already.
     All or nothing: a seed that fails half-way leaves the database empty, so the next start
     seeds it again instead of finding a half-made demo."""
-    with transaction.atomic():
-        return _seed()
+    with transaction.atomic(), clock.one_reading():  # one test-clock reading, moved as the seed moves it
+        return _seed(desk=desk)
 
 
-def _seed() -> bool:
+def _seed(*, desk: bool) -> bool:
     if User.objects.exists():
         return False
     alice, bob = _user("alice"), _user("bob")
     carol = _user("carol", staff=True)
     payments.deposit(by=alice, amount=Money(500_00, "USD"))
     catalogue = _listings(bob)
+    if desk and settings.TEST_CLOCK_ENABLED:
+        _desk(carol)  # first: the disputes below then keep the states their timers give them
     if settings.TEST_CLOCK_ENABLED:
         _disputes(alice, bob, catalogue)
     # Orders in every everyday state: waiting for delivery, delivered, completed.
@@ -236,3 +249,121 @@ def _to_the_administration(dispute_id: int, *, alice: User, bob: User, policy: P
     if Dispute.objects.filter(pk=dispute_id, status=Dispute.Status.ESCALATED).exists():
         return
     disputes.escalate(dispute_id=dispute_id, by=alice)
+
+
+# The support desk: buyers and sellers of their own (alice and bob keep the demo's story), a
+# second mediator, and cases spread over what an inbox holds.
+DESK_BUYERS = ("dan", "erin", "frank", "grace", "hugo")
+DESK_SELLERS = ("ivy", "jack", "kira")
+DESK_DISPUTES = 28
+DESK_TICKETS = 32
+DESK_ITEMS = (
+    ("Steam key: Starfall Tactics (EU)", "product", 14_99),
+    ("Rare skin: Frost Wyvern", "product", 9_50),
+    ("Game account: level 70 ranger", "product", 42_00),
+    ("Gift card, 50 USD", "product", 48_00),
+    ("Coaching: two hours, any role", "service", 30_00),
+    ("Ranked boosting: Gold to Platinum", "service", 65_00),
+    ("In-game gold, 100k", "product", 7_25),
+    ("Stream overlay design", "service", 55_00),
+)
+DESK_REASONS = ("not_received", "incorrect", "defective", "not_as_described", "incomplete", "other")
+DESK_QUESTIONS = (
+    "Please upload a screenshot of the error you see when redeeming.",
+    "When exactly did you deliver, and through which channel?",
+    "Can you show the chat where the region was agreed?",
+)
+DESK_SUBJECTS = (
+    ("My withdrawal has not arrived", "payment"),
+    ("I cannot log in after changing my e-mail", "account"),
+    ("The seller does not answer in the order chat", "order"),
+    ("How long does a dispute take?", "dispute"),
+    ("The listing form refuses my price", "technical"),
+    ("Can I change my username?", "other"),
+)
+
+
+def _desk(carol: User) -> None:
+    """About sixty items for the staff inbox, through the real actions: disputes escalated (by
+    the policy's own way), some taken by carol or dave, some with a question to a party (open
+    or answered); tickets new, taken, answered and brought back by a reply, some past their
+    target. Moves the test clock by the policy's escalation timer."""
+    policy = configured_policy()
+    dave = _user("dave", staff=True)
+    buyers = [_user(name) for name in DESK_BUYERS]
+    sellers = [_user(name) for name in DESK_SELLERS]
+    for buyer in buyers:
+        payments.deposit(by=buyer, amount=Money(1_000_00, "USD"))
+    listings = [
+        catalog.create_listing(
+            by=sellers[n % len(sellers)],
+            title=title,
+            kind=kind,
+            price=Money(price, "USD"),
+            description="One of the desk's cases.",
+        )
+        for n, (title, kind, price) in enumerate(DESK_ITEMS)
+    ]
+    placed = []
+    for n in range(DESK_DISPUTES):
+        listing = listings[n % len(listings)]
+        order = orders.place_order(by=buyers[n % len(buyers)], listing_id=listing.pk)
+        placed.append(orders.deliver(order_id=order.pk, by=listing.seller, note=f"Delivered: DESK-{n:03d}"))
+    early = [_desk_ticket(buyers, n) for n in range(DESK_TICKETS // 2)]  # past their target by the end
+    _advance(policy.min_order_age + _A_MINUTE)
+    opened = [
+        opening.open_dispute(
+            order_id=order.pk,
+            by=order.buyer,
+            reason=DESK_REASONS[n % len(DESK_REASONS)],
+            accept_terms=True,
+            description="It is not what I paid for; details in the chat.",
+            requested_kind="full_refund",
+        )
+        for n, order in enumerate(placed)
+    ]
+    _all_to_the_administration(opened, policy=policy)
+    for n, dispute in enumerate(opened):
+        if n % 3 == 1:
+            mediation.assign(dispute_id=dispute.pk, by=carol, assignee=carol.username)
+        elif n % 5 == 2:
+            mediation.assign(dispute_id=dispute.pk, by=dave, assignee=dave.username)
+        if n % 4 == 3:
+            party = "buyer" if n % 8 == 3 else "seller"
+            asked = mediation.request_info(
+                dispute_id=dispute.pk, by=carol, party=party, question=DESK_QUESTIONS[n % len(DESK_QUESTIONS)]
+            )
+            if n % 12 == 7:
+                who = dispute.order.buyer if party == "buyer" else dispute.order.seller
+                mediation.answer_info(request_id=asked.pk, by=who, body="Here it is: attached to the case.")
+    for n, ticket in enumerate(early):
+        if n % 3 == 0:
+            tickets.assign(ticket_id=ticket.pk, by=dave, assignee_username=dave.username)
+        if n % 4 == 1:
+            tickets.reply(ticket_id=ticket.pk, by=carol, body="Thanks, we are looking into it.")
+            tickets.reply(ticket_id=ticket.pk, by=ticket.owner, body="Any news? It is still the same.")
+    for n in range(DESK_TICKETS // 2, DESK_TICKETS):
+        _desk_ticket(buyers, n)
+
+
+def _desk_ticket(buyers: list[User], n: int) -> Ticket:
+    subject, category = DESK_SUBJECTS[n % len(DESK_SUBJECTS)]
+    return tickets.open_ticket(
+        by=buyers[n % len(buyers)], subject=subject, category=category, body="Could you help me with this?"
+    )
+
+
+def _all_to_the_administration(opened: list[Dispute], *, policy: Policy) -> None:
+    """`_to_the_administration` for many disputes at once: one move of the clock for all."""
+    timer = policy.seller_response_due
+    if timer is not None and policy.seller_silence_action == "escalate":
+        _advance(timer + _A_MINUTE)
+        return
+    if timer is not None and timer <= policy.escalation_available_after:
+        for dispute in opened:
+            disputes.post_message(dispute_id=dispute.pk, by=dispute.order.seller, body="It was as described.")
+    _advance(policy.escalation_available_after + _A_MINUTE)
+    escalated = set(Dispute.objects.filter(status=Dispute.Status.ESCALATED).values_list("pk", flat=True))
+    for dispute in opened:
+        if dispute.pk not in escalated:
+            disputes.escalate(dispute_id=dispute.pk, by=dispute.order.buyer)

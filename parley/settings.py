@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "chat",
     "disputes",
     "tickets",
+    "desk",
     "notifications",
     "webhooks",
     "integrations",

@@ -48,9 +48,10 @@ def paid_order(
     kind: str = "product",
     fund_buyer: bool = True,
     currency: str = "USD",
+    title: str = "Game key",
 ) -> Order:
     """An order in `paid`: the buyer deposits enough and buys a fresh listing of the seller's."""
-    item = listing(seller, price=price, kind=kind, currency=currency)
+    item = listing(seller, price=price, kind=kind, currency=currency, title=title)
     if fund_buyer:
         fund(buyer, price * 2 + 1000, currency)
     return orders.place_order(by=buyer, listing_id=item.pk)

@@ -18,8 +18,10 @@ from core.models import AuditEvent
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 # Changes to the webhook configuration are audited like any change, but not delivered: an
-# endpoint is not told about itself.
-NOT_DELIVERED = ("webhook.", "api_key.")
+# endpoint is not told about itself; nor about the administration's canned replies. A mediator's
+# internal note on a dispute is the administration's alone: neither it nor the fact of it
+# leaves Parley.
+NOT_DELIVERED = ("webhook.", "api_key.", "canned_reply.", "dispute.note_added")
 
 
 def queue_deliveries(event: AuditEvent, subject: models.Model) -> list[WebhookDelivery]:

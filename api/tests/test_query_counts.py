@@ -48,6 +48,8 @@ def desk(make_user):
         ("buyer", "/disputes", {}),
         ("buyer", "/disputes", {"tab": "escalated"}),
         ("staff", "/disputes", {"tab": "awaiting_me"}),
+        ("staff", "/staff/queue", {"limit": 100}),
+        ("staff", "/staff/queue", {"kind": "dispute", "q": "desk"}),
     ],
 )
 def test_desk_lists(desk, api, tclock, who, path, query):

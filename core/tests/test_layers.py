@@ -22,6 +22,7 @@ DOMAINS = (
     "accounts",
     "catalog",
     "chat",
+    "desk",
     "disputes",
     "integrations",
     "ledger",

@@ -26,6 +26,7 @@ def desk(make_user):
         ("staff", "/staff/"),
         ("staff", "/staff/?kind=ticket&assignee=agent"),
         ("staff", "/staff/?status=waiting_on_party"),
+        ("staff", "/staff/?q=buyer"),
         ("staff", "/staff/tickets/"),
         ("staff", "/staff/tickets/?status=answered"),
     ],

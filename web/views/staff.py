@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from core import clock
 from core.errors import DomainError, Forbidden, ValidationFailed
+from desk import queries as inbox
 from disputes import actions, guidance, mediation, queries
 from disputes.models import Dispute, Reason
 from disputes.outcomes import has_delivery
@@ -24,7 +25,6 @@ from disputes.verdicts import allowed_actions, party_of, status_label
 from ledger import queries as ledger_queries
 from policy import rules
 from tickets import queries as ticket_queries
-from web import inbox
 from web.auth import me
 from web.errors import back, refusals_as_messages
 from web.forms import amount_in_minor_units
@@ -168,6 +168,8 @@ def decide(request: HttpRequest, public_id: str) -> HttpResponse:
         )
     else:
         messages.success(request, "Decision recorded; both parties have been told.")
+    if request.POST.get("then") == "next":
+        return redirect(f"{reverse('web:staff_next')}?from={public_id}")
     return redirect("web:staff_case", public_id=public_id)
 
 

@@ -22,12 +22,12 @@ import pytest
 
 from conftest import START
 from core import clock
+from desk import queries as inbox
 from disputes import actions as disputes
 from disputes import mediation
 from policy.active import configured_policy
 from testsupport import factories
 from tickets import actions as tickets
-from web import inbox
 
 POLICY = configured_policy()
 ORDER = ["tA", "d2", "d1", "d3", "tC", "tB", "q4"]

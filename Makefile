@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 .PHONY: run test lint typecheck check-deploy smoke bench clean help
 
 help:
-	@echo "make run    - start Parley at http://127.0.0.1:$(PORT) with demo data (SQLite, test clock on)"
+	@echo "make run    - start Parley at http://127.0.0.1:$(PORT) with demo data (SQLite, test clock on; logs and mail in var/log/)"
 	@echo "make test   - run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make lint   - ruff and mypy"
 	@echo "make typecheck - mypy alone"
@@ -26,6 +26,7 @@ run: $(STAMP) var/secret-key
 	@PARLEY_SECRET_KEY="$$(cat var/secret-key)" PARLEY_TEST_CLOCK=$${PARLEY_TEST_CLOCK:-1} \
 	  PARLEY_DEMO=$${PARLEY_DEMO:-1} PARLEY_HTTPS=$${PARLEY_HTTPS:-0} PARLEY_LOG_FORMAT=$${PARLEY_LOG_FORMAT:-plain} \
 	  PARLEY_PUBLIC_URL=$${PARLEY_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
+	  PARLEY_LOG_FILE=$${PARLEY_LOG_FILE:-var/log/parley.log} PARLEY_MAIL_DIR=$${PARLEY_MAIL_DIR:-var/log/mail} \
 	  $(BIN)/parley serve --port $(PORT)
 
 test: $(STAMP)

@@ -155,6 +155,11 @@ GROUPS: dict[str, tuple[Var, ...]] = {
             "PARLEY_SMTP_TIMEOUT", "5", "seconds one SMTP conversation step may take before the e-mail is retried later"
         ),
         Var("PARLEY_FROM_EMAIL", "`Parley <no-reply@parley.invalid>`", "sender of every e-mail"),
+        Var(
+            "PARLEY_MAIL_DIR",
+            "unset (`var/log/mail` in `make run`)",
+            "without an SMTP host, e-mail is filed here (one file per worker run) instead of printed",
+        ),
     ),
     "Webhooks": (
         Var("PARLEY_WEBHOOKS_ALLOW_HTTP", "on with the test clock, off otherwise", "accept `http://` webhook URLs"),
@@ -183,6 +188,11 @@ GROUPS: dict[str, tuple[Var, ...]] = {
             "PARLEY_LOG_FORMAT",
             "`json` (`plain` in `make run`)",
             "`json`: one JSON object per line; `plain`: readable console lines",
+        ),
+        Var(
+            "PARLEY_LOG_FILE",
+            "unset: stderr (`var/log/parley.log` in `make run`)",
+            "every log line (access lines too) goes to this file; the terminal keeps warnings and errors",
         ),
         Var("PARLEY_METRICS_TOKEN", "empty: staff only", "bearer token a Prometheus scraper sends to `/metrics`"),
         Var(

@@ -41,11 +41,13 @@ accesslog = None
 errorlog = "-"
 # Gunicorn's own lines (booting, worker timeouts) in the same JSON format as Parley's.
 logconfig_dict = logging_config(
-    level=os.environ.get("PARLEY_LOG_LEVEL", "INFO"), fmt=os.environ.get("PARLEY_LOG_FORMAT", "json")
+    level=os.environ.get("PARLEY_LOG_LEVEL", "INFO"),
+    fmt=os.environ.get("PARLEY_LOG_FORMAT", "json"),
+    file=os.environ.get("PARLEY_LOG_FILE", ""),
 )
 logconfig_dict["loggers"].update(
     {
-        name: {"level": "INFO", "handlers": ["console"], "propagate": False}
+        name: {"level": "INFO", "handlers": list(logconfig_dict["handlers"]), "propagate": False}
         for name in ("gunicorn.error", "gunicorn.access")
     }
 )

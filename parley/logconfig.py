@@ -4,10 +4,15 @@ request id of the request or worker job it belongs to (`core.requestid`).
 Every logger goes through the standard library (Django's, gunicorn's error log when it uses
 ours, Parley's own); structlog's `ProcessorFormatter` renders them, merging the context
 variables the request id middleware binds. `PARLEY_LOG_FORMAT=plain` gives readable console
-lines instead (what `make run` wants on a terminal), with the same fields."""
+lines instead (what `make run` wants on a terminal), with the same fields.
+
+With a log file (`PARLEY_LOG_FILE`, which `make run` sets to `var/log/parley.log`) every line
+goes there, and the terminal shows only warnings and errors, so the start-up banner stays
+readable."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -32,7 +37,7 @@ def _pre_chain() -> list[Any]:
     ]
 
 
-def logging_config(*, level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
+def logging_config(*, level: str = "INFO", fmt: str = "json", file: str = "") -> dict[str, Any]:
     if fmt not in FORMATS:
         from django.core.exceptions import ImproperlyConfigured
 
@@ -42,6 +47,11 @@ def logging_config(*, level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    handlers: dict[str, Any] = {"console": {"class": "logging.StreamHandler", "formatter": "structured"}}
+    if file:
+        Path(file).parent.mkdir(parents=True, exist_ok=True)
+        handlers["console"]["level"] = "WARNING"
+        handlers["file"] = {"class": "logging.FileHandler", "filename": file, "formatter": "structured"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -56,8 +66,8 @@ def logging_config(*, level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
                 ],
             }
         },
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
-        "root": {"handlers": ["console"], "level": level},
+        "handlers": handlers,
+        "root": {"handlers": list(handlers), "level": level},
         "loggers": {"django.db.backends": {"level": "WARNING"}},
     }
 

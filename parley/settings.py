@@ -237,8 +237,9 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # E-mail goes out from the worker (notifications.actions.send_due_emails). Without an SMTP
-# host it is printed to the worker's console, which is what a local run wants.
+# host it is printed to the worker's console, or filed in PARLEY_MAIL_DIR when that is set.
 _SMTP_HOST = os.environ.get("PARLEY_SMTP_HOST", "")
+_MAIL_DIR = os.environ.get("PARLEY_MAIL_DIR", "")
 MAILERS = {
     "default": {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -254,6 +255,10 @@ MAILERS = {
         },
     }
     if _SMTP_HOST
+    # `make run` files them under var/log/mail/ (PARLEY_MAIL_DIR), one file per worker run,
+    # instead of pouring them over the terminal.
+    else {"BACKEND": "django.core.mail.backends.filebased.EmailBackend", "OPTIONS": {"file_path": _MAIL_DIR}}
+    if _MAIL_DIR
     else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
 }
 # The address people open Parley at (https://parley.example.org): every link in an e-mail or a
@@ -316,7 +321,9 @@ NINJA_PAGINATION_MAX_LIMIT = 100
 from parley.logconfig import configure_structlog, init_sentry, logging_config  # noqa: E402
 
 LOGGING = logging_config(
-    level=os.environ.get("PARLEY_LOG_LEVEL", "INFO"), fmt=os.environ.get("PARLEY_LOG_FORMAT", "json")
+    level=os.environ.get("PARLEY_LOG_LEVEL", "INFO"),
+    fmt=os.environ.get("PARLEY_LOG_FORMAT", "json"),
+    file=os.environ.get("PARLEY_LOG_FILE", ""),
 )
 configure_structlog()
 METRICS_TOKEN = os.environ.get("PARLEY_METRICS_TOKEN", "")

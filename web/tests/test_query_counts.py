@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from testsupport.desk import Desk
 from testsupport.querycount import Market, assert_same_cost, queries_for
 
 
@@ -27,6 +28,8 @@ def buyer_web(client, market):
         ("seller", "/wallet/"),
         ("buyer", "/listings/"),
         ("seller", "/listings/?mine=1"),
+        ("buyer", "/"),  # the dashboard: what waits for me, with each deadline
+        ("seller", "/"),
     ],
 )
 def test_list_pages(market, client, who, path):
@@ -44,3 +47,11 @@ def test_order_page_with_a_long_chat(market, buyer_web):
     few = queries_for(page)
     market.chat(order, 12)
     assert queries_for(page) == few
+
+
+@pytest.mark.parametrize("who", ["owner", "buyer", "staff"])
+def test_dashboard_with_disputes_and_tickets(make_user, client, tclock, who):
+    """The dashboard lists disputes and tickets too, each with its deadline, in a fixed number of queries."""
+    desk = Desk(owner=make_user("owner"), buyer=make_user("buyer"), staff=make_user("agent", staff=True))
+    client.force_login(getattr(desk, who))
+    assert_same_cost(desk, lambda: client.get("/"))

@@ -24,6 +24,7 @@ from orders import queries as order_queries
 from orders.verdicts import verdict as order_verdict
 from policy import rules
 from policy.active import configured_policy
+from web import lists
 from web.auth import me
 from web.errors import add_to_form, refusals_as_messages
 from web.forms import AnswerForm, DisputeForm, EvidenceForm, NoteForm, ProposalForm, amount_in_minor_units
@@ -48,7 +49,8 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
     if tab not in TAB_LABELS:
         tab = "open"
     page = keyset_page(queries.disputes_for(user, tab=tab), cursor=request.GET.get("cursor"), limit=25)
-    rows = [(d, status_label(d), party_of(d, user) or "staff") for d in page.items]
+    steps = lists.dispute_steps(page.items, user)
+    rows = [(d, status_label(d), party_of(d, user) or "staff", steps[d.pk]) for d in page.items]
     return render(
         request,
         "web/disputes.html",
@@ -56,8 +58,12 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "page": page,
             "tab": tab,
-            # The marketplace's own name for the escalated state ("Involvement of the administration").
-            "tabs": TAB_LABELS | {"escalated": configured_policy().escalated_label},
+            # The marketplace's own name for the escalated state ("Involvement of the administration"),
+            # and how many disputes each tab holds.
+            "tabs": [
+                (key, name, queries.disputes_for(user, tab=key).count())
+                for key, name in (TAB_LABELS | {"escalated": configured_policy().escalated_label}).items()
+            ],
             "nav": "disputes",
         },
     )

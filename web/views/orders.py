@@ -15,6 +15,7 @@ from core.pagination import keyset_page
 from ledger import queries as ledger_queries
 from orders import actions, queries
 from orders.verdicts import allowed_actions, roles_of
+from web import lists
 from web.auth import me
 from web.errors import refusals_as_messages
 from web.forms import CancelForm, DeliverForm, MessageForm
@@ -28,9 +29,21 @@ def order_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "purchases")
     if tab not in TABS:
         tab = "purchases"
-    qs = chat_queries.with_unread_counts(queries.orders_for(me(request), role=TABS[tab]), me(request))
+    user = me(request)
+    qs = chat_queries.with_unread_counts(queries.orders_for(user, role=TABS[tab]), user)
     page = keyset_page(qs, cursor=request.GET.get("cursor"), limit=25)
-    return render(request, "web/orders.html", {"page": page, "tab": tab, "nav": "orders"})
+    steps = lists.order_steps(page.items, user)
+    return render(
+        request,
+        "web/orders.html",
+        {
+            "page": page,
+            "rows": [(o, steps[o.pk]) for o in page.items],
+            "tab": tab,
+            "counts": {key: queries.orders_for(user, role=role).count() for key, role in TABS.items()},
+            "nav": "orders",
+        },
+    )
 
 
 @login_required

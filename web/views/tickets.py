@@ -17,6 +17,7 @@ from tickets import actions, queries
 from tickets.attachments import download_response
 from tickets.models import Ticket
 from tickets.verdicts import allowed_actions, reply_action, sees_internal_notes, verdict
+from web import lists
 from web.auth import me
 from web.errors import add_to_form, back, refusals_as_messages
 from web.forms import LinkDisputeForm, TicketForm, TicketReplyForm
@@ -24,10 +25,21 @@ from web.forms import LinkDisputeForm, TicketForm, TicketReplyForm
 
 @login_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    qs = queries.tickets_for(me(request), own_only=True)
+    user = me(request)
+    qs = queries.tickets_for(user, own_only=True)
     page = keyset_page(qs, cursor=request.GET.get("cursor"), limit=25)
     answer_within = humane(configured_policy().ticket_first_response_target)
-    return render(request, "web/tickets.html", {"page": page, "answer_within": answer_within, "nav": "tickets"})
+    steps = lists.ticket_steps(page.items, user)
+    return render(
+        request,
+        "web/tickets.html",
+        {
+            "page": page,
+            "rows": [(t, steps[t.pk]) for t in page.items],
+            "answer_within": answer_within,
+            "nav": "tickets",
+        },
+    )
 
 
 @login_required

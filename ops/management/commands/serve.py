@@ -1,5 +1,6 @@
 """`parley serve`: what `make run` starts. Prepares the database, seeds the demo on an empty
-one, then runs the web server and the worker side by side until Ctrl-C stops both."""
+one, then runs the web server and the worker side by side until Ctrl-C stops both. Its banner
+comes last, once the web server answers, and again on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -8,22 +9,87 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-BANNER = """
-  Parley is running at http://127.0.0.1:{port}/
-  API docs:            http://127.0.0.1:{port}/api/v1/docs
-{demo}  Press Ctrl-C to stop the web server and the worker.
-"""
-DEMO_LINES = """  Log in as alice (buyer), bob (seller) or carol (staff); the password is parley-demo.
-  The test clock is on: staff can move time forward from the staff console or the API.
-"""
-DEMO_KEY_LINE = """  Demo API key (examples/integrator.py): {secret}
-"""
+from core import clock
+from ops import demo
+from policy.active import configured_policy
+
+RULE = "=" * 72
+
+
+@dataclass(frozen=True)
+class Banner:
+    """What someone who just typed `make run` needs to start: where, as whom, under which rules,
+    with which API key, and where the clock stands. Printed last, once the server answers, and
+    again on Ctrl-C, so the lines above it (logs, mail) never bury it."""
+
+    url: str
+    preset: str
+    test_clock: bool
+    clock_now: datetime | None = None
+    demo: bool = False
+    demo_key: str = ""
+    log_file: str = ""
+    mail_dir: str = ""
+
+    def render(self, *, stopping: bool = False) -> str:
+        lines = [RULE]
+        if stopping:
+            lines.append(f"  Parley is stopping (it ran at {self.url}/)")
+        else:
+            lines.append(f"  Parley is running at {self.url}/")
+        lines.append(f"  API docs:        {self.url}/api/v1/docs")
+        lines.append(f"  Rules (preset):  {self.preset}")
+        if self.test_clock:
+            at = f", now {self.clock_now:%d %b %Y %H:%M} UTC" if self.clock_now else ""
+            lines.append(f"  Test clock:      on{at}; staff move it from the staff console or the API")
+        else:
+            lines.append("  Test clock:      off (real time)")
+        if self.demo:
+            lines.append(f"  Log in as:       alice (buyer), bob (seller), carol (staff); password {demo.PASSWORD}")
+            if self.demo_key:
+                lines.append(f"  Demo API key (examples/integrator.py): {self.demo_key}")
+        if self.log_file or self.mail_dir:
+            where = [
+                f"logs in {self.log_file}" if self.log_file else "",
+                f"e-mail in {self.mail_dir}/" if self.mail_dir else "",
+            ]
+            lines.append("  Output:          " + ", ".join(w for w in where if w))
+        if not stopping:
+            lines.append("  Press Ctrl-C to stop the web server and the worker.")
+        lines.append(RULE)
+        return "\n".join(lines) + "\n"
+
+
+def _clock_now() -> datetime | None:
+    try:
+        return clock.now()
+    except Exception:  # a database gone first must not stop the stopping
+        return None
+
+
+def wait_until_answering(port: int, *, children: tuple[subprocess.Popen[bytes], ...], timeout: float = 60.0) -> bool:
+    """True once the web server answers its health check; False if a child died or time ran out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            return False
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return True
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.25)
+    return False
 
 
 def gunicorn_command(*, port: int, workers: int = 2, threads: int = 4) -> list[str]:
@@ -57,20 +123,36 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("deploy", check=False, verbosity=0)
-        demo = DEMO_LINES
+        demo_key = ""
         if settings.DEMO_DATA:
             call_command("seed_demo")
             from integrations.demo import ensure_demo_key
 
-            demo += DEMO_KEY_LINE.format(secret=ensure_demo_key())
+            demo_key = ensure_demo_key()
         port = options["port"]
         # Own sessions: Ctrl-C reaches only this supervisor, which then stops each child in turn.
         web = subprocess.Popen(gunicorn_command(port=port, workers=options["web_workers"]), start_new_session=True)  # noqa: S603
         worker = subprocess.Popen([sys.executable, "-m", "parley.cli", "worker"], start_new_session=True)
-        self.stdout.write(BANNER.format(port=port, demo=demo if settings.DEMO_DATA else ""))
-        self._supervise(web, worker)
+        banner = self.banner(port=port, demo_key=demo_key)
+        if wait_until_answering(port, children=(web, worker)):
+            self.stdout.write(banner.render())
+            self.stdout.flush()
+        self._supervise(web, worker, banner=banner)
 
-    def _supervise(self, *children: subprocess.Popen[bytes]) -> None:
+    def banner(self, *, port: int, demo_key: str = "") -> Banner:
+        public = getattr(settings, "PUBLIC_URL", "") or f"http://127.0.0.1:{port}"
+        return Banner(
+            url=public.rstrip("/"),
+            preset=configured_policy().name,
+            test_clock=settings.TEST_CLOCK_ENABLED,
+            clock_now=clock.now() if settings.TEST_CLOCK_ENABLED else None,
+            demo=settings.DEMO_DATA,
+            demo_key=demo_key,
+            log_file=os.environ.get("PARLEY_LOG_FILE", ""),
+            mail_dir=os.environ.get("PARLEY_MAIL_DIR", "").rstrip("/"),
+        )
+
+    def _supervise(self, *children: subprocess.Popen[bytes], banner: Banner | None = None) -> None:
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
@@ -81,6 +163,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.3)
+        if stopping and banner is not None:
+            if banner.test_clock:  # where the clock stands now, not where it stood at the start
+                banner = replace(banner, clock_now=_clock_now())
+            self.stdout.write(banner.render(stopping=True))
+            self.stdout.flush()
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)

@@ -51,4 +51,27 @@
   }
   document.addEventListener("htmx:afterSwap", scrollChats);
   scrollChats();
+
+  // A table that is wider than the screen scrolls inside its frame; keyboard users reach it with
+  // Tab and scroll it with the arrow keys, and screen readers hear what it holds.
+  function focusableScrollers() {
+    var boxes = document.querySelectorAll(".table-wrap");
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        if (!box.hasAttribute("role")) { box.setAttribute("role", "region"); }
+        if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+          var caption = box.querySelector("caption");
+          var heading = box.closest("section, .card");
+          heading = heading && heading.querySelector("h1, h2, h3");
+          var title = caption || heading || document.querySelector("main h1");
+          if (title) { box.setAttribute("aria-label", title.textContent.trim()); }
+        }
+      }
+    }
+  }
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
 })();

@@ -1,0 +1,174 @@
+"""What the list pages and the dashboard show beside each order, dispute and ticket: who must
+act next and by when ("respond by"), read with the domains' own deadline queries, one batch
+per page (no query per row)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from disputes import queries as dispute_queries
+from disputes.models import Dispute
+from orders import queries as order_queries
+from orders.models import Order
+from tickets import queries as ticket_queries
+from tickets.models import Ticket
+
+ACTIVE_ORDERS = (Order.Status.PAID, Order.Status.DELIVERED)
+# What passes by itself without asking anyone to act: shown on the case's page, not as "respond by".
+NOT_A_DUTY = {"warranty_ends", "proceeds_released"}
+DASHBOARD_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """The soonest deadline on a case: who acts, by when, what happens otherwise."""
+
+    at: datetime
+    who: str
+    mine: bool
+    consequence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A row of the dashboard: a case where the viewer must act."""
+
+    kind: str  # "order", "dispute" or "ticket"
+    title: str
+    counterpart: str
+    status: str
+    status_class: str
+    url: str
+    step: NextStep | None
+
+
+def _party_name(party: str | None, buyer: User, seller: User, viewer: User) -> tuple[str, bool]:
+    if party == "buyer":
+        return (_("You"), True) if buyer.pk == viewer.pk else (buyer.username, False)
+    if party == "seller":
+        return (_("You"), True) if seller.pk == viewer.pk else (seller.username, False)
+    if party == "staff":
+        return _("The administration"), bool(viewer.is_staff) and viewer.pk not in (buyer.pk, seller.pk)
+    return _("Nobody"), False
+
+
+def _first(views: Sequence[Any], buyer: User, seller: User, viewer: User) -> NextStep | None:
+    """The viewer's own soonest deadline if there is one, else the soonest anybody has."""
+    steps = []
+    for v in views:
+        if v.name in NOT_A_DUTY:
+            continue
+        name, mine = _party_name(v.party, buyer, seller, viewer)
+        steps.append(NextStep(at=v.at, who=name, mine=mine, consequence=v.consequence))
+    own = [s for s in steps if s.mine]
+    return (own or steps)[0] if steps else None
+
+
+def order_steps(orders: Sequence[Order], viewer: User) -> dict[int, NextStep | None]:
+    views = order_queries.deadlines_of_many(orders)
+    return {o.pk: _first(views[o.pk], o.buyer, o.seller, viewer) for o in orders}
+
+
+def dispute_steps(disputes: Sequence[Dispute], viewer: User) -> dict[int, NextStep | None]:
+    views = dispute_queries.deadlines_of_many(disputes)
+    return {d.pk: _first(views[d.pk], d.order.buyer, d.order.seller, viewer) for d in disputes}
+
+
+def ticket_step(ticket: Ticket, viewer: User) -> NextStep | None:
+    """An answered ticket waits for its owner until it closes by itself; an open one waits for
+    the administration until its response target."""
+    for view in ticket_queries.deadlines_of(ticket):
+        return NextStep(at=view.at, who=_("You"), mine=ticket.owner_id == viewer.pk, consequence=view.consequence)
+    due = ticket_queries.response_due(ticket)
+    if due is not None:
+        return NextStep(at=due, who=_("The administration"), mine=False, consequence=_("an answer is due"))
+    return None
+
+
+def ticket_steps(tickets: Sequence[Ticket], viewer: User) -> dict[int, NextStep | None]:
+    return {t.pk: ticket_step(t, viewer) for t in tickets}
+
+
+def _dispute_is_mine(d: Dispute, viewer: User) -> bool:
+    return bool(
+        (d.waiting_on_buyer and d.order.buyer_id == viewer.pk)
+        or (d.waiting_on_seller and d.order.seller_id == viewer.pk)
+    )
+
+
+def waiting_for(viewer: User) -> list[Waiting]:
+    """Everything where the viewer must act, soonest deadline first: orders with a deadline of
+    theirs, disputes waiting on their side, tickets the administration answered."""
+    rows: list[Waiting] = []
+    own = Q(buyer=viewer) | Q(seller=viewer)  # staff too: their own orders, not everyone's
+    orders = list(
+        order_queries.orders_for(viewer).filter(own, status__in=ACTIVE_ORDERS).order_by("-id")[:DASHBOARD_LIMIT]
+    )
+    for order, step in zip(orders, order_steps(orders, viewer).values(), strict=True):
+        if step is None or not step.mine:
+            continue
+        buyer = order.buyer_id == viewer.pk
+        rows.append(
+            Waiting(
+                kind="order",
+                title=order.listing_snapshot.get("title", order.public_id),
+                counterpart=order.seller.username if buyer else order.buyer.username,
+                status=order.get_status_display(),
+                status_class=order.status,
+                url=f"/orders/{order.public_id}/",
+                step=step,
+            )
+        )
+    disputes = [
+        d for d in dispute_queries.disputes_for(viewer, tab="open")[:DASHBOARD_LIMIT] if _dispute_is_mine(d, viewer)
+    ]
+    for dispute, step in zip(disputes, dispute_steps(disputes, viewer).values(), strict=True):
+        buyer = dispute.order.buyer_id == viewer.pk
+        rows.append(
+            Waiting(
+                kind="dispute",
+                title=dispute.order.listing_snapshot.get("title", dispute.public_id),
+                counterpart=dispute.order.seller.username if buyer else dispute.order.buyer.username,
+                status=dispute.get_status_display(),
+                status_class=dispute.status,
+                url=f"/disputes/{dispute.public_id}/",
+                step=step if step is not None and step.mine else None,
+            )
+        )
+    answered = ticket_queries.tickets_for(viewer, status=Ticket.Status.ANSWERED, own_only=True)[:DASHBOARD_LIMIT]
+    for ticket in answered:
+        rows.append(
+            Waiting(
+                kind="ticket",
+                title=ticket.subject,
+                counterpart=_("The administration"),
+                status=ticket.get_status_display(),
+                status_class=ticket.status,
+                url=f"/tickets/{ticket.public_id}/",
+                step=ticket_step(ticket, viewer),
+            )
+        )
+    # Soonest deadline first; rows without one last, in the order found.
+    return sorted(rows, key=lambda w: (0, w.step.at.timestamp()) if w.step else (1, 0.0))
+
+
+def dashboard_counts(viewer: User) -> dict[str, int]:
+    """How many of the viewer's own cases are open, for the dashboard's tiles."""
+    own = Q(buyer=viewer) | Q(seller=viewer)
+    counts = {
+        "orders": order_queries.orders_for(viewer).filter(own, status__in=ACTIVE_ORDERS).count(),
+        "disputes": dispute_queries.disputes_for(viewer, tab="open")
+        .filter(Q(order__buyer=viewer) | Q(order__seller=viewer))
+        .count(),
+        "tickets": ticket_queries.tickets_for(viewer, own_only=True).exclude(status=Ticket.Status.RESOLVED).count(),
+    }
+    if viewer.is_staff:
+        counts["staff"] = Dispute.objects.filter(waiting_on_staff=True).exclude(status=Dispute.Status.RESOLVED).count()
+    return counts

@@ -4,6 +4,7 @@ live, without a reload."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -59,13 +60,20 @@ def test_the_case_page_keeps_its_layout_once_evidence_exists(page, login, live_s
     alice, bob = parties
     dispute = opened(alice, bob)
     dispute_actions.add_evidence(dispute_id=dispute.pk, by=alice, upload=png("a-screenshot-with-a-long-name.png"))
+    ticket = ticket_actions.open_ticket(
+        by=alice, subject="About my key", category="other", body="See the file.", files=[png("proof-of-it.png")]
+    )
     page.set_viewport_size(size)
     login(page, "alice")
-    for path in (f"/disputes/{dispute.public_id}/", f"/orders/{dispute.order.public_id}/"):
+    pages = {
+        "dispute": f"/disputes/{dispute.public_id}/",
+        "order": f"/orders/{dispute.order.public_id}/",
+        "ticket": f"/tickets/{ticket.public_id}/",
+    }
+    for name, path in pages.items():
         page.goto(live_server.url + path)
-        expect(page.get_by_text("SHA-256", exact=False).first).to_be_attached()
+        expect(page.get_by_text(re.compile(r"sha-?256", re.IGNORECASE)).first).to_be_attached()
         measured = widths(page)
-        name = "dispute" if "disputes" in path else "order"
         snap(page, f"{name}-with-evidence-{size['width']}")
         assert measured["doc"] <= measured["view"], f"{path} is wider than the screen: {measured}"
         if size is DESKTOP:

@@ -56,7 +56,7 @@ def widths(page) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_the_case_page_keeps_its_layout_once_evidence_exists(page, login, live_server, parties, size):
+def test_the_case_page_keeps_its_layout_once_evidence_exists(page, page_for, login, live_server, parties, person, size):
     alice, bob = parties
     dispute = opened(alice, bob)
     dispute_actions.add_evidence(dispute_id=dispute.pk, by=alice, upload=png("a-screenshot-with-a-long-name.png"))
@@ -78,6 +78,16 @@ def test_the_case_page_keeps_its_layout_once_evidence_exists(page, login, live_s
         assert measured["doc"] <= measured["view"], f"{path} is wider than the screen: {measured}"
         if size is DESKTOP:
             assert measured["main"] >= 700, f"{path}: the main column shrank: {measured}"
+    person("carol", staff=True)
+    staff = page_for("carol")
+    staff.set_viewport_size(size)
+    staff.goto(f"{live_server.url}/staff/disputes/{dispute.public_id}/")
+    expect(staff.get_by_text(re.compile(r"sha-?256", re.IGNORECASE)).first).to_be_attached()
+    measured = widths(staff)
+    snap(staff, f"staff-case-with-evidence-{size['width']}")
+    assert measured["doc"] <= measured["view"], f"the staff case view is wider than the screen: {measured}"
+    if size is DESKTOP:
+        assert measured["main"] >= 700, f"the staff case view's main column shrank: {measured}"
 
 
 def dialogs(page) -> list[str]:

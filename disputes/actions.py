@@ -20,7 +20,7 @@ from disputes import events, lifecycle
 from disputes import evidence as evidence_files
 from disputes.kinds import REDELIVERY, REDELIVERY_CONFIRM, RETURN_RECEIVE, RETURN_SHIP
 from disputes.models import Dispute, Evidence, InternalNote, Proposal, ProposalKind
-from disputes.outcomes import Effect, admits_seller_error, check_rules, proposal_effect, split_of
+from disputes.outcomes import Effect, admits_seller_error, agreement_effect, split_of
 from disputes.states import PROPOSAL_KINDS
 from disputes.verdicts import party_of, proposal_verdict, roles_of, verdict
 from policy import rules
@@ -90,10 +90,7 @@ def propose(
         assert role is not None
         if kind == ProposalKind.WITHDRAW and kind not in PROPOSAL_KINDS[role]:
             raise Forbidden("Only the buyer can withdraw the dispute.")
-        effect = proposal_effect(
-            dispute.order, kind=kind, refund_amount=refund_amount, keep_percent=seller_keep_percent
-        )
-        check_rules(dispute, effect, path="agreement")
+        effect = agreement_effect(dispute, kind=kind, refund_amount=refund_amount, keep_percent=seller_keep_percent)
         proposal = _replace_proposal(dispute, by=by, role=role, kind=kind, effect=effect, note=note)
         lifecycle.respond(dispute, by=by, now=now)
         if kind == ProposalKind.WITHDRAW:
@@ -164,13 +161,9 @@ def accept_proposal(*, proposal_id: int, by: User) -> Dispute:
         proposal_verdict(proposal, "accept_proposal", by=by, now=now).require()
         role = party_of(dispute, by)
         assert role is not None
-        effect = proposal_effect(
-            dispute.order,
-            kind=proposal.kind,
-            refund_amount=proposal.refund_amount,
-            keep_percent=proposal.seller_keep_percent,
+        effect = agreement_effect(
+            dispute, kind=proposal.kind, refund_amount=proposal.refund_amount, keep_percent=proposal.seller_keep_percent
         )
-        check_rules(dispute, effect, path="agreement")
         proposal.status, proposal.responded_at, proposal.responded_by = Proposal.Status.ACCEPTED, now, by
         proposal.save(update_fields=["status", "responded_at", "responded_by"])
         audit.record(

@@ -133,6 +133,14 @@ def check_rules(dispute: Dispute, effect: Effect, *, path: str, findings: Iterab
     raise Conflict(sentence, code=code)
 
 
+def agreement_effect(dispute: Dispute, *, kind: str, refund_amount: int | None, keep_percent: int | None) -> Effect:
+    """What a party's proposal of these terms would do, or the refusal the rules give it: the
+    one function behind both a proposal and the live preview of the one being typed."""
+    effect = proposal_effect(dispute.order, kind=kind, refund_amount=refund_amount, keep_percent=keep_percent)
+    check_rules(dispute, effect, path="agreement")
+    return effect
+
+
 def standing_request(dispute: Dispute) -> Proposal | None:
     """What the buyer asks for now: their latest proposal (the opening request, or a revision).
     Reads `dispute.proposals.all()`, so a list that prefetched them asks nothing more."""

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core import limits
 from core.errors import ValidationFailed
@@ -250,43 +251,47 @@ class DisputeForm(forms.Form):
 
 
 class ProposalForm(forms.Form):
-    """A proposal; `role` limits the kinds to what that side may propose (states.PROPOSAL_KINDS)."""
+    """A proposal; `role` limits the kinds to what that side may propose (states.PROPOSAL_KINDS).
+    A withdrawal is not offered here: it pays the seller at once, so it has its own confirmed
+    button. Each amount field names the kind it belongs to (`data-kinds`), so the page shows
+    only the fields of the chosen kind."""
 
     LABELS = {
-        "partial_refund": "Partial refund",
-        "full_refund": "Full refund",
-        "replacement": "Replacement or fix",
-        "full_delivery": "Full delivery",
-        "return_and_refund": "Return and refund",
-        "withdraw": "Withdraw the dispute (the seller is paid)",
+        "partial_refund": _("Partial refund"),
+        "full_refund": _("Full refund"),
+        "replacement": _("Replacement or fix"),
+        "full_delivery": _("Full delivery"),
+        "return_and_refund": _("Return and refund"),
     }
-    kind = forms.ChoiceField(choices=list(LABELS.items()), label="Proposal")
+    kind = forms.ChoiceField(choices=list(LABELS.items()), label=_("Proposal"))
     refund_amount = forms.DecimalField(
         required=False,
         min_value=Decimal("0.01"),
         max_digits=12,
         decimal_places=2,
-        label="Refund amount",
-        help_text="For a partial refund.",
+        label=_("Refund amount"),
+        help_text=_("For a partial refund."),
+        widget=forms.NumberInput(attrs={"data-kinds": "partial_refund", "step": "0.01"}),
     )
     seller_keep_percent = forms.IntegerField(
         required=False,
         min_value=0,
         max_value=100,
-        label="Share of the price the seller keeps (%)",
-        help_text="For a return.",
+        label=_("Share of the price the seller keeps (%)"),
+        help_text=_("For a return."),
+        widget=forms.NumberInput(attrs={"data-kinds": "return_and_refund"}),
     )
     note = forms.CharField(
         required=False,
         max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Note to the other side",
+        label=_("Note to the other side"),
     )
 
     def __init__(self, *args: Any, role: str | None = None, delivered: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kinds = PROPOSAL_KINDS[role] if role in PROPOSAL_KINDS else tuple(self.LABELS)
-        only_offerable(self.fields["kind"], kinds, delivered=delivered)
+        only_offerable(self.fields["kind"], [k for k in kinds if k in self.LABELS], delivered=delivered)
 
 
 class NoteForm(forms.Form):

@@ -49,6 +49,7 @@ urlpatterns = [
     path("disputes/<str:public_id>/messages/", disputes.dispute_message, name="dispute_message"),
     path("disputes/<str:public_id>/preview/", disputes.proposal_preview, name="proposal_preview"),
     path("disputes/<str:public_id>/proposals/", disputes.dispute_propose, name="dispute_propose"),
+    path("disputes/<str:public_id>/withdraw/", disputes.dispute_withdraw, name="dispute_withdraw"),
     path(
         "disputes/<str:public_id>/proposals/<str:proposal_id>/accept/",
         disputes.proposal_answer,

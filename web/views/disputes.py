@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from chat import actions as chat_actions
@@ -18,16 +19,18 @@ from disputes import actions, appeals, export, mediation, opening, queries
 from disputes.deadlines import forfeit_consequence
 from disputes.evidence import download_response
 from disputes.models import Dispute
-from disputes.outcomes import has_delivery, proposal_effect, split_of
+from disputes.outcomes import agreement_effect, has_delivery, proposal_effect, split_of
 from disputes.verdicts import allowed_actions, party_of, proposal_verdict, status_label
 from orders import queries as order_queries
 from orders.verdicts import verdict as order_verdict
 from policy import rules
 from policy.active import configured_policy
-from web import lists
+from policy.rules import Split
+from web import lists, live
 from web.auth import me
 from web.errors import add_to_form, refusals_as_messages
 from web.forms import AnswerForm, DisputeForm, EvidenceForm, NoteForm, ProposalForm, amount_in_minor_units
+from web.live import live_page
 from web.presenters import obligations
 
 TAB_LABELS = {
@@ -118,7 +121,10 @@ def _choose_order(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dispute_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+@live_page(live.dispute_version)
+def dispute_detail(request: HttpRequest, public_id: str, *, proposal_form: ProposalForm | None = None) -> HttpResponse:
+    """The party's case page. A refused proposal comes back here with its `proposal_form`, so
+    what was typed stays."""
     user = me(request)
     dispute = queries.get_dispute_for(user, public_id)
     order = dispute.order
@@ -147,6 +153,8 @@ def dispute_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "verdicts": {v.action: v for v in allowed_actions(dispute, user=user, now=now)},
             "obligations": obligations(queries.deadlines_of(dispute), order, user),
             "cards": cards,
+            # What was agreed (a return, a new delivery): the money its last step moves.
+            "agreed": next((split for p, split, _ in cards if p.status == "accepted"), None),
             "evidence": queries.evidence_of(dispute),
             "my_questions": [
                 (r, forfeit_consequence(dispute, r.party))
@@ -157,7 +165,8 @@ def dispute_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "timeline": timeline.for_case(order.pk),
             "chat": chat,
             "chat_last_id": chat[-1].pk if chat else 0,
-            "proposal_form": ProposalForm(role=party, delivered=has_delivery(dispute)),
+            "proposal_form": proposal_form or ProposalForm(role=party, delivered=has_delivery(dispute)),
+            "withdrawal": _withdrawal_split(dispute) if party == "buyer" else None,
             "note_form": NoteForm(),
             "answer_form": AnswerForm(),
             "evidence_form": EvidenceForm(),
@@ -167,6 +176,12 @@ def dispute_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "nav": "disputes",
         },
     )
+
+
+def _withdrawal_split(dispute: Dispute) -> Split:
+    """Where the money goes if the buyer withdraws: all of it to the seller, at once."""
+    effect = proposal_effect(dispute.order, kind="withdraw", refund_amount=None, keep_percent=None)
+    return split_of(dispute.order, effect)
 
 
 @login_required
@@ -201,9 +216,14 @@ def proposal_preview(request: HttpRequest, public_id: str) -> HttpResponse:
         refund = amount_in_minor_units(Decimal(amount), order.currency) if amount else None
         keep_raw = request.GET.get("seller_keep_percent") or None
         keep = int(keep_raw) if keep_raw else None
-        effect = proposal_effect(order, kind=request.GET.get("kind", ""), refund_amount=refund, keep_percent=keep)
+        kind = request.GET.get("kind", "")
+        if kind not in ProposalForm.LABELS:
+            raise ValidationFailed(gettext("Choose a proposal to see the split."))
+        # The rules the proposal itself meets (the same function), so the preview never shows a
+        # split the server then refuses.
+        effect = agreement_effect(dispute, kind=kind, refund_amount=refund, keep_percent=keep)
     except (DomainError, InvalidOperation, ValueError) as exc:
-        message = exc.detail if isinstance(exc, DomainError) else "Enter a valid amount."
+        message = exc.detail if isinstance(exc, DomainError) else gettext("Enter a valid amount.")
         return render(request, "web/_split.html", {"error": message})
     return render(request, "web/_split.html", {"split": split_of(order, effect)})
 
@@ -226,22 +246,43 @@ def dispute_message(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @refusals_as_messages
 def dispute_propose(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Sends a proposal; a refused one comes back on the case page with what was typed."""
     dispute = _dispute_for_post(request, public_id)
     form = ProposalForm(request.POST, role=party_of(dispute, me(request)), delivered=has_delivery(dispute))
-    if not form.is_valid():
-        raise ValidationFailed(
-            "Check the proposal: " + "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        )
-    data = form.cleaned_data
-    proposal = actions.propose(
-        dispute_id=dispute.pk,
-        by=me(request),
-        kind=data["kind"],
-        refund_amount=amount_in_minor_units(data["refund_amount"], dispute.order.currency),
-        seller_keep_percent=data["seller_keep_percent"],
-        note=data["note"],
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal = actions.propose(
+                dispute_id=dispute.pk,
+                by=me(request),
+                kind=data["kind"],
+                refund_amount=amount_in_minor_units(data["refund_amount"], dispute.order.currency),
+                seller_keep_percent=data["seller_keep_percent"],
+                note=data["note"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, gettext("Proposal sent: %(kind)s.") % {"kind": proposal.get_kind_display()})
+            return redirect(dispute_url(dispute))
+    return dispute_detail(request, public_id, proposal_form=form)
+
+
+@require_POST
+@login_required
+@refusals_as_messages
+def dispute_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The buyer withdraws the dispute: no acceptance needed, the seller is paid at once."""
+    dispute = _dispute_for_post(request, public_id)
+    if request.POST.get("confirm") != "withdraw":
+        raise ValidationFailed(gettext("Confirm the withdrawal: the seller is paid at once."))
+    actions.propose(dispute_id=dispute.pk, by=me(request), kind="withdraw", note=request.POST.get("note", ""))
+    split = _withdrawal_split(dispute)
+    messages.success(
+        request,
+        gettext("You withdrew the dispute. %(amount)s was paid to the seller; the case is closed.")
+        % {"amount": split.seller_payout},
     )
-    messages.success(request, f"Proposal sent: {proposal.get_kind_display()}.")
     return redirect(dispute_url(dispute))
 
 

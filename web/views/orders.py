@@ -15,10 +15,12 @@ from core.pagination import keyset_page
 from ledger import queries as ledger_queries
 from orders import actions, queries
 from orders.verdicts import allowed_actions, roles_of
-from web import lists
+from policy import rules
+from web import lists, live
 from web.auth import me
 from web.errors import refusals_as_messages
 from web.forms import CancelForm, DeliverForm, MessageForm
+from web.live import live_page
 from web.presenters import obligations
 
 TABS = {"purchases": "buyer", "sales": "seller"}
@@ -47,6 +49,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@live_page(live.order_version)
 def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     user = me(request)
     order = queries.get_order_for(user, public_id)
@@ -69,6 +72,8 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "cancel_form": CancelForm(),
             "chat_last_id": chat[-1].pk if chat else 0,
             "dispute": order.disputes.order_by("-id").first(),
+            # What the seller is paid when the order completes, for the confirmation to state.
+            "release": rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=0),
             "nav": "orders",
         },
     )

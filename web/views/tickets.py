@@ -17,10 +17,11 @@ from tickets import actions, queries
 from tickets.attachments import download_response
 from tickets.models import Ticket
 from tickets.verdicts import allowed_actions, reply_action, sees_internal_notes, verdict
-from web import lists
+from web import lists, live
 from web.auth import me
 from web.errors import add_to_form, back, refusals_as_messages
 from web.forms import LinkDisputeForm, TicketForm, TicketReplyForm
+from web.live import live_page
 
 
 @login_required
@@ -72,6 +73,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@live_page(live.ticket_version)
 def ticket_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     user = me(request)
     ticket = queries.get_ticket_for(user, public_id)

@@ -25,13 +25,112 @@
     return "overdue by " + span(-ms);
   }
 
+  var dueSoon = null; // a countdown reached zero: the page's verdicts are asked for again
+
   function tick() {
     var now = Date.now() + offset;
     var nodes = document.querySelectorAll("[data-countdown]");
     for (var i = 0; i < nodes.length; i++) {
       var at = Date.parse(nodes[i].getAttribute("data-countdown"));
-      if (!isNaN(at)) { nodes[i].textContent = describe(at - now); }
+      if (isNaN(at)) { continue; }
+      nodes[i].textContent = describe(at - now);
+      if (at - now > 0) {
+        nodes[i].setAttribute("data-ahead", "1");
+      } else if (nodes[i].getAttribute("data-ahead") && !dueSoon) {
+        nodes[i].removeAttribute("data-ahead");
+        // A moment later, so the server's clock has passed it too.
+        dueSoon = window.setTimeout(function () { dueSoon = null; refresh(true); }, 1500);
+      }
     }
+  }
+
+  // A proposal form shows only the fields of the chosen kind (`data-kinds` on the field's
+  // wrapper); hidden fields are disabled so they are not sent. Without JavaScript all show.
+  function showKindFields(form) {
+    var kind = form.querySelector("select[name=kind]");
+    if (!kind) { return; }
+    var fields = form.querySelectorAll("[data-kinds]");
+    for (var i = 0; i < fields.length; i++) {
+      var wanted = fields[i].getAttribute("data-kinds").split(" ").indexOf(kind.value) >= 0;
+      fields[i].hidden = !wanted;
+      var inputs = fields[i].querySelectorAll("input, select, textarea");
+      for (var j = 0; j < inputs.length; j++) { inputs[j].disabled = !wanted; }
+    }
+  }
+  function showAllKindFields(root) {
+    var forms = (root || document).querySelectorAll("form[data-kind-form]");
+    for (var i = 0; i < forms.length; i++) { showKindFields(forms[i]); }
+  }
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-kind-form]");
+    if (form && event.target.name === "kind") { showKindFields(form); }
+  }, true);
+  showAllKindFields();
+
+  // Live case pages (web/live.py): ask for the page again with the version it shows; a 304
+  // costs nothing to render. When it changed, swap every live region, except one the person is
+  // typing in. Polls pause while the tab is hidden.
+  var live = document.querySelector("[data-live-url]");
+  var version = live ? live.getAttribute("data-live-version") : "";
+  var polling = false;
+  var POLL_MS = 3000;
+
+  function touched(region) {
+    var active = document.activeElement;
+    if (active && active !== document.body && region.contains(active) &&
+        /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) { return true; }
+    var fields = region.querySelectorAll("input, textarea, select");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.type === "hidden" || f.type === "submit") { continue; }
+      if (f.type === "checkbox" || f.type === "radio") { if (f.checked !== f.defaultChecked) { return true; } continue; }
+      if (f.type === "file") { if (f.value) { return true; } continue; }
+      if (f.tagName === "SELECT") {
+        for (var j = 0; j < f.options.length; j++) { if (f.options[j].selected !== f.options[j].defaultSelected) { return true; } }
+        continue;
+      }
+      if (f.value !== f.defaultValue) { return true; }
+    }
+    var open = region.querySelector("details[open]");
+    return Boolean(open);
+  }
+
+  function swap(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    var regions = document.querySelectorAll("[data-live][id]");
+    for (var i = 0; i < regions.length; i++) {
+      var next = fresh.getElementById(regions[i].id);
+      if (!next || touched(regions[i]) || next.innerHTML === regions[i].innerHTML) { continue; }
+      var node = document.importNode(next, true);
+      regions[i].replaceWith(node);
+      if (window.htmx) { window.htmx.process(node); }
+      showAllKindFields(node);
+    }
+    var title = fresh.querySelector("title");
+    if (title) { document.title = title.textContent; }
+    tick();
+    scrollChats();
+  }
+
+  function refresh(force) {
+    if (!live || polling) { return; }
+    polling = true;
+    var headers = { "X-Parley-Live": "1" };
+    if (version && !force) { headers["If-None-Match"] = version; }
+    window.fetch(live.getAttribute("data-live-url"), { headers: headers, credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (response.status !== 200) { return null; }
+        version = response.headers.get("ETag") || version;
+        return response.text();
+      })
+      .then(function (html) { if (html) { swap(html); } })
+      .catch(function () { /* offline for a moment: the next poll tries again */ })
+      .then(function () { polling = false; });
+  }
+
+  if (live) {
+    window.setInterval(function () { if (!document.hidden) { refresh(false); } }, POLL_MS);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(false); } });
   }
 
   document.addEventListener("submit", function (event) {

@@ -183,9 +183,7 @@ def read_deadlines(disputes: Sequence[Dispute], *, now: datetime) -> dict[int, C
         if target is not None:
             views[dispute.pk].append(target)
             views[dispute.pk].sort(key=lambda v: v.at)
-    return {
-        d.pk: CaseDeadlines(views[d.pk], passed[d.pk], _escalates_by_itself_first(d, auto[d.pk])) for d in disputes
-    }
+    return {d.pk: CaseDeadlines(views[d.pk], passed[d.pk], _escalates_by_itself_first(d, auto[d.pk])) for d in disputes}
 
 
 def _escalates_by_itself_first(dispute: Dispute, auto_escalation: datetime | None) -> datetime | None:

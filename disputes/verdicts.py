@@ -224,9 +224,7 @@ _SPECIAL = {
 }
 
 
-def proposal_verdict(
-    proposal: Proposal, action: str, *, by: Actor, now: datetime, passed: Passed = UNREAD
-) -> Verdict:
+def proposal_verdict(proposal: Proposal, action: str, *, by: Actor, now: datetime, passed: Passed = UNREAD) -> Verdict:
     """May `by` accept (or reject) this proposal now?"""
     dispute = proposal.dispute
     base = verdict(dispute, action, by=by, now=now, passed=passed)

@@ -218,8 +218,9 @@ def disputable_orders(user: User, *, limit: int = 50) -> QuerySet[Order]:
     )
 
 
-def case_record(order_id: int) -> list[dict[str, Any]]:
-    """Both chats and every event of a case, in one chronological record (the case view)."""
+def case_record(order_id: int, events: Sequence[timeline.TimelineItem] | None = None) -> list[dict[str, Any]]:
+    """Both chats and every event of a case (`events`, when already read), in one chronological
+    record (the case view)."""
     entries: list[dict[str, Any]] = [
         {
             "at": m.created_at,
@@ -235,6 +236,6 @@ def case_record(order_id: int) -> list[dict[str, Any]]:
     ]
     entries += [
         {"at": t.at, "kind": "event", "who": t.actor, "role": t.actor_role, "text": t.text, "flags": []}
-        for t in timeline.for_case(order_id)
+        for t in (timeline.for_case(order_id) if events is None else events)
     ]
     return sorted(entries, key=lambda e: e["at"])

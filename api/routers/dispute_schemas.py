@@ -4,35 +4,31 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt
 
 from api.schemas import AllowedAction, DeadlineOut, MoneyIn, MoneyOut
 from core.errors import ValidationFailed
-from disputes.models import Evidence, InfoRequest
+from disputes.models import REQUEST_KINDS, DecisionOutcome, Evidence, InfoRequest, ProposalKind
+from disputes.models import Reason as DisputeReason
 from disputes.read_model import CaseSummary, CaseView, ProposalView, ResolutionView
 from integrations.metadata import METADATA_HELP
 from orders.models import Order
 from policy.rules import Split
 
-# The last two only during a warranty, for the policy's `warranty_reasons` (PRODUCT.md §11).
-Reason = Literal[
-    "not_received",
-    "incomplete",
-    "incorrect",
-    "defective",
-    "not_as_described",
-    "other",
-    "account_recovered",
-    "key_revoked",
-]
-RequestKind = Literal["full_delivery", "replacement", "partial_refund", "full_refund", "return_and_refund"]
-ProposalKindIn = Literal[
-    "full_refund", "partial_refund", "replacement", "full_delivery", "return_and_refund", "withdraw"
-]
-Outcome = Literal["full_refund", "partial_refund", "release_to_seller", "return_and_refund"]
+if TYPE_CHECKING:
+    Reason = str
+    RequestKind = str
+    ProposalKindIn = str
+    Outcome = str
+else:  # the models' vocabularies, as the OpenAPI enums
+    # The last two reasons only during a warranty, for the policy's `warranty_reasons` (PRODUCT.md §11).
+    Reason = Literal[tuple(DisputeReason.values)]
+    RequestKind = Literal[tuple(k.value for k in REQUEST_KINDS)]
+    ProposalKindIn = Literal[tuple(ProposalKind.values)]
+    Outcome = Literal[tuple(DecisionOutcome.values)]
 DisputeStatus = Literal[
     "awaiting_seller",
     "negotiating",

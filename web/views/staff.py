@@ -17,7 +17,7 @@ from accounts.models import User
 from core import clock
 from core.errors import DomainError, Forbidden, ValidationFailed
 from disputes import actions, guidance, mediation, queries, read_model
-from disputes.models import Dispute, Reason
+from disputes.models import DecisionOutcome, Dispute, Reason
 from disputes.outcomes import has_delivery
 from disputes.verdicts import party_of
 from ledger import queries as ledger_queries
@@ -90,6 +90,7 @@ def case_view(request: HttpRequest, public_id: str) -> HttpResponse:
             "staff": User.objects.filter(is_staff=True).order_by("username"),
             "delivered": has_delivery(dispute),
             "findings": FINDING_LABELS,
+            "outcomes": DecisionOutcome.choices,
             "nav": "staff",
         },
     )

@@ -63,6 +63,15 @@ def due(now: datetime) -> Q:
     return Q(status=Deadline.Status.PENDING, due_at__lte=now) & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
 
 
+def is_due(deadline: Deadline, now: datetime) -> bool:
+    """`due()` for a row already read: would a worker apply it at `now`?"""
+    return (
+        deadline.status == Deadline.Status.PENDING
+        and deadline.due_at <= now
+        and (deadline.retry_at is None or deadline.retry_at <= now)
+    )
+
+
 def pending(*, subject: models.Model, kind: str, due_by: datetime) -> bool:
     """Is a deadline of this kind for the subject due by then and not applied yet?"""
     return Deadline.objects.filter(

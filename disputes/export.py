@@ -6,30 +6,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from accounts.models import User
 from chat import queries as chat_queries
-from core import clock, timeline
-from disputes import queries
-from disputes.models import Dispute, Proposal
-from disputes.verdicts import status_label
+from core import clock
+from disputes.models import Dispute
+from disputes.read_model import CaseView, ProposalView, ResolutionView, case_view
 from ledger import queries as ledger_queries
 from orders.models import Order
 from policy import rules
 
-SPLIT_PARTS = ("buyer_refund", "fee_refund", "seller_payout", "platform_fee")
+
+def case_file(dispute: Dispute, *, viewer: User | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """The case file of `dispute` as `viewer` (its buyer, by default) may export it."""
+    now = now or clock.now()
+    return document(case_view(dispute, viewer=viewer or dispute.order.buyer, now=now))
 
 
-def case_file(dispute: Dispute) -> dict[str, Any]:
-    order = dispute.order
+def document(case: CaseView) -> dict[str, Any]:
+    """The case file of a case's read model (the viewer's verdicts play no part in it)."""
+    order = case.order
     return {
-        "exported_at": clock.now().isoformat(),
-        "dispute": _dispute(dispute),
+        "exported_at": case.now.isoformat(),
+        "dispute": _dispute(case),
         "order": _order(order),
         "rules": {
             "policy": order.policy_version.label,
             "values": order.policy_version.values,
             "in_words": rules.describe(order.policy),
         },
-        "proposals": [_proposal(p) for p in queries.proposals_of(dispute)],
+        "proposals": [_proposal(p) for p in case.proposals],
         "information_requests": [
             {
                 "id": r.public_id,
@@ -40,7 +45,7 @@ def case_file(dispute: Dispute) -> dict[str, Any]:
                 "status": r.status,
                 "answer": r.answer,
             }
-            for r in queries.info_requests_of(dispute)
+            for r in (q.row for q in case.questions)
         ],
         "evidence": [
             {
@@ -54,14 +59,13 @@ def case_file(dispute: Dispute) -> dict[str, Any]:
                 "by": e.uploader_role,
                 "at": _at(e.created_at),
             }
-            for e in queries.evidence_of(dispute)
+            for e in case.evidence
         ],
         "chats": {channel: _chat(order.pk, channel) for channel in ("order", "dispute")},
         "timeline": [
-            {"at": _at(t.at), "code": t.code, "text": t.text, "actor": t.actor, "rule": t.rule}
-            for t in timeline.for_case(order.pk)
+            {"at": _at(t.at), "code": t.code, "text": t.text, "actor": t.actor, "rule": t.rule} for t in case.timeline
         ],
-        "resolution": _resolution(dispute),
+        "resolution": _resolution(case),
         "ledger": [
             {
                 "transaction": e.transaction.public_id,
@@ -80,14 +84,15 @@ def _at(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _dispute(dispute: Dispute) -> dict[str, Any]:
+def _dispute(case: CaseView) -> dict[str, Any]:
+    dispute = case.dispute
     return {
         "id": dispute.public_id,
         "status": dispute.status,
-        "status_label": status_label(dispute),
+        "status_label": case.status_label,
         "reason": dispute.reason,
         "description": dispute.description,
-        "requested_outcome": dispute.requested_outcome,
+        "requested_outcome": dict(case.requested_outcome),
         "opened_at": _at(dispute.opened_at),
         "escalated_at": _at(dispute.escalated_at),
         "resolved_at": _at(dispute.resolved_at),
@@ -112,18 +117,18 @@ def _order(order: Order) -> dict[str, Any]:
     }
 
 
-def _proposal(proposal: Proposal) -> dict[str, Any]:
-    preview = queries.preview_of(proposal)
+def _proposal(view: ProposalView) -> dict[str, Any]:
+    proposal = view.row
     return {
         "id": proposal.public_id,
         "by": proposal.author_role,
         "kind": proposal.kind,
-        "refund_amount": proposal.refund_amount,
+        "refund_amount": view.refund_amount.as_dict() if view.refund_amount is not None else None,
         "seller_keep_percent": proposal.seller_keep_percent,
         "status": proposal.status,
         "note": proposal.note,
         "created_at": _at(proposal.created_at),
-        "preview": {part: getattr(preview, part).as_dict() for part in SPLIT_PARTS},
+        "preview": view.preview.as_dict(),
     }
 
 
@@ -140,28 +145,25 @@ def _chat(order_id: int, channel: str) -> list[dict[str, Any]]:
     ]
 
 
-def _resolution(dispute: Dispute) -> dict[str, Any] | None:
+def _resolution(case: CaseView) -> dict[str, Any] | None:
     """How the case ended, or the decision still open to appeal (`final: false`), with its
     statement of reasons and the appeal, if any."""
-    final = dispute.status == Dispute.Status.RESOLVED
-    if not final and dispute.status not in (Dispute.Status.DECIDED, Dispute.Status.APPEALED):
+    resolution: ResolutionView | None = case.resolution
+    if resolution is None:
         return None
     return {
-        "final": final,
-        "outcome": dispute.outcome if final else (dispute.reasons or {}).get("outcome"),
-        "decided_by": dispute.decided_by,
-        "decided_by_user": dispute.decided_by_user.username if dispute.decided_by_user else None,
-        "first_decider": dispute.first_decider.username if dispute.first_decider else None,
-        "note": dispute.resolution_note,
-        "seller_error": dispute.seller_error,
-        "findings": list(dispute.findings),
-        "settlement": dispute.settlement,
-        "reasons": dispute.reasons,
-        "appeal": {
-            "by": dispute.appealed_by,
-            "reason": dispute.appeal_reason,
-            "at": _at(dispute.appealed_at),
-        }
-        if dispute.appealed_at
+        "final": resolution.final,
+        "outcome": resolution.outcome,
+        "decided_by": resolution.decided_by,
+        "decided_by_user": resolution.decided_by_user,
+        "first_decider": resolution.first_decider,
+        "note": resolution.note,
+        "seller_error": resolution.seller_error,
+        "findings": list(resolution.findings),
+        "settlement": resolution.split.as_dict() if resolution.final else None,
+        "amounts": resolution.split.as_dict(),
+        "reasons": dict(resolution.reasons) if resolution.reasons else None,
+        "appeal": {"by": case.appeal.by, "reason": case.appeal.reason, "at": _at(case.appeal.at)}
+        if case.appeal
         else None,
     }

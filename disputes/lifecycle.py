@@ -28,7 +28,6 @@ from disputes.kinds import (
 )
 from disputes.models import Dispute, InfoRequest, Proposal
 from disputes.outcomes import Effect
-from disputes.verdicts import forget_passed_deadline
 from notifications.actions import notify
 from orders import actions as order_actions
 from policy import rules
@@ -219,12 +218,7 @@ def resolve(
     dispute.resolution_note = note
     record_findings(dispute, findings)
     dispute.pending_decision = None
-    dispute.settlement = {
-        "buyer_refund": split.buyer_refund.as_dict(),
-        "fee_refund": split.fee_refund.as_dict(),
-        "seller_payout": split.seller_payout.as_dict(),
-        "platform_fee": split.platform_fee.as_dict(),
-    }
+    dispute.settlement = split.as_dict()
     decider: Actor = dispute.decided_by_user if dispute.decided_by_user and decided_by == "administrator" else by
     dispute.reasons = reasons.statement(
         dispute,
@@ -294,4 +288,3 @@ def finish(dispute: Dispute) -> None:
     dispute.waiting_on_buyer, dispute.waiting_on_seller, dispute.waiting_on_staff = buyer, seller, staff
     dispute.save()
     _rearm_idle_reminder(dispute)
-    forget_passed_deadline(dispute)  # the deadlines changed with the case

@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core import limits
 from core.ids import PublicIdField
@@ -23,12 +24,27 @@ class Reason(models.TextChoices):
 
 
 class ProposalKind(models.TextChoices):
-    FULL_DELIVERY = "full_delivery", "Full delivery"
-    REPLACEMENT = "replacement", "Replacement or fix"
-    PARTIAL_REFUND = "partial_refund", "Partial refund"
-    FULL_REFUND = "full_refund", "Full refund"
-    RETURN_AND_REFUND = "return_and_refund", "Return and refund"
-    WITHDRAW = "withdraw", "Withdraw the dispute (release the money to the seller)"
+    FULL_DELIVERY = "full_delivery", _("Full delivery")
+    REPLACEMENT = "replacement", _("Replacement or fix")
+    PARTIAL_REFUND = "partial_refund", _("Partial refund")
+    FULL_REFUND = "full_refund", _("Full refund")
+    RETURN_AND_REFUND = "return_and_refund", _("Return and refund")
+    WITHDRAW = "withdraw", _("Withdraw the dispute (release the money to the seller)")
+
+
+class DecisionOutcome(models.TextChoices):
+    """What the administration may decide (`mediation.decide`)."""
+
+    FULL_REFUND = "full_refund", _("Full refund to the buyer")
+    PARTIAL_REFUND = "partial_refund", _("Partial refund")
+    RELEASE_TO_SELLER = "release_to_seller", _("Release the money to the seller")
+    RETURN_AND_REFUND = "return_and_refund", _("Return, then refund")
+
+
+# The reasons a dispute may be opened for at any time; the others only during a warranty.
+OPENING_REASONS = tuple(r for r in Reason if r not in (Reason.ACCOUNT_RECOVERED, Reason.KEY_REVOKED))
+# What a buyer may ask for when opening a dispute: any proposal but withdrawing it.
+REQUEST_KINDS = tuple(k for k in ProposalKind if k != ProposalKind.WITHDRAW)
 
 
 class Dispute(models.Model):

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.errors import Conflict, ValidationFailed
-from disputes.models import Dispute, Proposal, ProposalKind
+from disputes.models import DecisionOutcome, Dispute, Proposal, ProposalKind
 from orders.models import Order
 from policy import rules
 from policy.rules import Split
 
 EffectKind = Literal["settle", "await_return", "await_redelivery"]
-DECISION_OUTCOMES = ("full_refund", "partial_refund", "release_to_seller", "return_and_refund")
+DECISION_OUTCOMES = tuple(DecisionOutcome.values)
 # What a mediator may find (PRODUCT.md §15): the facts the refund rules rest on. `delivered`
 # says the goods reached the buyer although no delivery is on record (the one way a seller of an
 # order never marked delivered can be paid); `not_delivered` says the opposite of the record.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,14 +11,14 @@ from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from accounts.models import User
 from chat import queries as chat_queries
-from core import timeline
+from core import clock, timeline
+from core.deadlines import is_due
 from core.errors import NotFound, ValidationFailed
 from core.models import Deadline
 from disputes import deadlines as dispute_deadlines
 from disputes.kinds import AUTO_ESCALATE, INFO_ANSWER, SELLER_RESPONSE, is_reminder
 from disputes.models import Dispute, Evidence, InfoRequest, Proposal
 from disputes.outcomes import proposal_effect, split_of
-from disputes.verdicts import remember_passed_deadline
 from orders.models import Order
 from orders.queries import DeadlineView
 from orders.verdicts import can_see
@@ -32,7 +33,9 @@ def disputes_for(user: User, *, tab: str = "open") -> QuerySet[Dispute]:
     """The disputes on the user's orders (staff: all), filtered by the disputes page's tab."""
     if tab not in TABS:
         raise ValidationFailed(f"tab must be one of {', '.join(TABS)}.", fields={"tab": ["unknown"]})
-    qs = Dispute.objects.select_related("order__buyer", "order__seller", "order__policy_version", "assignee")
+    qs = Dispute.objects.select_related(
+        "order__buyer", "order__seller", "order__policy_version", "assignee", "decided_by_user", "first_decider"
+    )
     qs = qs.prefetch_related("info_requests")  # read by the answer_info verdict
     mine = Q(order__buyer=user) | Q(order__seller=user)
     if not user.is_staff:
@@ -58,6 +61,7 @@ def get_dispute_for(user: User, public_id: str) -> Dispute:
             "order__listing",
             "assignee",
             "decided_by_user",
+            "first_decider",
         )
         .filter(public_id=public_id)
         .first()
@@ -123,16 +127,32 @@ def get_info_request_for(dispute: Dispute, public_id: str) -> InfoRequest:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class CaseDeadlines:
+    """A case's running deadlines at one instant: as shown (soonest first), the first one that
+    has passed unapplied (what the verdicts defer to), and the automatic escalation that comes
+    no later than a party may escalate."""
+
+    shown: list[DeadlineView]
+    passed: Deadline | None
+    auto_escalation: datetime | None
+
+
 def deadlines_of(dispute: Dispute) -> list[DeadlineView]:
     """The dispute's running deadlines (its own and its information requests'), soonest first."""
     return deadlines_of_many([dispute])[dispute.pk]
 
 
-def deadlines_of_many(disputes: Sequence[Dispute], *, now: datetime | None = None) -> dict[int, list[DeadlineView]]:
-    """`deadlines_of` for a page of disputes, in two queries. Given `now`, it also tells each
-    dispute which of its deadlines has passed unapplied, so the page's verdicts need no more."""
+def deadlines_of_many(disputes: Sequence[Dispute]) -> dict[int, list[DeadlineView]]:
+    return {pk: found.shown for pk, found in read_deadlines(disputes, now=clock.now()).items()}
+
+
+def read_deadlines(disputes: Sequence[Dispute], *, now: datetime) -> dict[int, CaseDeadlines]:
+    """The deadlines of a page of disputes in one query (two when their questions are not
+    prefetched): what `deadlines_of` shows, and what the verdicts need to know at `now`."""
     by_id = {d.pk: d for d in disputes}
-    question_of = dict(InfoRequest.objects.filter(dispute_id__in=list(by_id)).values_list("id", "dispute_id"))
+    prefetch_related_objects(list(disputes), "info_requests")
+    question_of = {r.pk: d.pk for d in disputes for r in d.info_requests.all()}
     found = Deadline.objects.filter(
         Q(subject_type="dispute", subject_id__in=list(by_id))
         | Q(subject_type="inforequest", subject_id__in=list(question_of)),
@@ -146,11 +166,13 @@ def deadlines_of_many(disputes: Sequence[Dispute], *, now: datetime | None = Non
     prefetch_related_objects([by_id[pk] for pk in asking if pk in by_id], "proposals")
     views: dict[int, list[DeadlineView]] = {pk: [] for pk in by_id}
     passed: dict[int, Deadline | None] = dict.fromkeys(by_id)
+    auto: dict[int, datetime | None] = dict.fromkeys(by_id)
     for row in rows:
         dispute_id = row.subject_id if row.subject_type == "dispute" else question_of[row.subject_id]
-        due = now is not None and row.due_at <= now and (row.retry_at is None or row.retry_at <= now)
-        if due and passed[dispute_id] is None and not is_reminder(row.kind):  # as `core.deadlines.due`
+        if passed[dispute_id] is None and is_due(row, now) and not is_reminder(row.kind):
             passed[dispute_id] = row
+        if row.kind == AUTO_ESCALATE and row.subject_type == "dispute" and auto[dispute_id] is None:
+            auto[dispute_id] = row.due_at
         text = dispute_deadlines.consequence(row, by_id[dispute_id])
         if text is not None:
             views[dispute_id].append(
@@ -161,26 +183,17 @@ def deadlines_of_many(disputes: Sequence[Dispute], *, now: datetime | None = Non
         if target is not None:
             views[dispute.pk].append(target)
             views[dispute.pk].sort(key=lambda v: v.at)
-    if now is not None:
-        for dispute_id, first_passed in passed.items():
-            remember_passed_deadline(by_id[dispute_id], now, first_passed)
-    return views
+    return {d.pk: CaseDeadlines(views[d.pk], passed[d.pk], _escalates_by_itself_first(d, auto[d.pk])) for d in disputes}
 
 
-def escalates_by_itself_first(dispute: Dispute) -> datetime | None:
+def _escalates_by_itself_first(dispute: Dispute, auto_escalation: datetime | None) -> datetime | None:
     """When the automatic escalation comes no later than a party may escalate (difmark: both at
     72 hours), the button could never be pressed: the moment of the automatic escalation, for
     the page to say so instead of showing a button; None otherwise."""
-    if dispute.status not in (Dispute.Status.AWAITING_SELLER, Dispute.Status.NEGOTIATING):
+    if auto_escalation is None or dispute.status not in (Dispute.Status.AWAITING_SELLER, Dispute.Status.NEGOTIATING):
         return None
     opens = rules.escalation_opens_at(dispute.order.policy, opened_at=dispute.opened_at)
-    auto = (
-        Deadline.objects.filter(subject_type="dispute", subject_id=dispute.pk, kind=AUTO_ESCALATE)
-        .filter(status=Deadline.Status.PENDING, due_at__lte=opens)
-        .values_list("due_at", flat=True)
-        .first()
-    )
-    return auto
+    return auto_escalation if auto_escalation <= opens else None
 
 
 def decision_target_view(dispute: Dispute) -> DeadlineView | None:
@@ -205,8 +218,9 @@ def disputable_orders(user: User, *, limit: int = 50) -> QuerySet[Order]:
     )
 
 
-def case_record(order_id: int) -> list[dict[str, Any]]:
-    """Both chats and every event of a case, in one chronological record (the case view)."""
+def case_record(order_id: int, events: Sequence[timeline.TimelineItem] | None = None) -> list[dict[str, Any]]:
+    """Both chats and every event of a case (`events`, when already read), in one chronological
+    record (the case view)."""
     entries: list[dict[str, Any]] = [
         {
             "at": m.created_at,
@@ -222,6 +236,6 @@ def case_record(order_id: int) -> list[dict[str, Any]]:
     ]
     entries += [
         {"at": t.at, "kind": "event", "who": t.actor, "role": t.actor_role, "text": t.text, "flags": []}
-        for t in timeline.for_case(order_id)
+        for t in (timeline.for_case(order_id) if events is None else events)
     ]
     return sorted(entries, key=lambda e: e["at"])

@@ -129,12 +129,7 @@ def statement(
     )
     return {
         "outcome": outcome,
-        "amounts": {
-            "buyer_refund": split.buyer_refund.as_dict(),
-            "fee_refund": split.fee_refund.as_dict(),
-            "seller_payout": split.seller_payout.as_dict(),
-            "platform_fee": split.platform_fee.as_dict(),
-        },
+        "amounts": split.as_dict(),
         "rules": [rule(policy, name) for name in names],
         "findings": list(findings),
         "note": note,

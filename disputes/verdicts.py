@@ -35,7 +35,17 @@ def status_label(dispute: Dispute) -> str:
     return str(dispute.get_status_display())
 
 
-def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime) -> Verdict:
+class _Unread:
+    """`passed` not read yet: the verdict reads it (one query)."""
+
+
+UNREAD = _Unread()
+Passed = Deadline | None | _Unread
+
+
+def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime, passed: Passed = UNREAD) -> Verdict:
+    """`passed` is the case's `passed_deadline` at `now`, when the caller has read it already
+    (a read model judging many actions at one instant)."""
     roles = roles_of(dispute, by)
     base = check(TRANSITIONS, action, state=dispute.status, roles=roles, describe_state=_describe(dispute))
     if not base.allowed:
@@ -45,7 +55,8 @@ def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime) -> Verdi
             return _no_appeal(dispute) or base
         return base
     if TRANSITIONS[action].waits_for_due_deadline and roles & {"buyer", "seller", "staff"}:
-        passed = passed_deadline(dispute, now)
+        if isinstance(passed, _Unread):
+            passed = passed_deadline(dispute, now)
         if passed is not None and not (action == "escalate" and _escalates(dispute, passed, roles=roles)):
             return Verdict(
                 action,
@@ -64,18 +75,12 @@ def _is(actor: Actor, user_id: int | None) -> bool:
     return isinstance(actor, User) and user_id is not None and actor.pk == user_id
 
 
-_MEMO = "_passed_deadline"
-
-
 def passed_deadline(dispute: Dispute, now: datetime) -> Deadline | None:
     """The earliest deadline of the case (or of its open questions) that is due at `now` but not
-    applied yet; reminders do not count. Remembered on the instance for this `now`, so a page's
-    verdicts cost one query; `lifecycle.finish()` forgets it."""
-    memo = dispute.__dict__.get(_MEMO)
-    if memo is not None and memo[0] == now:
-        return memo[1]
+    applied yet; reminders do not count. One query; a read model reads it with the case's other
+    deadlines instead (`disputes.read_model`)."""
     questions = InfoRequest.objects.filter(dispute_id=dispute.pk).values("pk")
-    found = (
+    return (
         Deadline.objects.filter(due(now))
         .filter(
             Q(subject_type="dispute", subject_id=dispute.pk) | Q(subject_type="inforequest", subject_id__in=questions)
@@ -84,12 +89,6 @@ def passed_deadline(dispute: Dispute, now: datetime) -> Deadline | None:
         .order_by("due_at", "id")
         .first()
     )
-    remember_passed_deadline(dispute, now, found)
-    return found
-
-
-def remember_passed_deadline(dispute: Dispute, now: datetime, deadline: Deadline | None) -> None:
-    dispute.__dict__[_MEMO] = (now, deadline)
 
 
 def _escalates(dispute: Dispute, deadline: Deadline, *, roles: frozenset[str]) -> bool:
@@ -101,10 +100,6 @@ def _escalates(dispute: Dispute, deadline: Deadline, *, roles: frozenset[str]) -
     if deadline.kind == SELLER_RESPONSE:
         return dispute.order.policy.seller_silence_action == "escalate"
     return deadline.kind in ESCALATING
-
-
-def forget_passed_deadline(dispute: Dispute) -> None:
-    dispute.__dict__.pop(_MEMO, None)
 
 
 def _describe(dispute: Dispute) -> str:
@@ -209,10 +204,10 @@ _SPECIAL = {
 }
 
 
-def proposal_verdict(proposal: Proposal, action: str, *, by: Actor, now: datetime) -> Verdict:
+def proposal_verdict(proposal: Proposal, action: str, *, by: Actor, now: datetime, passed: Passed = UNREAD) -> Verdict:
     """May `by` accept (or reject) this proposal now?"""
     dispute = proposal.dispute
-    base = verdict(dispute, action, by=by, now=now)
+    base = verdict(dispute, action, by=by, now=now, passed=passed)
     if not base.allowed:
         return base
     if proposal.status != Proposal.Status.OPEN:
@@ -222,8 +217,10 @@ def proposal_verdict(proposal: Proposal, action: str, *, by: Actor, now: datetim
     return Verdict.yes(action)
 
 
-def allowed_actions(dispute: Dispute, *, user: User, now: datetime) -> list[Verdict]:
+def allowed_actions(dispute: Dispute, *, user: User, now: datetime, passed: Passed = UNREAD) -> list[Verdict]:
+    """The verdicts on every step `user` has a role for, at one instant (one look at the deadlines)."""
     roles = roles_of(dispute, user)
-    return [
-        verdict(dispute, action, by=user, now=now) for action in PERSON_ACTIONS if roles & TRANSITIONS[action].roles
-    ]
+    mine = [action for action in PERSON_ACTIONS if roles & TRANSITIONS[action].roles]
+    if isinstance(passed, _Unread) and any(TRANSITIONS[action].waits_for_due_deadline for action in mine):
+        passed = passed_deadline(dispute, now)
+    return [verdict(dispute, action, by=user, now=now, passed=passed) for action in mine]

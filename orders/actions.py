@@ -316,10 +316,7 @@ def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str
         role=role,
         data={
             "status": status,
-            "buyer_refund": split.buyer_refund.as_dict(),
-            "fee_refund": split.fee_refund.as_dict(),
-            "seller_payout": split.seller_payout.as_dict(),
-            "platform_fee": split.platform_fee.as_dict(),
+            **split.as_dict(),
         },
     )
     return split
@@ -411,10 +408,7 @@ def _settle_from_hold(order: Order, *, buyer_refund: int, by: Actor, role: str, 
         data={
             "status": status,
             "from": "held proceeds (warranty)",
-            "buyer_refund": split.buyer_refund.as_dict(),
-            "fee_refund": split.fee_refund.as_dict(),
-            "seller_payout": split.seller_payout.as_dict(),
-            "platform_fee": split.platform_fee.as_dict(),
+            **split.as_dict(),
         },
     )
     return split

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,10 +12,11 @@ from accounts.models import User
 from core.errors import NotFound
 from core.models import Deadline
 from core.money import Money
+from core.transitions import Verdict
 from ledger.models import Hold
 from orders import deadlines as order_deadlines
 from orders.models import Order
-from orders.verdicts import can_see, warranty_ends_at
+from orders.verdicts import allowed_actions, can_see, roles_of, warranty_ends_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,40 @@ class DeadlineView:
     at: datetime
     party: str | None
     consequence: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """An order as every reader shows it, for one viewer at one instant."""
+
+    order: Order
+    now: datetime
+    roles: frozenset[str]
+    allowed_actions: tuple[Verdict, ...]
+    verdicts: Mapping[str, Verdict]
+    deadlines: tuple[DeadlineView, ...]
+
+
+def order_views(orders: Sequence[Order], *, viewer: User, now: datetime) -> list[OrderView]:
+    """The read model of a page of orders: their deadlines in one query, judged at one instant."""
+    deadlines = deadlines_of_many(orders)
+    return [_view(o, viewer=viewer, now=now, deadlines=deadlines[o.pk]) for o in orders]
+
+
+def order_view(order: Order, *, viewer: User, now: datetime) -> OrderView:
+    return order_views([order], viewer=viewer, now=now)[0]
+
+
+def _view(order: Order, *, viewer: User, now: datetime, deadlines: list[DeadlineView]) -> OrderView:
+    verdicts = allowed_actions(order, user=viewer, now=now)
+    return OrderView(
+        order=order,
+        now=now,
+        roles=roles_of(order, viewer),
+        allowed_actions=tuple(verdicts),
+        verdicts={v.action: v for v in verdicts},
+        deadlines=tuple(deadlines),
+    )
 
 
 def orders_for(user: User, *, role: str | None = None, status: str | None = None) -> QuerySet[Order]:

@@ -43,6 +43,18 @@ class Split:
     def to_buyer(self) -> Money:
         return self.buyer_refund + self.fee_refund
 
+    def parts(self) -> dict[str, Money]:
+        return {
+            "buyer_refund": self.buyer_refund,
+            "fee_refund": self.fee_refund,
+            "seller_payout": self.seller_payout,
+            "platform_fee": self.platform_fee,
+        }
+
+    def as_dict(self) -> dict[str, dict[str, int | str]]:
+        """The four parts as JSON money, the one shape of a split in records and responses."""
+        return {name: money.as_dict() for name, money in self.parts().items()}
+
 
 def settlement_split(policy: Policy, *, price: Money, fee: Money, buyer_refund: int) -> Split:
     """Splits price + fee for a refund of `buyer_refund` minor units of the price (0 = the

@@ -2,17 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, Value, When
 
 from accounts.models import User
 from core.errors import Forbidden, NotFound
+from core.transitions import Verdict
 from orders.models import Order
 from orders.queries import DeadlineView
 from tickets.contacts import Channel, parse_channels
 from tickets.models import ContactsPage, Ticket, TicketAttachment, TicketMessage
-from tickets.verdicts import can_see, sees_internal_notes
+from tickets.verdicts import allowed_actions, can_see, reply_action, sees_internal_notes
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    """A ticket as every reader shows it, for one viewer at one instant (its thread is read
+    apart, by `messages_for`, as a chat is)."""
+
+    ticket: Ticket
+    now: datetime
+    staff_view: bool  # the viewer sees internal notes and the linked dispute
+    first_response_breached: bool
+    reply_breached: bool
+    breached: bool
+    allowed_actions: tuple[Verdict, ...]
+    verdicts: Mapping[str, Verdict]
+    reply_verdict: Verdict  # on what a message from the viewer would be (answer or reply)
+    deadlines: tuple[DeadlineView, ...]
+
+
+def ticket_view(ticket: Ticket, *, viewer: User, now: datetime) -> TicketView:
+    verdicts = allowed_actions(ticket, user=viewer)
+    by_action = {v.action: v for v in verdicts}
+    return TicketView(
+        ticket=ticket,
+        now=now,
+        staff_view=sees_internal_notes(ticket, viewer),
+        first_response_breached=first_response_breached(ticket, now=now),
+        reply_breached=reply_breached(ticket, now=now),
+        breached=breached(ticket, now=now),
+        allowed_actions=tuple(verdicts),
+        verdicts=by_action,
+        reply_verdict=by_action[reply_action(ticket, viewer)],
+        deadlines=tuple(deadlines_of(ticket)),
+    )
+
 
 QUEUE_ASSIGNEE_ME = "me"
 QUEUE_ASSIGNEE_NOBODY = "none"

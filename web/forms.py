@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from core import limits
 from core.errors import ValidationFailed
 from core.money import Money, MoneyError
+from disputes.models import OPENING_REASONS, REQUEST_KINDS, ProposalKind, Reason
 from disputes.outcomes import offerable
 from disputes.states import PROPOSAL_KINDS
 from orders.models import Order
@@ -193,16 +194,27 @@ def only_offerable(field: forms.Field, kinds: Iterable[str] | None = None, *, de
     field.choices = [(kind, labels[kind]) for kind in offerable(kinds or labels, delivered=delivered)]
 
 
+# The buyer's own words for each reason (the vocabulary is `disputes.models.Reason`).
+REASON_PROMPTS = {
+    Reason.NOT_RECEIVED: "I did not receive it",
+    Reason.INCOMPLETE: "It is incomplete",
+    Reason.INCORRECT: "It is not what I ordered (incorrect)",
+    Reason.DEFECTIVE: "It does not work (defective)",
+    Reason.NOT_AS_DESCRIBED: "It is not as described",
+    Reason.OTHER: "Something else",
+}
+REQUEST_PROMPTS = {
+    ProposalKind.FULL_DELIVERY: "Full delivery of what I paid for",
+    ProposalKind.REPLACEMENT: "A replacement or a fix",
+    ProposalKind.PARTIAL_REFUND: "A partial refund",
+    ProposalKind.FULL_REFUND: "A full refund",
+    ProposalKind.RETURN_AND_REFUND: "Return it and get a refund",
+}
+
+
 class DisputeForm(forms.Form):
     reason = forms.ChoiceField(
-        choices=[
-            ("not_received", "I did not receive it"),
-            ("incomplete", "It is incomplete"),
-            ("incorrect", "It is not what I ordered (incorrect)"),
-            ("defective", "It does not work (defective)"),
-            ("not_as_described", "It is not as described"),
-            ("other", "Something else"),
-        ],
+        choices=[(r.value, REASON_PROMPTS[r]) for r in OPENING_REASONS],
         label="Reason for the dispute",
     )
     description = forms.CharField(
@@ -211,13 +223,7 @@ class DisputeForm(forms.Form):
         help_text="What is wrong, and what did you already try with the seller?",
     )
     requested_kind = forms.ChoiceField(
-        choices=[
-            ("full_delivery", "Full delivery of what I paid for"),
-            ("replacement", "A replacement or a fix"),
-            ("partial_refund", "A partial refund"),
-            ("full_refund", "A full refund"),
-            ("return_and_refund", "Return it and get a refund"),
-        ],
+        choices=[(k.value, REQUEST_PROMPTS[k]) for k in REQUEST_KINDS],
         label="What would resolve it for you?",
     )
     refund_amount = forms.DecimalField(
@@ -256,13 +262,7 @@ class ProposalForm(forms.Form):
     button. Each amount field names the kind it belongs to (`data-kinds`), so the page shows
     only the fields of the chosen kind."""
 
-    LABELS = {
-        "partial_refund": _("Partial refund"),
-        "full_refund": _("Full refund"),
-        "replacement": _("Replacement or fix"),
-        "full_delivery": _("Full delivery"),
-        "return_and_refund": _("Return and refund"),
-    }
+    LABELS = {kind: label for kind, label in ProposalKind.choices if kind != ProposalKind.WITHDRAW}
     kind = forms.ChoiceField(choices=list(LABELS.items()), label=_("Proposal"))
     refund_amount = forms.DecimalField(
         required=False,

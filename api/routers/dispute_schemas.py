@@ -2,42 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt
 
-from accounts.models import User
 from api.schemas import AllowedAction, DeadlineOut, MoneyIn, MoneyOut
-from core import clock, limits, timeline
+from core import limits
 from core.errors import ValidationFailed
-from core.money import Money
-from disputes import queries
-from disputes.models import Dispute, Evidence, InfoRequest, Proposal
-from disputes.verdicts import allowed_actions, proposal_verdict, status_label
+from disputes.models import REQUEST_KINDS, DecisionOutcome, Evidence, InfoRequest, ProposalKind
+from disputes.models import Reason as DisputeReason
+from disputes.read_model import CaseSummary, CaseView, ProposalView, ResolutionView
 from integrations.metadata import METADATA_HELP
 from orders.models import Order
-from orders.queries import DeadlineView
 from policy.rules import Split
 
-# The last two only during a warranty, for the policy's `warranty_reasons` (PRODUCT.md §11).
-Reason = Literal[
-    "not_received",
-    "incomplete",
-    "incorrect",
-    "defective",
-    "not_as_described",
-    "other",
-    "account_recovered",
-    "key_revoked",
-]
-RequestKind = Literal["full_delivery", "replacement", "partial_refund", "full_refund", "return_and_refund"]
-ProposalKindIn = Literal[
-    "full_refund", "partial_refund", "replacement", "full_delivery", "return_and_refund", "withdraw"
-]
-Outcome = Literal["full_refund", "partial_refund", "release_to_seller", "return_and_refund"]
+if TYPE_CHECKING:
+    Reason = str
+    RequestKind = str
+    ProposalKindIn = str
+    Outcome = str
+else:  # the models' vocabularies, as the OpenAPI enums
+    # The last two reasons only during a warranty, for the policy's `warranty_reasons` (PRODUCT.md §11).
+    Reason = Literal[tuple(DisputeReason.values)]
+    RequestKind = Literal[tuple(k.value for k in REQUEST_KINDS)]
+    ProposalKindIn = Literal[tuple(ProposalKind.values)]
+    Outcome = Literal[tuple(DecisionOutcome.values)]
 DisputeStatus = Literal[
     "awaiting_seller",
     "negotiating",
@@ -130,7 +122,7 @@ class SplitOut(Schema):
 
     @classmethod
     def of(cls, split: Split) -> SplitOut:
-        return cls(**{f.name: MoneyOut.of(getattr(split, f.name)) for f in fields(split)})
+        return cls(**{name: MoneyOut.of(money) for name, money in split.parts().items()})
 
 
 class ProposalOut(Schema):
@@ -147,24 +139,20 @@ class ProposalOut(Schema):
     allowed_actions: list[AllowedAction]
 
     @classmethod
-    def of(cls, proposal: Proposal, *, viewer: User, now: datetime | None = None) -> ProposalOut:
-        order = proposal.dispute.order
-        now = now or clock.now()
-        verdicts = [proposal_verdict(proposal, a, by=viewer, now=now) for a in ("accept_proposal", "reject_proposal")]
+    def of(cls, view: ProposalView) -> ProposalOut:
+        proposal = view.row
         return cls(
             id=proposal.public_id,
             author=proposal.author.username,
             author_role=proposal.author_role,
             kind=proposal.kind,
-            refund_amount=MoneyOut.of(Money(proposal.refund_amount, order.currency))
-            if proposal.refund_amount is not None
-            else None,
+            refund_amount=MoneyOut.of(view.refund_amount) if view.refund_amount is not None else None,
             seller_keep_percent=proposal.seller_keep_percent,
             note=proposal.note,
             status=proposal.status,
             created_at=proposal.created_at,
-            preview=SplitOut.of(queries.preview_of(proposal)),
-            allowed_actions=[AllowedAction(**v.as_dict()) for v in verdicts] if proposal.status == "open" else [],
+            preview=SplitOut.of(view.preview),
+            allowed_actions=[AllowedAction(**v.as_dict()) for v in view.allowed_actions],
         )
 
 
@@ -268,6 +256,21 @@ class ResolutionOut(Schema):
     platform_fee: MoneyOut
     reasons: ReasonsOut | None
 
+    @classmethod
+    def of(cls, resolution: ResolutionView) -> ResolutionOut:
+        return cls(
+            outcome=resolution.outcome,
+            decided_by=resolution.decided_by,
+            decided_by_user=resolution.decided_by_user,
+            note=resolution.note,
+            seller_error=resolution.seller_error,
+            findings=list(resolution.findings),
+            final=resolution.final,
+            resolved_at=resolution.resolved_at,
+            reasons=ReasonsOut(**resolution.reasons) if resolution.reasons else None,
+            **{name: MoneyOut.of(money) for name, money in resolution.split.parts().items()},
+        )
+
 
 class AppealOut(Schema):
     by: str
@@ -304,26 +307,16 @@ class DisputeSummaryOut(Schema):
     deadlines: list[DeadlineOut]
 
     @classmethod
-    def fields_of(
-        cls, dispute: Dispute, *, viewer: User, now: datetime, deadlines: list[DeadlineView]
-    ) -> dict[str, Any]:
-        order = dispute.order
-        flags = (
-            ("buyer", dispute.waiting_on_buyer),
-            ("seller", dispute.waiting_on_seller),
-            ("staff", dispute.waiting_on_staff),
-        )
-        requested = dict(dispute.requested_outcome)
-        if requested.get("refund_amount") is not None:
-            requested["refund_amount"] = Money(requested["refund_amount"], order.currency).as_dict()
+    def fields_of(cls, case: CaseSummary) -> dict[str, Any]:
+        dispute, order = case.dispute, case.order
         return {
             "id": dispute.public_id,
             "order_id": order.public_id,
             "status": dispute.status,
-            "status_label": status_label(dispute),
+            "status_label": case.status_label,
             "reason": dispute.reason,
             "description": dispute.description,
-            "requested_outcome": requested,
+            "requested_outcome": dict(case.requested_outcome),
             "buyer": order.buyer.username,
             "buyer_id": order.buyer.public_id,
             "seller": order.seller.username,
@@ -333,20 +326,18 @@ class DisputeSummaryOut(Schema):
             "opened_at": dispute.opened_at,
             "escalated_at": dispute.escalated_at,
             "resolved_at": dispute.resolved_at,
-            "waiting_on": [party for party, flag in flags if flag],
-            "resolution": _resolution(dispute),
+            "waiting_on": list(case.waiting_on),
+            "resolution": ResolutionOut.of(case.resolution) if case.resolution else None,
             "decision_due_at": dispute.decision_due_at,
             "appeal_until": dispute.appeal_until,
-            "appeal": AppealOut(by=dispute.appealed_by, reason=dispute.appeal_reason, at=dispute.appealed_at)
-            if dispute.appealed_at
-            else None,
-            "allowed_actions": [AllowedAction(**v.as_dict()) for v in allowed_actions(dispute, user=viewer, now=now)],
-            "deadlines": [DeadlineOut(**asdict(d)) for d in deadlines],
+            "appeal": AppealOut(**asdict(case.appeal)) if case.appeal else None,
+            "allowed_actions": [AllowedAction(**v.as_dict()) for v in case.allowed_actions],
+            "deadlines": [DeadlineOut(**asdict(d)) for d in case.deadlines],
         }
 
     @classmethod
-    def of(cls, dispute: Dispute, *, viewer: User, now: datetime, deadlines: list[DeadlineView]) -> DisputeSummaryOut:
-        return cls(**cls.fields_of(dispute, viewer=viewer, now=now, deadlines=deadlines))
+    def of(cls, case: CaseSummary) -> DisputeSummaryOut:
+        return cls(**cls.fields_of(case))
 
 
 class DisputeOut(DisputeSummaryOut):
@@ -356,38 +347,15 @@ class DisputeOut(DisputeSummaryOut):
     timeline: list[TimelineOut]
 
     @classmethod
-    def detail(cls, dispute: Dispute, *, viewer: User) -> DisputeOut:
-        now = clock.now()  # one instant for every verdict of the page, so they share one look at the deadlines
-        base = cls.fields_of(dispute, viewer=viewer, now=now, deadlines=queries.deadlines_of(dispute))
+    def of(cls, case: CaseSummary) -> DisputeOut:
+        assert isinstance(case, CaseView)
         return cls(
-            **base,
-            proposals=[ProposalOut.of(p, viewer=viewer, now=now) for p in queries.proposals_of(dispute)],
-            evidence=[EvidenceOut.of(e) for e in queries.evidence_of(dispute)],
-            info_requests=[InfoRequestOut.of(r) for r in queries.info_requests_of(dispute)],
-            timeline=[TimelineOut(**asdict(t)) for t in timeline.for_case(dispute.order_id)],
+            **cls.fields_of(case),
+            proposals=[ProposalOut.of(p) for p in case.proposals],
+            evidence=[EvidenceOut.of(e) for e in case.evidence],
+            info_requests=[InfoRequestOut.of(q.row) for q in case.questions],
+            timeline=[TimelineOut(**asdict(t)) for t in case.timeline],
         )
-
-
-def _resolution(dispute: Dispute) -> ResolutionOut | None:
-    statement = dispute.reasons
-    if dispute.status == Dispute.Status.RESOLVED and dispute.settlement and dispute.resolved_at is not None:
-        money, final = dispute.settlement, True
-    elif dispute.status in (Dispute.Status.DECIDED, Dispute.Status.APPEALED) and statement:
-        money, final = statement["amounts"], False
-    else:
-        return None
-    return ResolutionOut(
-        outcome=dispute.outcome if final else statement["outcome"],  # type: ignore[index]
-        decided_by=dispute.decided_by,
-        decided_by_user=dispute.decided_by_user.username if dispute.decided_by_user else None,
-        note=dispute.resolution_note,
-        seller_error=dispute.seller_error,
-        findings=list(dispute.findings),
-        final=final,
-        resolved_at=dispute.resolved_at if final else None,
-        reasons=ReasonsOut(**statement) if statement else None,
-        **{k: MoneyOut(**v) for k, v in money.items()},
-    )
 
 
 class DisputePage(Schema):

@@ -33,7 +33,7 @@ from api.schemas import ERRORS
 from chat import queries as chat_queries
 from core import clock
 from core.pagination import keyset_page
-from disputes import actions, appeals, mediation, opening, queries
+from disputes import actions, appeals, mediation, opening, queries, read_model
 from disputes.evidence import download_response
 from orders.queries import get_order_for
 
@@ -41,7 +41,8 @@ router = Router(tags=["disputes"])
 
 
 def _reload(user: User, public_id: str) -> DisputeOut:
-    return DisputeOut.detail(queries.get_dispute_for(user, public_id), viewer=user)
+    dispute = queries.get_dispute_for(user, public_id)
+    return DisputeOut.of(read_model.case_view(dispute, viewer=user, now=clock.now()))
 
 
 @router.post("/disputes", response={201: DisputeOut, **ERRORS})
@@ -70,10 +71,9 @@ def list_disputes(
 ) -> DisputePage:
     user = caller(request)
     page = keyset_page(queries.disputes_for(user, tab=tab), cursor=cursor, limit=limit)
-    now = clock.now()
-    deadlines = queries.deadlines_of_many(page.items, now=now)
+    cases = read_model.case_summaries(page.items, viewer=user, now=clock.now())
     return DisputePage(
-        items=[DisputeSummaryOut.of(d, viewer=user, now=now, deadlines=deadlines[d.pk]) for d in page.items],
+        items=[DisputeSummaryOut.of(case) for case in cases],
         next_cursor=page.next_cursor,
     )
 
@@ -125,7 +125,7 @@ def propose(request: HttpRequest, dispute_id: str, payload: ProposalIn) -> Statu
         note=payload.note,
     )
     proposal.dispute = queries.get_dispute_for(user, dispute_id)
-    return Status(201, ProposalOut.of(proposal, viewer=user))
+    return Status(201, ProposalOut.of(read_model.proposal_view(proposal, viewer=user, now=clock.now())))
 
 
 @router.post("/disputes/{dispute_id}/proposals/{proposal_id}/accept", response={200: DisputeOut, **ERRORS})

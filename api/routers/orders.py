@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from accounts.models import User
 from api.permissions import caller
 from api.schemas import ERRORS, AllowedAction, DeadlineOut, MoneyIn, MoneyOut
 from catalog.queries import get_listing
@@ -17,9 +18,7 @@ from core import clock, limits
 from core.pagination import keyset_page
 from integrations.metadata import METADATA_HELP
 from orders import actions, queries
-from orders.models import Order
-from orders.queries import DeadlineView
-from orders.verdicts import allowed_actions
+from orders.queries import OrderView
 
 router = Router(tags=["orders"])
 
@@ -52,15 +51,8 @@ class OrderOut(Schema):
     metadata: dict[str, str]
 
     @classmethod
-    def of(
-        cls, order: Order, *, viewer: Any, now: datetime | None = None, deadlines: list[DeadlineView] | None = None
-    ) -> OrderOut:
-        """`now`: one instant for a whole list, so every row is judged at the same moment (and
-        the test clock is read once per request, not once per row); `deadlines`: read for the
-        whole page at once (`queries.deadlines_of_many`)."""
-        now = now or clock.now()
-        if deadlines is None:
-            deadlines = queries.deadlines_of(order)
+    def of(cls, view: OrderView) -> OrderOut:
+        order = view.order
         return cls(
             id=order.public_id,
             status=order.status,  # type: ignore[arg-type]
@@ -78,9 +70,14 @@ class OrderOut(Schema):
             delivery_note=order.delivery_note,
             listing_snapshot=order.listing_snapshot,
             policy=PolicyRef(name=order.policy_version.name, version=order.policy_version.number),
-            allowed_actions=[AllowedAction(**v.as_dict()) for v in allowed_actions(order, user=viewer, now=now)],
-            deadlines=[DeadlineOut(**asdict(d)) for d in deadlines],
+            allowed_actions=[AllowedAction(**v.as_dict()) for v in view.allowed_actions],
+            deadlines=[DeadlineOut(**asdict(d)) for d in view.deadlines],
         )
+
+    @classmethod
+    def read(cls, user: User, public_id: str) -> OrderOut:
+        """The order as `user` sees it now (after a step, the state the step left)."""
+        return cls.of(queries.order_view(queries.get_order_for(user, public_id), viewer=user, now=clock.now()))
 
 
 class OrderPage(Schema):
@@ -150,7 +147,7 @@ def place(request: HttpRequest, payload: PlaceOrderIn) -> Status[OrderOut]:
     listing = get_listing(payload.listing_id)
     expected = payload.expected_total.to_money() if payload.expected_total is not None else None
     order = actions.place_order(by=user, listing_id=listing.pk, expected_total=expected, metadata=payload.metadata)
-    return Status(201, OrderOut.of(queries.get_order_for(user, order.public_id), viewer=user))
+    return Status(201, OrderOut.read(user, order.public_id))
 
 
 @router.get("/orders", response={200: OrderPage, **ERRORS})
@@ -163,10 +160,9 @@ def list_orders(
 ) -> OrderPage:
     user = caller(request)
     page = keyset_page(queries.orders_for(user, role=role, status=status), cursor=cursor, limit=limit)
-    now = clock.now()
-    deadlines = queries.deadlines_of_many(page.items)
+    views = queries.order_views(page.items, viewer=user, now=clock.now())
     return OrderPage(
-        items=[OrderOut.of(o, viewer=user, now=now, deadlines=deadlines[o.pk]) for o in page.items],
+        items=[OrderOut.of(view) for view in views],
         next_cursor=page.next_cursor,
     )
 
@@ -174,7 +170,7 @@ def list_orders(
 @router.get("/orders/{order_id}", response={200: OrderOut, **ERRORS})
 def detail(request: HttpRequest, order_id: str) -> OrderOut:
     user = caller(request)
-    return OrderOut.of(queries.get_order_for(user, order_id), viewer=user)
+    return OrderOut.read(user, order_id)
 
 
 @router.post("/orders/{order_id}/deliver", response={200: OrderOut, **ERRORS})
@@ -182,7 +178,7 @@ def deliver(request: HttpRequest, order_id: str, payload: DeliverIn) -> OrderOut
     user = caller(request)
     order = queries.get_order_for(user, order_id)
     actions.deliver(order_id=order.pk, by=user, note=payload.note)
-    return OrderOut.of(queries.get_order_for(user, order_id), viewer=user)
+    return OrderOut.read(user, order_id)
 
 
 @router.post("/orders/{order_id}/confirm", response={200: OrderOut, **ERRORS})
@@ -190,7 +186,7 @@ def confirm(request: HttpRequest, order_id: str) -> OrderOut:
     user = caller(request)
     order = queries.get_order_for(user, order_id)
     actions.confirm(order_id=order.pk, by=user)
-    return OrderOut.of(queries.get_order_for(user, order_id), viewer=user)
+    return OrderOut.read(user, order_id)
 
 
 @router.post("/orders/{order_id}/cancel", response={200: OrderOut, **ERRORS})
@@ -198,7 +194,7 @@ def cancel(request: HttpRequest, order_id: str, payload: CancelIn | None = None)
     user = caller(request)
     order = queries.get_order_for(user, order_id)
     actions.cancel(order_id=order.pk, by=user, reason=payload.reason if payload else "")
-    return OrderOut.of(queries.get_order_for(user, order_id), viewer=user)
+    return OrderOut.read(user, order_id)
 
 
 @router.get("/orders/{order_id}/messages", response={200: MessagePage, **ERRORS})

@@ -16,8 +16,8 @@ from core.pagination import keyset_page
 from integrations.metadata import METADATA_HELP
 from tickets import actions, queries
 from tickets.attachments import download_response
-from tickets.models import MAX_BODY, MAX_SUBJECT, Ticket, TicketAttachment, TicketMessage
-from tickets.verdicts import allowed_actions, sees_internal_notes
+from tickets.models import MAX_BODY, MAX_SUBJECT, TicketAttachment, TicketMessage
+from tickets.queries import TicketView
 
 router = Router(tags=["tickets"])
 
@@ -117,8 +117,8 @@ class TicketSummaryOut(Schema):
     resolved_at: datetime | None
 
     @classmethod
-    def fields_of(cls, ticket: Ticket, *, viewer: User, now: datetime) -> dict[str, object]:
-        """`now`: one instant for a whole list, so the test clock is read once per request."""
+    def fields_of(cls, view: TicketView) -> dict[str, object]:
+        ticket = view.ticket
         return {
             "id": ticket.public_id,
             "subject": ticket.subject,
@@ -129,21 +129,21 @@ class TicketSummaryOut(Schema):
             "metadata": ticket.metadata or {},
             "order_id": ticket.order.public_id if ticket.order else None,
             "assignee": ticket.assignee.username if ticket.assignee else None,
-            "linked_dispute": (ticket.linked_dispute or None) if sees_internal_notes(ticket, viewer) else None,
+            "linked_dispute": (ticket.linked_dispute or None) if view.staff_view else None,
             "created_at": ticket.created_at,
             "updated_at": ticket.updated_at,
             "first_response_due": ticket.first_response_due,
             "first_responded_at": ticket.first_responded_at,
-            "first_response_breached": queries.first_response_breached(ticket, now=now),
+            "first_response_breached": view.first_response_breached,
             "owner_replied_at": ticket.owner_replied_at,
             "reply_due": ticket.reply_due,
-            "reply_breached": queries.reply_breached(ticket, now=now),
+            "reply_breached": view.reply_breached,
             "resolved_at": ticket.resolved_at,
         }
 
     @classmethod
-    def of(cls, ticket: Ticket, *, viewer: User, now: datetime) -> TicketSummaryOut:
-        return cls.model_validate(cls.fields_of(ticket, viewer=viewer, now=now))
+    def of(cls, view: TicketView) -> TicketSummaryOut:
+        return cls.model_validate(cls.fields_of(view))
 
 
 class TicketOut(TicketSummaryOut):
@@ -152,13 +152,13 @@ class TicketOut(TicketSummaryOut):
     deadlines: list[DeadlineOut]
 
     @classmethod
-    def of(cls, ticket: Ticket, *, viewer: User, now: datetime) -> TicketOut:
+    def detail(cls, view: TicketView, *, viewer: User) -> TicketOut:
         return cls.model_validate(
             {
-                **cls.fields_of(ticket, viewer=viewer, now=now),
-                "messages": [TicketMessageOut.of(m) for m in queries.messages_for(ticket, viewer)],
-                "allowed_actions": [AllowedAction(**v.as_dict()) for v in allowed_actions(ticket, user=viewer)],
-                "deadlines": [DeadlineOut(**asdict(d)) for d in queries.deadlines_of(ticket)],
+                **cls.fields_of(view),
+                "messages": [TicketMessageOut.of(m) for m in queries.messages_for(view.ticket, viewer)],
+                "allowed_actions": [AllowedAction(**v.as_dict()) for v in view.allowed_actions],
+                "deadlines": [DeadlineOut(**asdict(d)) for d in view.deadlines],
             }
         )
 
@@ -169,7 +169,8 @@ class TicketPage(Schema):
 
 
 def _fresh(user: User, ticket_id: str) -> TicketOut:
-    return TicketOut.of(queries.get_ticket_for(user, ticket_id), viewer=user, now=clock.now())
+    view = queries.ticket_view(queries.get_ticket_for(user, ticket_id), viewer=user, now=clock.now())
+    return TicketOut.detail(view, viewer=user)
 
 
 @router.post("/tickets", response={201: TicketOut, **ERRORS})
@@ -199,7 +200,8 @@ def list_tickets(
     page = keyset_page(queries.tickets_for(user, status=status), cursor=cursor, limit=limit)
     now = clock.now()
     return TicketPage(
-        items=[TicketSummaryOut.of(t, viewer=user, now=now) for t in page.items], next_cursor=page.next_cursor
+        items=[TicketSummaryOut.of(queries.ticket_view(t, viewer=user, now=now)) for t in page.items],
+        next_cursor=page.next_cursor,
     )
 
 

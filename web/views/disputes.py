@@ -12,15 +12,14 @@ from django.views.decorators.http import require_POST
 
 from chat import actions as chat_actions
 from chat import queries as chat_queries
-from core import clock, timeline
+from core import clock
 from core.errors import DomainError, ValidationFailed
 from core.pagination import keyset_page
-from disputes import actions, appeals, export, mediation, opening, queries
-from disputes.deadlines import forfeit_consequence
+from disputes import actions, appeals, export, mediation, opening, queries, read_model
 from disputes.evidence import download_response
 from disputes.models import Dispute
 from disputes.outcomes import agreement_effect, has_delivery, proposal_effect, split_of
-from disputes.verdicts import allowed_actions, party_of, proposal_verdict, status_label
+from disputes.verdicts import party_of, status_label
 from orders import queries as order_queries
 from orders.verdicts import verdict as order_verdict
 from policy import rules
@@ -128,41 +127,31 @@ def dispute_detail(request: HttpRequest, public_id: str, *, proposal_form: Propo
     user = me(request)
     dispute = queries.get_dispute_for(user, public_id)
     order = dispute.order
-    now = clock.now()
     chat = list(chat_queries.thread(order.pk, "dispute"))
     if chat:
         chat_actions.mark_read(user=user, order_id=order.pk, channel="dispute", up_to=chat[-1].pk)
-    proposals = queries.proposals_of(dispute)
-    cards = [
-        (
-            p,
-            queries.preview_of(p),
-            {a: proposal_verdict(p, a, by=user, now=now) for a in ("accept_proposal", "reject_proposal")},
-        )
-        for p in proposals
-    ]
-    party = party_of(dispute, user)
+    case = read_model.case_view(dispute, viewer=user, now=clock.now())
+    party = case.party
     return render(
         request,
         "web/dispute_detail.html",
         {
+            "case": case,
             "dispute": dispute,
             "order": order,
-            "label": status_label(dispute),
+            "label": case.status_label,
             "party": party,
-            "verdicts": {v.action: v for v in allowed_actions(dispute, user=user, now=now)},
-            "obligations": obligations(queries.deadlines_of(dispute), order, user),
-            "cards": cards,
+            "verdicts": case.verdicts,
+            "obligations": obligations(case.deadlines, order, user),
+            "cards": [(p.row, p.preview, p.verdicts) for p in case.proposals],
             # What was agreed (a return, a new delivery): the money its last step moves.
-            "agreed": next((split for p, split, _ in cards if p.status == "accepted"), None),
-            "evidence": queries.evidence_of(dispute),
+            "agreed": next((p.preview for p in case.proposals if p.row.status == "accepted"), None),
+            "evidence": case.evidence,
             "my_questions": [
-                (r, forfeit_consequence(dispute, r.party))
-                for r in queries.info_requests_of(dispute)
-                if r.party == party and r.status == "open"
+                (q.row, q.if_unanswered) for q in case.questions if q.row.party == party and q.if_unanswered
             ],
-            "info_requests": queries.info_requests_of(dispute),
-            "timeline": timeline.for_case(order.pk),
+            "info_requests": [q.row for q in case.questions],
+            "timeline": case.timeline,
             "chat": chat,
             "chat_last_id": chat[-1].pk if chat else 0,
             "proposal_form": proposal_form or ProposalForm(role=party, delivered=has_delivery(dispute)),
@@ -171,7 +160,7 @@ def dispute_detail(request: HttpRequest, public_id: str, *, proposal_form: Propo
             "answer_form": AnswerForm(),
             "evidence_form": EvidenceForm(),
             "escalate_button": order.policy.escalate_button,
-            "escalation_moot": queries.escalates_by_itself_first(dispute),
+            "escalation_moot": case.escalation_moot,
             "rules": rules.describe(order.policy),
             "nav": "disputes",
         },
@@ -376,8 +365,9 @@ def evidence_file(request: HttpRequest, public_id: str) -> FileResponse:
 @login_required
 def case_export(request: HttpRequest, public_id: str) -> JsonResponse:
     """The case file as JSON, for the parties and the administration."""
-    dispute = queries.get_dispute_for(me(request), public_id)
-    response = JsonResponse(export.case_file(dispute), json_dumps_params={"indent": 2})
+    user = me(request)
+    dispute = queries.get_dispute_for(user, public_id)
+    response = JsonResponse(export.case_file(dispute, viewer=user), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="case-{dispute.public_id}.json"'
     return response
 
@@ -385,5 +375,6 @@ def case_export(request: HttpRequest, public_id: str) -> JsonResponse:
 @login_required
 def case_print(request: HttpRequest, public_id: str) -> HttpResponse:
     """The case file as a printable page."""
-    dispute = queries.get_dispute_for(me(request), public_id)
-    return render(request, "web/case_print.html", {"case": export.case_file(dispute), "dispute": dispute})
+    user = me(request)
+    dispute = queries.get_dispute_for(user, public_id)
+    return render(request, "web/case_print.html", {"case": export.case_file(dispute, viewer=user), "dispute": dispute})

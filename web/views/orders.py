@@ -14,7 +14,6 @@ from core.errors import ValidationFailed
 from core.pagination import keyset_page
 from ledger import queries as ledger_queries
 from orders import actions, queries
-from orders.verdicts import allowed_actions, roles_of
 from policy import rules
 from web import lists, live
 from web.auth import me
@@ -56,15 +55,15 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     chat = list(chat_queries.thread(order.pk, "order"))
     if chat:
         chat_actions.mark_read(user=user, order_id=order.pk, channel="order", up_to=chat[-1].pk)
-    verdicts = {v.action: v for v in allowed_actions(order, user=user, now=clock.now())}
+    view = queries.order_view(order, viewer=user, now=clock.now())
     return render(
         request,
         "web/order_detail.html",
         {
             "order": order,
-            "roles": roles_of(order, user),
-            "verdicts": verdicts,
-            "obligations": obligations(queries.deadlines_of(order), order, user),
+            "roles": view.roles,
+            "verdicts": view.verdicts,
+            "obligations": obligations(view.deadlines, order, user),
             "timeline": timeline.for_case(order.pk),
             "chat": chat,
             "ledger_lines": ledger_queries.order_entries(order.pk),

@@ -18,10 +18,10 @@ from accounts.models import User
 from core import clock
 from core.errors import DomainError, Forbidden, ValidationFailed
 from desk import queries as inbox
-from disputes import actions, guidance, mediation, queries
-from disputes.models import Dispute, Reason
+from disputes import actions, guidance, mediation, queries, read_model
+from disputes.models import DecisionOutcome, Dispute, Reason
 from disputes.outcomes import has_delivery
-from disputes.verdicts import allowed_actions, party_of, status_label
+from disputes.verdicts import party_of
 from ledger import queries as ledger_queries
 from policy import rules
 from tickets import queries as ticket_queries
@@ -70,26 +70,28 @@ def case_view(request: HttpRequest, public_id: str) -> HttpResponse:
     user = me(request)
     dispute = _mediated(user, public_id)
     order = dispute.order
-    now = clock.now()
+    case = read_model.case_view(dispute, viewer=user, now=clock.now())
     return render(
         request,
         "web/staff_case.html",
         {
+            "case": case,
             "dispute": dispute,
             "order": order,
-            "label": status_label(dispute),
-            "verdicts": {v.action: v for v in allowed_actions(dispute, user=user, now=now)},
-            "obligations": obligations(queries.deadlines_of(dispute), order, user),
+            "label": case.status_label,
+            "verdicts": case.verdicts,
+            "obligations": obligations(case.deadlines, order, user),
             "applicable": guidance.applicable_rules(dispute),
             "rules": rules.describe(order.policy),
-            "proposals": [(p, queries.preview_of(p)) for p in queries.proposals_of(dispute)],
-            "evidence": queries.evidence_of(dispute),
-            "info_requests": queries.info_requests_of(dispute),
-            "record": queries.case_record(order.pk),
+            "proposals": [(p.row, p.preview) for p in case.proposals],
+            "evidence": case.evidence,
+            "info_requests": [q.row for q in case.questions],
+            "record": queries.case_record(order.pk, case.timeline),
             "ledger_lines": ledger_queries.order_entries(order.pk),
             "staff": User.objects.filter(is_staff=True).order_by("username"),
             "delivered": has_delivery(dispute),
             "findings": FINDING_LABELS,
+            "outcomes": DecisionOutcome.choices,
             "nav": "staff",
         },
     )

@@ -16,7 +16,7 @@ from policy.rules import humane
 from tickets import actions, queries
 from tickets.attachments import download_response
 from tickets.models import Ticket
-from tickets.verdicts import allowed_actions, reply_action, sees_internal_notes, verdict
+from tickets.verdicts import verdict
 from web import lists, live
 from web.auth import me
 from web.errors import add_to_form, back, refusals_as_messages
@@ -77,18 +77,18 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 def ticket_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     user = me(request)
     ticket = queries.get_ticket_for(user, public_id)
-    staff_view = sees_internal_notes(ticket, user)
-    verdicts = {v.action: v for v in allowed_actions(ticket, user=user)}
+    view = queries.ticket_view(ticket, viewer=user, now=clock.now())
+    staff_view = view.staff_view
     return render(
         request,
         "web/ticket_detail.html",
         {
             "ticket": ticket,
             "thread": queries.messages_for(ticket, user),
-            "verdicts": verdicts,
-            "reply_verdict": verdicts[reply_action(ticket, user)],
+            "verdicts": view.verdicts,
+            "reply_verdict": view.reply_verdict,
             "staff_view": staff_view,
-            "breached": queries.breached(ticket, now=clock.now()),
+            "breached": view.breached,
             "answer_within": humane(ticket.policy.ticket_first_response_target),
             "staff_members": queries.staff_members() if staff_view else [],
             "nav": "staff" if staff_view else "tickets",

@@ -18,6 +18,7 @@ from django.urls import URLPattern, reverse
 
 from accounts.models import User
 from catalog.models import Listing
+from desk import actions as desk_actions
 from disputes.models import Dispute
 from ops import demo
 from orders.models import Order
@@ -71,6 +72,11 @@ NOT_PAGES = {
     "staff_user_suspend",
     "staff_user_reinstate",
     "token_revoke",
+    "dispute_withdraw",
+    "staff_note",
+    "staff_bulk_take",
+    "staff_next",
+    "staff_canned_delete",
 }
 
 # Pages that still fail, each with the exact reason, so a fix shows up as a pass. Empty is the goal.
@@ -89,6 +95,7 @@ class Seen:
     ticket: str
     webhook: str
     bob: str
+    canned: str
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,8 @@ VISITS = [
     Visit("staff_webhooks", "carol", lambda s: _r("staff_webhooks")),
     Visit("staff_webhook", "carol", lambda s: _r("staff_webhook", s.webhook)),
     Visit("staff_users", "carol", lambda s: _r("staff_users")),
+    Visit("staff_canned", "carol", lambda s: _r("staff_canned")),
+    Visit("staff_canned_edit", "carol", lambda s: _r("staff_canned_edit", s.canned)),
     Visit("staff_user", "carol", lambda s: _r("staff_user", s.bob)),
 ]
 
@@ -164,6 +173,9 @@ def _seed() -> Seen:
     talking = talking or Dispute.objects.exclude(status=Dispute.Status.ESCALATED).order_by("id").first()
     escalated = Dispute.objects.filter(status=Dispute.Status.ESCALATED).order_by("id").first()
     assert talking and escalated
+    canned = desk_actions.save_canned_reply(
+        by=carol, title="Asked for the file", body="Dear {buyer}, please attach the file."
+    )
     return Seen(
         listing=Listing.objects.order_by("id").first().public_id,  # type: ignore[union-attr]
         order_paid=Order.objects.filter(status=Order.Status.PAID).order_by("id").first().public_id,  # type: ignore[union-attr]
@@ -173,6 +185,7 @@ def _seed() -> Seen:
         ticket=Ticket.objects.filter(owner__username="alice").order_by("id").first().public_id,  # type: ignore[union-attr]
         webhook=endpoint.public_id,
         bob=User.objects.get(username="bob").public_id,
+        canned=canned.public_id,
     )
 
 

@@ -15,6 +15,12 @@ class User(AbstractUser):
     external_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
     display_name = models.CharField(max_length=150, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # The person's own choices (core/locale.py): "" means none made, so the browser's
+    # Accept-Language decides the language and times show in UTC.
+    language = models.CharField(max_length=8, blank=True, default="")
+    time_zone = models.CharField(max_length=64, blank=True, default="")
+    # Optional mail (the chat digest) can be switched off from a link in every such e-mail.
+    optional_email = models.BooleanField(default=True)
 
     class Meta(AbstractUser.Meta):
         constraints = [

@@ -17,6 +17,7 @@ from ninja.security import HttpBearer
 
 from accounts.models import User
 from accounts.queries import user_for_token
+from core import locale
 from core.errors import DomainError, Forbidden, NotFound
 from integrations import scopes
 from integrations.models import ApiKey
@@ -44,6 +45,8 @@ def api_caller(request: HttpRequest) -> Caller:
         token = token.strip()
         caller = _resolve(request, token) if scheme.lower() == "bearer" and token else Caller()
         request._parley_caller = caller  # type: ignore[attr-defined]
+        if caller.user is not None:  # titles and details in the caller's language (codes stay English)
+            locale.activate_for(caller.user)
     return request._parley_caller  # type: ignore[attr-defined]
 
 

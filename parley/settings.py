@@ -101,9 +101,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.http.NulCharacterGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from Accept-Language (or the language cookie) for anyone without a choice;
+    # UserLocale below replaces it with the signed-in user's own language and time zone.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "web.middleware.UserLocale",
     "integrations.middleware.ApiKeyContext",
     "core.http.WriteThrottleMiddleware",
     "api.idempotency.TransactionalWritesMiddleware",
@@ -190,7 +194,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.passwords.NotBlankOrPublishedValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# English is the default; Russian is complete (locale/ru). Each user picks a language and a time
+# zone (profile page, PATCH /api/v1/me); without a choice the browser's Accept-Language decides
+# the language and times show in UTC. The compiled catalogues (.mo) are built from locale/*.po
+# by `make messages-compile` (run by `make run`, `make test` and scripts/bootstrap), not kept in git.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone, translation
 
+from core import locale
 from core.errors import DomainError
 
 
@@ -22,3 +24,22 @@ class DomainErrorPages:
         if request.path.startswith("/api/") or not isinstance(exception, DomainError):
             return None
         return render(request, "web/refused.html", {"error": exception}, status=exception.status)
+
+
+class UserLocale:
+    """After authentication: a signed-in user's own language and time zone replace what the
+    browser asked for (LocaleMiddleware); a user without a choice keeps the browser's language
+    and UTC. The API does the same for bearer callers (api/auth.py)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timezone.deactivate()
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            locale.activate_for(user)
+            request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        timezone.deactivate()
+        return response

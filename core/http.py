@@ -12,6 +12,8 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import files, ratelimit
 from core.errors import DomainError, NotFound, RateLimited, ValidationFailed
@@ -102,7 +104,7 @@ class WriteThrottleMiddleware:
         if request.path.startswith("/api/"):
             body = {
                 "type": "urn:parley:problem:rate_limited",
-                "title": "Too many requests",
+                "title": _("Too many requests"),
                 "status": 429,
                 "detail": exc.detail,
                 "code": exc.code,
@@ -165,7 +167,7 @@ class NulCharacterGuard:
         if request.path.startswith("/api/"):
             body = {
                 "type": f"urn:parley:problem:{refusal.code}",
-                "title": refusal.title,
+                "title": str(refusal.title),
                 "status": refusal.status,
                 "detail": refusal.detail,
                 "code": refusal.code,
@@ -176,7 +178,7 @@ class NulCharacterGuard:
 
     def _refusal(self, request: HttpRequest) -> DomainError | None:
         if NUL in request.path:
-            return NotFound("Nothing is here: the address contains a NUL character.")
+            return NotFound(_("Nothing is here: the address contains a NUL character."))
         detail = "Text may not contain the NUL character (U+0000)."
         if _pairs_have_nul(request.GET.lists()):
             return ValidationFailed(detail)
@@ -196,12 +198,17 @@ class NulCharacterGuard:
             try:
                 parsed = json.loads(request.body)
             except RecursionError:
-                return ValidationFailed(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+                return ValidationFailed(
+                    _("The JSON is nested more than %(MAX_JSON_DEPTH)s levels deep.")
+                    % {"MAX_JSON_DEPTH": MAX_JSON_DEPTH}
+                )
             except ValueError:
                 return None  # unreadable JSON is the parser's to refuse, with its own message
             return ValidationFailed(detail) if _has_nul(parsed) else None
         except _TooDeep:
-            return ValidationFailed(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+            return ValidationFailed(
+                _("The JSON is nested more than %(MAX_JSON_DEPTH)s levels deep.") % {"MAX_JSON_DEPTH": MAX_JSON_DEPTH}
+            )
         except (SuspiciousOperation, MultiPartParserError):
             return None  # too large, too many parts or malformed: refused later with the proper status
 
@@ -212,7 +219,7 @@ BUSY_RETRY_AFTER = 2  # seconds; a write waits up to the database timeout before
 class DatabaseBusy(DomainError):
     status = 503
     default_code = "database_busy"
-    title = "Busy, please retry"
+    title = gettext_lazy("Busy, please retry")
 
 
 def database_busy(exc: BaseException) -> bool:

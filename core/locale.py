@@ -7,12 +7,12 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
 
 
 def languages() -> list[str]:
@@ -63,3 +63,32 @@ def speaking_to(user: Any) -> Iterator[None]:
             yield
         finally:
             timezone.activate(previous_zone)
+
+
+def moment(value: datetime, zone: tzinfo | None = None) -> str:
+    """`12 Mar 2026 14:00` / `12 марта 2026, 14:00`: a moment in the active language, in `zone`
+    (the active time zone by default)."""
+    local = timezone.localtime(value, zone) if timezone.is_aware(value) else value
+    russian = (translation.get_language() or "").startswith("ru")
+    return str(dateformat.format(local, "j E Y, H:i" if russian else "d M Y H:i"))
+
+
+def zone_label(value: datetime) -> str:
+    name = value.tzname() or ""
+    return "UTC" if name in {"UTC", "Z", ""} else name
+
+
+def local(value: datetime) -> datetime:
+    return timezone.localtime(value) if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+
+
+def when(value: datetime | None) -> str:
+    """A moment for plain text (e-mails, notifications) in the reader's zone and language, UTC
+    beside it: `12 марта 2026, 17:00 MSK (14:00 UTC)`; `12 Mar 2026 14:00 UTC` in UTC."""
+    if value is None:
+        return ""
+    here = local(value)
+    shown = f"{moment(here, here.tzinfo)} {zone_label(here)}"
+    if zone_label(here) == "UTC":
+        return shown
+    return f"{shown} ({value.astimezone(UTC):%H:%M} UTC)"

@@ -155,6 +155,11 @@ GROUPS: dict[str, tuple[Var, ...]] = {
             "PARLEY_SMTP_TIMEOUT", "5", "seconds one SMTP conversation step may take before the e-mail is retried later"
         ),
         Var("PARLEY_FROM_EMAIL", "`Parley <no-reply@parley.invalid>`", "sender of every e-mail"),
+        Var(
+            "PARLEY_CHAT_DIGEST_MINUTES",
+            "15",
+            "chat messages are mailed as a digest: at most one e-mail per case and person in this many minutes",
+        ),
     ),
     "Webhooks": (
         Var("PARLEY_WEBHOOKS_ALLOW_HTTP", "on with the test clock, off otherwise", "accept `http://` webhook URLs"),

@@ -273,6 +273,8 @@ PUBLIC_URL = os.environ.get("PARLEY_PUBLIC_URL", "").strip().rstrip("/")
 # Printed e-mail is a documented choice (a marketplace may rely on webhooks instead), not a
 # mistake: Django's deploy check for it is replaced by Parley's own notice (parley.I001).
 SILENCED_SYSTEM_CHECKS = [] if _SMTP_HOST else ["mail.E001"]
+# Chat messages reach people by e-mail as a digest: at most one per case per this many minutes.
+CHAT_DIGEST_MINUTES = int(os.environ.get("PARLEY_CHAT_DIGEST_MINUTES", "15"))
 DEFAULT_FROM_EMAIL = os.environ.get("PARLEY_FROM_EMAIL", "Parley <no-reply@parley.invalid>")
 
 # Outgoing webhooks (webhooks/targets.py) go to URLs staff register, so they are checked against

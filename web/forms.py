@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
 from core.money import Money, MoneyError
@@ -179,7 +180,7 @@ def amount_in_minor_units(value: Decimal | None, currency: str, *, field: str = 
     try:
         return Money.from_major(value, currency).amount
     except MoneyError as exc:
-        raise ValidationFailed(f"Check the amount: {exc}.", fields={field: [str(exc)]}) from None
+        raise ValidationFailed(_("Check the amount: %(exc)s.") % {"exc": exc}, fields={field: [str(exc)]}) from None
 
 
 def only_offerable(field: forms.Field, kinds: Iterable[str] | None = None, *, delivered: bool) -> None:

@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils import dateformat, formats, timezone, translation
+from django.utils import formats
 from django.utils.html import format_html
 
+from core import locale
 from core.money import Money, exponent_of
 from policy.rules import humane
 
@@ -41,19 +42,6 @@ def iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
-def moment(value: datetime, zone: Any = None) -> str:
-    """`12 Mar 2026 14:00` / `12 марта 2026, 14:00`: a moment in the active language, in `zone`
-    (the active time zone by default)."""
-    local = timezone.localtime(value, zone) if timezone.is_aware(value) else value
-    russian = (translation.get_language() or "").startswith("ru")
-    return dateformat.format(local, "j E Y, H:i" if russian else "d M Y H:i")
-
-
-def zone_label(value: datetime) -> str:
-    name = value.tzname() or ""
-    return "UTC" if name in {"UTC", "Z", ""} else name
-
-
 @register.filter
 def utc(value: datetime | None) -> str:
     """How Parley writes a moment for people: in the reader's time zone, with UTC on hover.
@@ -61,24 +49,18 @@ def utc(value: datetime | None) -> str:
     the element's title for a reader in Moscow."""
     if not value:
         return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value.replace(tzinfo=UTC)
-    shown = f"{moment(local, local.tzinfo)} {zone_label(local)}"
-    if zone_label(local) == "UTC":
+    here = locale.local(value)
+    shown = f"{locale.moment(here, here.tzinfo)} {locale.zone_label(here)}"
+    if locale.zone_label(here) == "UTC":
         return format_html('<time datetime="{}">{}</time>', value.isoformat(), shown)
-    in_utc = f"{moment(value, UTC)} UTC"
+    in_utc = f"{locale.moment(value, UTC)} UTC"
     return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), in_utc, shown)
 
 
 @register.filter
 def utc_text(value: datetime | None) -> str:
     """The same as `utc` for plain text (e-mails): `12 марта 2026, 17:00 MSK (14:00 UTC)`."""
-    if not value:
-        return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value.replace(tzinfo=UTC)
-    shown = f"{moment(local, local.tzinfo)} {zone_label(local)}"
-    if zone_label(local) == "UTC":
-        return shown
-    return f"{shown} ({value.astimezone(UTC):%H:%M} UTC)"
+    return locale.when(value) if value else ""
 
 
 @register.filter

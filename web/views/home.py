@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ValidationFailed
@@ -33,8 +34,8 @@ def test_clock_advance(request: HttpRequest) -> HttpResponse:
     try:
         seconds = int(request.POST.get("seconds", ""))
     except ValueError:
-        raise ValidationFailed("Choose how far to move the clock.") from None
+        raise ValidationFailed(_("Choose how far to move the clock.")) from None
     if not 0 < seconds <= deadlines.MAX_ADVANCE_SECONDS:
-        raise ValidationFailed("The clock moves forward by up to five years at a time.")
+        raise ValidationFailed(_("The clock moves forward by up to five years at a time."))
     deadlines.advance(seconds=seconds)
     return back(request)

@@ -8,15 +8,17 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 
 from accounts import preferences
 from core import locale
 from core.errors import ValidationFailed
+from notifications import mail
 from web.auth import me
 
 
@@ -72,3 +74,18 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your preferences are saved."))
             return redirect("web:profile")
     return render(request, "web/profile.html", {"form": form, "nav": "profile", "person": user})
+
+
+@csrf_exempt  # the signed token is the credential; mail clients post here for one-click unsubscribe (RFC 8058)
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """From the link in optional mail: GET asks, POST switches the chat digest off. No log-in: the
+    signed token names the person."""
+    user = mail.user_for_unsubscribe(token)
+    if user is None:
+        raise Http404(_("This link is not valid."))
+    done = False
+    if request.method == "POST":
+        preferences.set_preferences(user=user, optional_email=False)
+        done = True
+    locale.activate_for(user)
+    return render(request, "web/unsubscribe.html", {"person": user, "done": done, "token": token})

@@ -42,7 +42,10 @@ def post_message(*, dispute_id: int, by: User, body: str) -> Message:
             code="dispute.message",
             skip=by,
             title=lambda: _("New message in dispute %(public_id)s") % {"public_id": dispute.public_id},
-            body=("The administration" if role == "staff" else by.username) + f" wrote: {message.body[:200]}",
+            body=lambda: (
+                _("%(who)s wrote: %(text)s")
+                % {"who": _("The administration") if role == "staff" else by.username, "text": message.body[:200]}
+            ),
         )
     return message
 

@@ -371,7 +371,10 @@ def post_message(*, order_id: int, by: User, body: str) -> Message:
             code="order.message",
             link=link(order) + "#chat",
             title=lambda: _("New message on order %(public_id)s") % {"public_id": order.public_id},
-            body=("The administration" if role == "staff" else by.username) + f" wrote: {message.body[:200]}",
+            body=lambda: (
+                _("%(who)s wrote: %(text)s")
+                % {"who": _("The administration") if role == "staff" else by.username, "text": message.body[:200]}
+            ),
         )
     return message
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import ValidationFailed
 from core.money import Money, MoneyError
@@ -60,16 +61,18 @@ class ListingForm(MoneyFormMixin):
     description = forms.CharField(max_length=5000, widget=forms.Textarea, required=False)
     kind = forms.ChoiceField(
         choices=[
-            ("product", "Product (keys, items, accounts)"),
-            ("service", "Service (boosting, design, work)"),
+            ("product", gettext_lazy("Product (keys, items, accounts)")),
+            ("service", gettext_lazy("Service (boosting, design, work)")),
         ]
     )
-    is_active = forms.BooleanField(required=False, initial=True, label="For sale")
+    is_active = forms.BooleanField(required=False, initial=True, label=gettext_lazy("For sale"))
     warranty = forms.CharField(
         required=False,
         max_length=10,
-        help_text="Optional: how long after completion the buyer may still dispute if the account is recovered "
-        'or the key revoked, for example "7d". Your proceeds stay held that long.',
+        help_text=gettext_lazy(
+            "Optional: how long after completion the buyer may still dispute if the account is recovered "
+            'or the key revoked, for example "7d". Your proceeds stay held that long.'
+        ),
     )
 
     field_order = ["title", "description", "kind", "amount", "currency", "warranty", "is_active"]
@@ -89,20 +92,20 @@ class DeliverForm(forms.Form):
         max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Delivery note",
-        help_text="For digital goods: the key, the login, or where to find the files.",
+        label=gettext_lazy("Delivery note"),
+        help_text=gettext_lazy("For digital goods: the key, the login, or where to find the files."),
     )
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(max_length=1000, required=False, label="Reason (shown to the buyer)")
+    reason = forms.CharField(max_length=1000, required=False, label=gettext_lazy("Reason (shown to the buyer)"))
 
 
 class MessageForm(forms.Form):
     body = forms.CharField(
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Write a message…"}),
-        label="Message",
+        label=gettext_lazy("Message"),
     )
 
 
@@ -125,20 +128,20 @@ class MultipleFileField(forms.FileField):
 
 def attachments_field() -> MultipleFileField:
     return MultipleFileField(
-        label="Attachments (optional)",
-        help_text="Screenshots or PDF documents, up to 5 files of 5 MB each.",
+        label=gettext_lazy("Attachments (optional)"),
+        help_text=gettext_lazy("Screenshots or PDF documents, up to 5 files of 5 MB each."),
     )
 
 
 class TicketForm(forms.Form):
     subject = forms.CharField(max_length=MAX_SUBJECT)
     category = forms.ChoiceField(choices=Ticket.Category.choices)
-    order_id = forms.ChoiceField(label="Order (optional)", required=False)
+    order_id = forms.ChoiceField(label=gettext_lazy("Order (optional)"), required=False)
     body = forms.CharField(
         max_length=MAX_BODY,
         widget=forms.Textarea(attrs={"rows": 6}),
-        label="Message",
-        help_text="What happened, what you expected, and anything we need to look it up.",
+        label=gettext_lazy("Message"),
+        help_text=gettext_lazy("What happened, what you expected, and anything we need to look it up."),
     )
     attachments = attachments_field()
 
@@ -161,13 +164,13 @@ class LinkDisputeForm(forms.Form):
 
 class ContactsForm(forms.Form):
     intro = forms.CharField(
-        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Introduction"
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("Introduction")
     )
     channels = forms.CharField(
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text='One per line, as "Label: value", for example "E-mail: support@example.org".',
+        help_text=gettext_lazy('One per line, as "Label: value", for example "E-mail: support@example.org".'),
     )
     opening_hours = forms.CharField(max_length=200)
 
@@ -194,47 +197,49 @@ def only_offerable(field: forms.Field, kinds: Iterable[str] | None = None, *, de
 class DisputeForm(forms.Form):
     reason = forms.ChoiceField(
         choices=[
-            ("not_received", "I did not receive it"),
-            ("incomplete", "It is incomplete"),
-            ("incorrect", "It is not what I ordered (incorrect)"),
-            ("defective", "It does not work (defective)"),
-            ("not_as_described", "It is not as described"),
-            ("other", "Something else"),
+            ("not_received", gettext_lazy("I did not receive it")),
+            ("incomplete", gettext_lazy("It is incomplete")),
+            ("incorrect", gettext_lazy("It is not what I ordered (incorrect)")),
+            ("defective", gettext_lazy("It does not work (defective)")),
+            ("not_as_described", gettext_lazy("It is not as described")),
+            ("other", gettext_lazy("Something else")),
         ],
-        label="Reason for the dispute",
+        label=gettext_lazy("Reason for the dispute"),
     )
     description = forms.CharField(
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What is wrong, and what did you already try with the seller?",
+        help_text=gettext_lazy("What is wrong, and what did you already try with the seller?"),
     )
     requested_kind = forms.ChoiceField(
         choices=[
-            ("full_delivery", "Full delivery of what I paid for"),
-            ("replacement", "A replacement or a fix"),
-            ("partial_refund", "A partial refund"),
-            ("full_refund", "A full refund"),
-            ("return_and_refund", "Return it and get a refund"),
+            ("full_delivery", gettext_lazy("Full delivery of what I paid for")),
+            ("replacement", gettext_lazy("A replacement or a fix")),
+            ("partial_refund", gettext_lazy("A partial refund")),
+            ("full_refund", gettext_lazy("A full refund")),
+            ("return_and_refund", gettext_lazy("Return it and get a refund")),
         ],
-        label="What would resolve it for you?",
+        label=gettext_lazy("What would resolve it for you?"),
     )
     refund_amount = forms.DecimalField(
         required=False,
         min_value=Decimal("0.01"),
         max_digits=12,
         decimal_places=2,
-        label="Partial refund amount",
-        help_text="Only for a partial refund.",
+        label=gettext_lazy("Partial refund amount"),
+        help_text=gettext_lazy("Only for a partial refund."),
     )
     images = MultipleFileField(
         required=False,
-        label="Images or documents (optional)",
-        help_text="JPEG, PNG, WebP or PDF, up to 10 MB each. They are hashed and kept as evidence.",
+        label=gettext_lazy("Images or documents (optional)"),
+        help_text=gettext_lazy("JPEG, PNG, WebP or PDF, up to 10 MB each. They are hashed and kept as evidence."),
     )
     accept_terms = forms.BooleanField(
-        label="I agree to the dispute terms: the payment stays frozen until the dispute is resolved; communication "
-        "outside Parley is not taken into account; if I do not answer the administration in time my claim may be "
-        "closed.",
+        label=gettext_lazy(
+            "I agree to the dispute terms: the payment stays frozen until the dispute is resolved; communication "
+            "outside Parley is not taken into account; if I do not answer the administration in time my claim may be "
+            "closed."
+        ),
     )
 
     def __init__(self, *args: Any, delivered: bool = True, **kwargs: Any) -> None:
@@ -259,27 +264,27 @@ class ProposalForm(forms.Form):
         "return_and_refund": "Return and refund",
         "withdraw": "Withdraw the dispute (the seller is paid)",
     }
-    kind = forms.ChoiceField(choices=list(LABELS.items()), label="Proposal")
+    kind = forms.ChoiceField(choices=list(LABELS.items()), label=gettext_lazy("Proposal"))
     refund_amount = forms.DecimalField(
         required=False,
         min_value=Decimal("0.01"),
         max_digits=12,
         decimal_places=2,
-        label="Refund amount",
-        help_text="For a partial refund.",
+        label=gettext_lazy("Refund amount"),
+        help_text=gettext_lazy("For a partial refund."),
     )
     seller_keep_percent = forms.IntegerField(
         required=False,
         min_value=0,
         max_value=100,
-        label="Share of the price the seller keeps (%)",
-        help_text="For a return.",
+        label=gettext_lazy("Share of the price the seller keeps (%)"),
+        help_text=gettext_lazy("For a return."),
     )
     note = forms.CharField(
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Note to the other side",
+        label=gettext_lazy("Note to the other side"),
     )
 
     def __init__(self, *args: Any, role: str | None = None, delivered: bool = True, **kwargs: Any) -> None:
@@ -289,16 +294,18 @@ class ProposalForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Note")
+    note = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label=gettext_lazy("Note")
+    )
 
 
 class AnswerForm(forms.Form):
-    body = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Your answer")
+    body = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("Your answer"))
 
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(
-        label="Add a file",
+        label=gettext_lazy("Add a file"),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
     )
 
@@ -306,17 +313,21 @@ class EvidenceForm(forms.Form):
 class WebhookForm(forms.Form):
     url = forms.CharField(
         max_length=2000,
-        label="URL",
+        label=gettext_lazy("URL"),
         widget=forms.URLInput(attrs={"placeholder": "https://marketplace.example/parley-events"}),
-        help_text="https:// on a public host. Every event is signed with the secret shown once after saving.",
+        help_text=gettext_lazy(
+            "https:// on a public host. Every event is signed with the secret shown once after saving."
+        ),
     )
     description = forms.CharField(max_length=200, required=False)
     events = forms.CharField(
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "order.\ndispute.resolved"}),
-        help_text='Event codes or families, one per line or separated by commas ("order." is every order '
-        "event). Empty: every event.",
+        help_text=gettext_lazy(
+            'Event codes or families, one per line or separated by commas ("order." is every order '
+            "event). Empty: every event."
+        ),
     )
 
     def event_list(self) -> list[str]:

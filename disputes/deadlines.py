@@ -176,16 +176,17 @@ def info_forfeit(deadline: Deadline) -> str:
             title=title,
             body=lambda: (
                 (
-                    _("The buyer's position is forfeited.")
-                    if request.party == "buyer"
-                    else _("The seller's position is forfeited.")
+                    _("The buyer's position is forfeited: the claim is closed and the seller is paid.")
+                    if buyer
+                    else _("The seller's position is forfeited: the claim is closed and the seller is paid.")
                 )
-                + " "
-                + (
-                    _("The claim is closed and the seller is paid.")
-                    if effect.buyer_refund == 0
-                    else _("The buyer receives what they asked for, %(to_buyer)s.") % {"to_buyer": split.to_buyer}
+                if effect.buyer_refund == 0
+                else (
+                    _("The buyer's position is forfeited: the buyer receives what they asked for, %(to_buyer)s.")
+                    if buyer
+                    else _("The seller's position is forfeited: the buyer receives what they asked for, %(to_buyer)s.")
                 )
+                % {"to_buyer": split.to_buyer}
             ),
         )
         lifecycle.resolve(

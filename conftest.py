@@ -60,6 +60,19 @@ def _forget_stored_policy_versions() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _default_language_and_zone() -> Iterator[None]:
+    """A request in Russian leaves its language active in the thread (Django's way): each test
+    starts in the default language and in UTC."""
+    from django.utils import timezone, translation
+
+    translation.deactivate()
+    timezone.deactivate()
+    yield
+    translation.deactivate()
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _frozen_clock_and_ledger_check(request: pytest.FixtureRequest) -> Iterator[None]:
     names = request.fixturenames
     if not ({"db", "transactional_db", "live_server"} & set(names)):

@@ -12,6 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts import events, login, usernames
 from accounts.models import ApiToken, User
@@ -25,7 +26,7 @@ TOKEN_PREFIX = "pk_"
 def sign_up(*, username: str, password: str, email: str) -> User:
     """Creates a user. Refuses taken usernames, invalid e-mail and weak passwords."""
     if not settings.SIGNUP_OPEN:
-        raise Forbidden("Sign-up is switched off on this deployment.", code="signup_closed")
+        raise Forbidden(_("Sign-up is switched off on this deployment."), code="signup_closed")
     fields: dict[str, list[str]] = {}
     username = usernames.normalise(username)
     username_field = User._meta.get_field("username")
@@ -45,7 +46,7 @@ def sign_up(*, username: str, password: str, email: str) -> User:
     except ValidationError as exc:
         fields["password"] = list(exc.messages)
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(_("Some fields are not valid."), fields=fields)
     try:
         with transaction.atomic():
             if User.objects.filter(username__iexact=username).exists():
@@ -53,7 +54,7 @@ def sign_up(*, username: str, password: str, email: str) -> User:
             user = User.objects.create_user(username=username, email=email, password=password)
             audit.record(events.USER_SIGNED_UP, subject=user, by=user, role="user")
     except IntegrityError:
-        raise Conflict("That username is taken.", code="username_taken") from None
+        raise Conflict(_("That username is taken."), code="username_taken") from None
     return user
 
 
@@ -70,10 +71,10 @@ def check_login(*, username: str, password: str, client: str) -> User:
         if suspended is not None and suspended.check_password(password):
             # The right password: saying why is no leak, and the statement of reasons went out.
             raise Forbidden(
-                "This account is suspended. The administration sent you the reasons by e-mail.",
+                _("This account is suspended. The administration sent you the reasons by e-mail."),
                 code="account_suspended",
             )
-        raise NotAuthenticated("Wrong username or password.", code="invalid_credentials")
+        raise NotAuthenticated(_("Wrong username or password."), code="invalid_credentials")
     assert isinstance(user, User)
     login.succeeded(username=username)
     return user
@@ -103,7 +104,7 @@ def revoke_token(*, token_id: str, by: User) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(public_id=token_id, user=by).first()
         if token is None:
-            raise NotFound("No such token of yours.")
+            raise NotFound(_("No such token of yours."))
         if token.revoked_at is None:
             token.revoked_at = clock.system_now()
             token.save(update_fields=["revoked_at"])
@@ -146,7 +147,8 @@ def _set_suspended(*, user_id: int, by: User, reason: str, suspended: bool) -> U
         user = _lock_for_staff(user_id=user_id, by=by, verb="suspend" if suspended else "reinstate")
         if user.is_active != suspended:
             raise Conflict(
-                f"{user.username} is {'already' if suspended else 'not'} suspended.",
+                (_("%(username)s is already suspended.") if suspended else _("%(username)s is not suspended."))
+                % {"username": user.username},
                 code="already_suspended" if suspended else "not_suspended",
             )
         user.is_active = not suspended
@@ -160,10 +162,10 @@ def _set_suspended(*, user_id: int, by: User, reason: str, suspended: bool) -> U
 
 def _lock_for_staff(*, user_id: int, by: User, verb: str) -> User:
     if not (by.is_staff and by.is_active):
-        raise Forbidden("Only the administration can do this.")
+        raise Forbidden(_("Only the administration can do this."))
     if by.pk == user_id:
-        raise Forbidden(f"You cannot {verb} yourself; ask another member of the administration.")
+        raise Forbidden(_("You cannot %(verb)s yourself; ask another member of the administration.") % {"verb": verb})
     user = User.objects.select_for_update(no_key=True).filter(pk=user_id).first()
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return user

@@ -21,6 +21,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext
 
 from core import ratelimit
 from core.errors import RateLimited
@@ -49,15 +50,19 @@ def before_check(*, username: str, client: str) -> None:
         ratelimit.guard("login-pair", pair, limit=limit, window=window)
     except RateLimited as exc:
         raise RateLimited(
-            f"Too many failed log-ins for this account from your address. Try again in {exc.retry_after} seconds, "
-            "or log in from another network.",
+            gettext(
+                "Too many failed log-ins for this account from your address. Try again in "
+                "%(retry_after)s seconds, or log in from another network."
+            )
+            % {"retry_after": exc.retry_after},
             retry_after=exc.retry_after,
         ) from None
     until = float(cache.get(_delay_key(username), 0))
     wait = int(until - time.time() + 0.999)
     if wait > 0 and _has_failed(pair, window):
         raise RateLimited(
-            f"This account has had many failed log-ins. Please wait {wait} seconds before trying again.",
+            gettext("This account has had many failed log-ins. Please wait %(wait)s seconds before trying again.")
+            % {"wait": wait},
             retry_after=wait,
         )
     success_limit, success_window = settings.LOGIN_SUCCESS_LIMIT
@@ -65,7 +70,8 @@ def before_check(*, username: str, client: str) -> None:
         ratelimit.guard("login-ok", username.lower(), limit=success_limit, window=success_window)
     except RateLimited as exc:
         raise RateLimited(
-            f"Too many log-ins to this account in a short time. Try again in {exc.retry_after} seconds.",
+            gettext("Too many log-ins to this account in a short time. Try again in %(retry_after)s seconds.")
+            % {"retry_after": exc.retry_after},
             retry_after=exc.retry_after,
         ) from None
 

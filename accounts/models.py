@@ -16,6 +16,12 @@ class User(AbstractUser):
     external_id = models.CharField(max_length=limits.EXTERNAL_ID, unique=True, null=True, blank=True)
     display_name = models.CharField(max_length=limits.DISPLAY_NAME, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # The person's own choices (core/locale.py): "" means none made, so the browser's
+    # Accept-Language decides the language and times show in UTC.
+    language = models.CharField(max_length=8, blank=True, default="")
+    time_zone = models.CharField(max_length=64, blank=True, default="")
+    # Optional mail (the chat digest) can be switched off from a link in every such e-mail.
+    optional_email = models.BooleanField(default=True)
 
     class Meta(AbstractUser.Meta):
         constraints = [

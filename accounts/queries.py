@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.actions import token_digest
 from accounts.models import ApiToken, User
@@ -52,7 +53,7 @@ def get_user(public_id: str) -> User:
     """Any user by public id (for the administration), or "not found"."""
     user = User.objects.filter(public_id=public_id).first()
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return user
 
 

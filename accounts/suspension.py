@@ -10,6 +10,8 @@ confirm or dispute); their open disputes go to the administration; their money s
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from accounts.models import User
 from notifications.actions import notify
 
@@ -59,35 +61,47 @@ def tell(user: User, *, reason: str, effects: dict[str, int], suspended: bool) -
     """The statement of reasons: what was decided, why, what it means, and what the user can do.
     It reaches them by e-mail (they cannot log in to read it) and in the app."""
     if suspended:
-        lines = [
-            "The administration suspended your account.",
-            f"Reason: {reason}",
-            "",
-            "What this means:",
-            "- You cannot log in or act on Parley until the suspension is lifted.",
-            "- Your listings are hidden and cannot be ordered.",
-            "- Buyers of orders you have not delivered may cancel them for a full refund.",
-            "- Orders you delivered do not complete and pay you by themselves while the suspension lasts.",
-            "- Your open disputes go to the administration, which decides them.",
-            "- Your money stays yours: nothing is taken from your wallet.",
-            "",
-            "If you think this is a mistake, reply to the administration of this marketplace with the facts "
-            "that show it; they can reinstate your account.",
-        ]
-        notify(users=[user], code="account.suspended", title="Your Parley account is suspended", body="\n".join(lines))
+        notify(
+            users=[user],
+            code="account.suspended",
+            title=lambda: _("Your Parley account is suspended"),
+            body=lambda: "\n".join(
+                [
+                    _("The administration suspended your account."),
+                    _("Reason: %(reason)s") % {"reason": reason},
+                    "",
+                    _("What this means:"),
+                    "- " + _("You cannot log in or act on Parley until the suspension is lifted."),
+                    "- " + _("Your listings are hidden and cannot be ordered."),
+                    "- " + _("Buyers of orders you have not delivered may cancel them for a full refund."),
+                    "- "
+                    + _("Orders you delivered do not complete and pay you by themselves while the suspension lasts."),
+                    "- " + _("Your open disputes go to the administration, which decides them."),
+                    "- " + _("Your money stays yours: nothing is taken from your wallet."),
+                    "",
+                    _(
+                        "If you think this is a mistake, reply to the administration of this marketplace with the "
+                        "facts that show it; they can reinstate your account."
+                    ),
+                ]
+            ),
+        )
     else:
-        lines = [
-            "The administration lifted the suspension of your account: you can log in and act again.",
-            f"Reason: {reason}",
-            "",
-            "Your listings are listed again. Orders you delivered complete by themselves again when their "
-            "guarantee window ends. Orders that buyers cancelled meanwhile stay cancelled, and disputes that "
-            "went to the administration stay with it.",
-        ]
         notify(
             users=[user],
             code="account.reinstated",
-            title="Your Parley account is reinstated",
-            body="\n".join(lines),
+            title=lambda: _("Your Parley account is reinstated"),
+            body=lambda: "\n".join(
+                [
+                    _("The administration lifted the suspension of your account: you can log in and act again."),
+                    _("Reason: %(reason)s") % {"reason": reason},
+                    "",
+                    _(
+                        "Your listings are listed again. Orders you delivered complete by themselves again when "
+                        "their guarantee window ends. Orders that buyers cancelled meanwhile stay cancelled, and "
+                        "disputes that went to the administration stay with it."
+                    ),
+                ]
+            ),
             link="/",
         )

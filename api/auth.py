@@ -13,10 +13,12 @@ import re
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja.security import HttpBearer
 
 from accounts.models import User
 from accounts.queries import user_for_token
+from core import locale
 from core.errors import DomainError, Forbidden, NotFound
 from integrations import scopes
 from integrations.models import ApiKey
@@ -44,6 +46,8 @@ def api_caller(request: HttpRequest) -> Caller:
         token = token.strip()
         caller = _resolve(request, token) if scheme.lower() == "bearer" and token else Caller()
         request._parley_caller = caller  # type: ignore[attr-defined]
+        if caller.user is not None:  # titles and details in the caller's language (codes stay English)
+            locale.activate_for(caller.user)
     return request._parley_caller  # type: ignore[attr-defined]
 
 
@@ -52,21 +56,33 @@ def _resolve(request: HttpRequest, token: str) -> Caller:
     if not token.startswith(SECRET_PREFIX):
         user = user_for_token(token)
         if user is not None and on_behalf:
-            return Caller(refusal=Forbidden(f"Only an API key may send {ON_BEHALF_OF}."))
+            return Caller(
+                refusal=Forbidden(
+                    gettext("Only an API key may send %(ON_BEHALF_OF)s.") % {"ON_BEHALF_OF": ON_BEHALF_OF}
+                )
+            )
         return Caller(user=user)
     key = key_for_secret(token)
     if key is None or not on_behalf:
         return Caller(key=key)
     if scopes.ACT not in key.scopes:
-        return Caller(key=key, refusal=Forbidden("This API key may not act on behalf of users."))
+        return Caller(key=key, refusal=Forbidden(gettext("This API key may not act on behalf of users.")))
     # Only something shaped like a public id reaches the database (no NUL, no 10 kB header).
     user = User.objects.filter(public_id=on_behalf).first() if PUBLIC_ID.fullmatch(on_behalf) else None
     if user is None:
-        return Caller(key=key, refusal=NotFound(f"No user {on_behalf[:40]!r} ({ON_BEHALF_OF})."))
+        return Caller(
+            key=key,
+            refusal=NotFound(
+                gettext("No user %(value)s (%(ON_BEHALF_OF)s).")
+                % {"value": f"{on_behalf[:40]!r}", "ON_BEHALF_OF": ON_BEHALF_OF}
+            ),
+        )
     if not user.is_active:
-        return Caller(key=key, refusal=Forbidden("This user is suspended."))
+        return Caller(key=key, refusal=Forbidden(gettext("This user is suspended.")))
     if user.is_staff and scopes.STAFF not in key.scopes:
-        return Caller(key=key, refusal=Forbidden("This API key may not act on behalf of staff (scope 'staff')."))
+        return Caller(
+            key=key, refusal=Forbidden(gettext("This API key may not act on behalf of staff (scope 'staff')."))
+        )
     return Caller(user=user, key=key)
 
 
@@ -95,7 +111,11 @@ class UserToken(HttpBearer):
             raise caller.refusal
         if caller.user is None and caller.key is not None:
             raise Forbidden(
-                f"An API key alone reaches only the integration endpoints; send {ON_BEHALF_OF}: usr_… to act as a user."
+                gettext(
+                    "An API key alone reaches only the integration endpoints; send %(ON_BEHALF_OF)s: "
+                    "usr_… to act as a user."
+                )
+                % {"ON_BEHALF_OF": ON_BEHALF_OF}
             )
         if caller.user is not None:
             request.user = caller.user
@@ -116,7 +136,7 @@ class ApiKeyAuth(HttpBearer):
             raise caller.refusal
         if caller.key is not None and caller.user is None:
             if self.scope not in caller.key.scopes:
-                raise Forbidden(f"This API key lacks the scope {self.scope!r}.")
+                raise Forbidden(gettext("This API key lacks the scope %(scope)s.") % {"scope": f"{self.scope!r}"})
             return caller.key
         if caller.user is None:
             return None

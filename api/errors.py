@@ -8,26 +8,30 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, RawPostDataException
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from core.errors import DomainError, RateLimited
+from core.errors import DomainError, RateLimited, StrOrPromise
 from core.http import PROBLEM_CODES, busy_response, database_busy
 
 logger = logging.getLogger("parley.api")
 
+# Titles and details are in the caller's language (the user's choice, else Accept-Language);
+# `code` and `type` stay English: they are what programs compare.
 TITLES = {
-    400: "Bad request",
-    401: "Authentication is required",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Not possible in the current state",
-    413: "Too large",
-    422: "The input is not valid",
-    429: "Too many requests",
-    500: "Internal error",
+    400: gettext_lazy("Bad request"),
+    401: gettext_lazy("Authentication is required"),
+    403: gettext_lazy("Not allowed"),
+    404: gettext_lazy("Not found"),
+    405: gettext_lazy("Method not allowed"),
+    409: gettext_lazy("Not possible in the current state"),
+    413: gettext_lazy("Too large"),
+    422: gettext_lazy("The input is not valid"),
+    429: gettext_lazy("Too many requests"),
+    500: gettext_lazy("Internal error"),
 }
 CODES = PROBLEM_CODES
 
@@ -38,15 +42,15 @@ def problem(
     *,
     status: int,
     code: str,
-    detail: str,
-    title: str | None = None,
+    detail: StrOrPromise,
+    title: StrOrPromise | None = None,
     **extra: Any,
 ) -> HttpResponse:
     body: dict[str, Any] = {
         "type": f"urn:parley:problem:{code}",
-        "title": title or TITLES.get(status, "Error"),
+        "title": str(title or TITLES.get(status, _("Error"))),
         "status": status,
-        "detail": detail,
+        "detail": str(detail),
         "code": code,
         "instance": request.path,
     }
@@ -90,7 +94,7 @@ def install(api: NinjaAPI) -> None:
             request,
             status=422,
             code="validation_error",
-            detail="The request does not match the schema; see errors.",
+            detail=_("The request does not match the schema; see errors."),
             errors=_validation_errors(list(exc.errors)),
         )
 
@@ -101,14 +105,14 @@ def install(api: NinjaAPI) -> None:
             request,
             status=401,
             code="not_authenticated",
-            detail="Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token.",
+            detail=_("Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token."),
         )
         response["WWW-Authenticate"] = "Bearer"
         return response
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return problem(api, request, status=404, code="not_found", detail="Nothing is here.")
+        return problem(api, request, status=404, code="not_found", detail=_("Nothing is here."))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -117,12 +121,12 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-        return problem(api, request, status=413, code="too_large", detail="The request body is too large.")
+        return problem(api, request, status=413, code="too_large", detail=_("The request body is too large."))
 
     @api.exception_handler(SuspiciousOperation)
     def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
         # Too many fields or files, a malformed multipart body...: the client's fault, not ours.
-        return problem(api, request, status=400, code="bad_request", detail="The request is malformed or too large.")
+        return problem(api, request, status=400, code="bad_request", detail=_("The request is malformed or too large."))
 
     @api.exception_handler(RawPostDataException)
     def not_json(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
@@ -133,12 +137,12 @@ def install(api: NinjaAPI) -> None:
             request,
             status=400,
             code="bad_request",
-            detail="This endpoint takes a JSON body (Content-Type: application/json).",
+            detail=_("This endpoint takes a JSON body (Content-Type: application/json)."),
         )
 
     @api.exception_handler(PermissionDenied)
     def denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        return problem(api, request, status=403, code="forbidden", detail="Not allowed.")
+        return problem(api, request, status=403, code="forbidden", detail=_("Not allowed."))
 
     @api.exception_handler(OperationalError)
     def database_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
@@ -154,5 +158,7 @@ def install(api: NinjaAPI) -> None:
             request,
             status=500,
             code="internal_error",
-            detail="Something went wrong on our side and nothing was changed. The error was logged; please try again.",
+            detail=_(
+                "Something went wrong on our side and nothing was changed. The error was logged; please try again."
+            ),
         )

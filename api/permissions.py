@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import Forbidden
@@ -15,5 +16,5 @@ def caller(request: HttpRequest) -> User:
 def require_staff(request: HttpRequest) -> User:
     user = caller(request)
     if not user.is_staff:
-        raise Forbidden("Only the administration can do this.")
+        raise Forbidden(_("Only the administration can do this."))
     return user

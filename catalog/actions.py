@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.utils.translation import gettext as _
+
 from accounts import events as accounts_events
 from accounts.models import User
 from catalog.models import Listing
@@ -43,11 +45,11 @@ def _check_warranty(warranty: timedelta | None) -> None:
         return
     most = configured_policy().max_warranty
     if warranty < timedelta(0):
-        raise ValidationFailed("A warranty cannot be negative.", fields={"warranty": ["must be positive"]})
+        raise ValidationFailed(_("A warranty cannot be negative."), fields={"warranty": ["must be positive"]})
     if most is None or warranty > most:
         allowed = "Listings here cannot offer a warranty." if most is None else f"At most {humane(most)}."
         raise ValidationFailed(
-            f"The warranty is longer than this marketplace allows. {allowed}",
+            _("The warranty is longer than this marketplace allows. %(allowed)s") % {"allowed": allowed},
             code="warranty_too_long",
             fields={"warranty": [allowed]},
         )
@@ -66,7 +68,7 @@ def create_listing(
     fields = _validate(title=title, description=description, kind=kind, price=price)
     checked_metadata = checked(metadata)
     if fields:
-        raise ValidationFailed("The listing is not valid.", fields=fields)
+        raise ValidationFailed(_("The listing is not valid."), fields=fields)
     _check_warranty(warranty)
     now = clock.now()
     listing = Listing.objects.create(
@@ -100,10 +102,10 @@ def update_listing(
     None keeps the listing's warranty; "0d" removes it."""
     listing = Listing.objects.filter(pk=listing_id, seller=by).first()
     if listing is None:
-        raise NotFound("No such listing of yours.")
+        raise NotFound(_("No such listing of yours."))
     fields = _validate(title=title, description=description, kind=kind, price=price)
     if fields:
-        raise ValidationFailed("The listing is not valid.", fields=fields)
+        raise ValidationFailed(_("The listing is not valid."), fields=fields)
     before = _shown(listing)
     listing.title, listing.description, listing.kind = title.strip(), description.strip(), kind
     listing.price_amount, listing.currency, listing.is_active = price.amount, price.currency, is_active

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.models import Listing
@@ -22,5 +23,5 @@ def get_listing(public_id: str, *, viewer: User | None = None) -> Listing:
     """A listing anyone may see (active), or the seller's own inactive one."""
     listing = Listing.objects.select_related("seller").filter(public_id=public_id).first()
     if listing is None or (not listing.is_active and listing.seller != viewer):
-        raise NotFound("No such listing.")
+        raise NotFound(_("No such listing."))
     return listing

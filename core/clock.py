@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.errors import NotFound
 from core.models import TestClock
@@ -75,7 +76,7 @@ def _remember(state: TestClock) -> None:
 
 def require_test_clock() -> None:
     if not settings.TEST_CLOCK_ENABLED:
-        raise NotFound("The test clock is switched off on this deployment.")
+        raise NotFound(_("The test clock is switched off on this deployment."))
 
 
 def set_test_time(when: datetime) -> datetime:

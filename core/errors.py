@@ -9,11 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
+StrOrPromise = str | Promise
+
 
 class DomainError(Exception):
     status: ClassVar[int] = 400
     default_code: ClassVar[str] = "bad_request"
-    title: ClassVar[str] = "The request cannot be carried out"
+    title: ClassVar[StrOrPromise] = gettext_lazy("The request cannot be carried out")
 
     def __init__(
         self,
@@ -35,25 +40,25 @@ class DomainError(Exception):
 class ValidationFailed(DomainError):
     status = 422
     default_code = "validation_error"
-    title = "The input is not valid"
+    title = gettext_lazy("The input is not valid")
 
 
 class NotAuthenticated(DomainError):
     status = 401
     default_code = "not_authenticated"
-    title = "Authentication is required"
+    title = gettext_lazy("Authentication is required")
 
 
 class Forbidden(DomainError):
     status = 403
     default_code = "forbidden"
-    title = "Not allowed"
+    title = gettext_lazy("Not allowed")
 
 
 class NotFound(DomainError):
     status = 404
     default_code = "not_found"
-    title = "Not found"
+    title = gettext_lazy("Not found")
 
 
 class Conflict(DomainError):
@@ -61,7 +66,7 @@ class Conflict(DomainError):
 
     status = 409
     default_code = "conflict"
-    title = "Not possible in the current state"
+    title = gettext_lazy("Not possible in the current state")
 
 
 class NotAllowedInState(Conflict):
@@ -71,7 +76,7 @@ class NotAllowedInState(Conflict):
 class RateLimited(DomainError):
     status = 429
     default_code = "rate_limited"
-    title = "Too many requests"
+    title = gettext_lazy("Too many requests")
 
     def __init__(self, detail: str, *, retry_after: int, **kwargs: Any) -> None:
         super().__init__(detail, **kwargs)

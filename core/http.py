@@ -12,6 +12,8 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import files
 from core.errors import DomainError, NotFound, ValidationFailed
@@ -42,7 +44,13 @@ def is_api(request: HttpRequest) -> bool:
 
 def problem_response(*, status: int, code: str, title: str, detail: str, instance: str | None = None) -> HttpResponse:
     """An RFC 9457 problem+json answer, for refusals made before the API's own handlers run."""
-    body = {"type": f"urn:parley:problem:{code}", "title": title, "status": status, "detail": detail, "code": code}
+    body = {
+        "type": f"urn:parley:problem:{code}",
+        "title": str(title),
+        "status": status,
+        "detail": str(detail),
+        "code": code,
+    }
     if instance is not None:
         body["instance"] = instance
     return HttpResponse(json.dumps(body), status=status, content_type="application/problem+json")
@@ -52,7 +60,11 @@ def refusal_response(request: HttpRequest, error: DomainError, *, title: str | N
     """`error` as problem+json under /api/, as the refusal page elsewhere."""
     if is_api(request):
         return problem_response(
-            status=error.status, code=error.code, title=title or error.title, detail=error.detail, instance=request.path
+            status=error.status,
+            code=error.code,
+            title=str(title or error.title),
+            detail=str(error.detail),
+            instance=request.path,
         )
     return render(request, "web/refused.html", {"error": error}, status=error.status)
 
@@ -109,8 +121,8 @@ def nul_refusal(request: HttpRequest) -> DomainError | None:
     request the idempotency fingerprint reads, in the same way (multipart through request.POST,
     so uploads are never read into memory twice)."""
     if NUL in request.path:
-        return NotFound("Nothing is here: the address contains a NUL character.")
-    detail = "Text may not contain the NUL character (U+0000)."
+        return NotFound(_("Nothing is here: the address contains a NUL character."))
+    detail = _("Text may not contain the NUL character (U+0000).")
     if _pairs_have_nul(request.GET.lists()):
         return ValidationFailed(detail)
     if request.method not in UNSAFE:
@@ -129,12 +141,14 @@ def nul_refusal(request: HttpRequest) -> DomainError | None:
         try:
             parsed = json.loads(request.body)
         except RecursionError:
-            return ValidationFailed(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+            return ValidationFailed(
+                _("The JSON is nested more than %(depth)s levels deep.") % {"depth": MAX_JSON_DEPTH}
+            )
         except ValueError:
             return None  # unreadable JSON is the parser's to refuse, with its own message
         return ValidationFailed(detail) if _has_nul(parsed) else None
     except _TooDeep:
-        return ValidationFailed(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+        return ValidationFailed(_("The JSON is nested more than %(depth)s levels deep.") % {"depth": MAX_JSON_DEPTH})
     except (SuspiciousOperation, MultiPartParserError):
         return None  # too large, too many parts or malformed: refused later with the proper status
 
@@ -145,7 +159,7 @@ BUSY_RETRY_AFTER = 2  # seconds; a write waits up to the database timeout before
 class DatabaseBusy(DomainError):
     status = 503
     default_code = "database_busy"
-    title = "Busy, please retry"
+    title = gettext_lazy("Busy, please retry")
 
 
 def database_busy(exc: BaseException) -> bool:

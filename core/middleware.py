@@ -29,8 +29,9 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.db import IntegrityError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone, translation
 
-from core import audit, clock, idempotency, ratelimit, requestid
+from core import audit, clock, idempotency, locale, ratelimit, requestid
 from core.errors import DomainError, RateLimited
 from core.http import (
     DOCUMENTS,
@@ -222,6 +223,22 @@ class ApiKeyContext(_Middleware):
 
 
 Limit = tuple[str, str, tuple[int, int], bool]
+
+
+class UserLocale(_Middleware):
+    """After authentication: a signed-in user's own language and time zone replace what the
+    browser asked for (LocaleMiddleware); a user without a choice keeps the browser's language
+    and UTC. The API does the same for bearer callers (api/auth.py)."""
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timezone.deactivate()
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            locale.activate_for(user)
+            request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        timezone.deactivate()
+        return response
 
 
 class WriteThrottleMiddleware(_Middleware):

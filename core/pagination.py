@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
 
@@ -71,14 +72,19 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError("tag")
         return block >> _TAG_BITS
     except (ValueError, binascii.Error):
-        raise ValidationFailed("The cursor is not one this server gave out.", fields={"cursor": ["invalid"]}) from None
+        raise ValidationFailed(
+            _("The cursor is not one this server gave out."), fields={"cursor": ["invalid"]}
+        ) from None
 
 
 def clamp_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT
     if limit < 1 or limit > MAX_LIMIT:
-        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}.", fields={"limit": ["out of range"]})
+        raise ValidationFailed(
+            _("limit must be between 1 and %(MAX_LIMIT)s.") % {"MAX_LIMIT": MAX_LIMIT},
+            fields={"limit": ["out of range"]},
+        )
     return limit
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext
 
 from core import clock
 from core.errors import RateLimited
@@ -82,7 +83,9 @@ def guard(scope: str, ident: str, *, limit: int, window: int) -> None:
     """Raises `RateLimited` when `ident` already reached `limit` events in this window."""
     if current(scope, ident, window=window) >= limit:
         left = _left(window)
-        raise RateLimited(f"Too many attempts. Try again in {left} seconds.", retry_after=left)
+        raise RateLimited(
+            gettext("Too many attempts. Try again in %(left)s seconds.") % {"left": left}, retry_after=left
+        )
 
 
 def hit(scope: str, ident: str, *, limit: int, window: int) -> Budget:
@@ -93,7 +96,9 @@ def hit(scope: str, ident: str, *, limit: int, window: int) -> Budget:
     total = _increment(key, left, ends)
     budget = Budget(limit=limit, remaining=max(limit - total, 0), reset=left)
     if total > limit:
-        exc = RateLimited(f"Too many attempts. Try again in {left} seconds.", retry_after=left)
+        exc = RateLimited(
+            gettext("Too many attempts. Try again in %(left)s seconds.") % {"left": left}, retry_after=left
+        )
         exc.budget = budget  # type: ignore[attr-defined]
         raise exc
     return budget

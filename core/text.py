@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from core.errors import ValidationFailed
 
 MAX_TEXT = 5000
@@ -13,7 +15,10 @@ def clean_text(value: str, field: str, *, required: bool, limit: int = MAX_TEXT,
     name = what or f"the {field.replace('_', ' ')}"
     value = value.strip()
     if required and not value:
-        raise ValidationFailed(f"Write {name}.", fields={field: ["This field is required."]})
+        raise ValidationFailed(_("Write %(name)s.") % {"name": name}, fields={field: ["This field is required."]})
     if len(value) > limit:
-        raise ValidationFailed(f"{name.capitalize()} is too long.", fields={field: [f"At most {limit} characters."]})
+        raise ValidationFailed(
+            _("%(capitalize)s is too long.") % {"capitalize": name.capitalize()},
+            fields={field: [f"At most {limit} characters."]},
+        )
     return value

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from core.errors import Conflict, Forbidden, NotAllowedInState
 
 
@@ -80,13 +82,13 @@ def check(
     if not roles & transition.roles:
         people = sorted(transition.roles - {"system"})
         who = "the " + " or ".join(people) if people else "the system"
-        return Verdict(action, False, "forbidden", f"Only {who} can do this.")
+        return Verdict(action, False, "forbidden", _("Only %(who)s can do this.") % {"who": who})
     if state not in transition.sources:
         return Verdict(
             action,
             False,
             "not_allowed_in_state",
-            f"Not possible while {describe_state or state.replace('_', ' ')}.",
+            _("Not possible while %(value)s.") % {"value": describe_state or state.replace("_", " ")},
         )
     return Verdict.yes(action)
 

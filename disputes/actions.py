@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from chat import actions as chat_actions
@@ -40,8 +41,11 @@ def post_message(*, dispute_id: int, by: User, body: str) -> Message:
             dispute,
             code="dispute.message",
             skip=by,
-            title=f"New message in dispute {dispute.public_id}",
-            body=("The administration" if role == "staff" else by.username) + f" wrote: {message.body[:200]}",
+            title=lambda: _("New message in dispute %(public_id)s") % {"public_id": dispute.public_id},
+            body=lambda: (
+                _("%(who)s wrote: %(text)s")
+                % {"who": _("The administration") if role == "staff" else by.username, "text": message.body[:200]}
+            ),
         )
     return message
 
@@ -89,7 +93,7 @@ def propose(
         role = party_of(dispute, by)
         assert role is not None
         if kind == ProposalKind.WITHDRAW and kind not in PROPOSAL_KINDS[role]:
-            raise Forbidden("Only the buyer can withdraw the dispute.")
+            raise Forbidden(_("Only the buyer can withdraw the dispute."))
         effect = agreement_effect(dispute, kind=kind, refund_amount=refund_amount, keep_percent=seller_keep_percent)
         proposal = _replace_proposal(dispute, by=by, role=role, kind=kind, effect=effect, note=note)
         lifecycle.respond(dispute, by=by, now=now)
@@ -103,8 +107,14 @@ def propose(
                 dispute,
                 code="dispute.proposal_made",
                 skip=by,
-                title=f"New proposal in dispute {dispute.public_id}: {proposal.get_kind_display()}",
-                body=f"If accepted: {preview.to_buyer} to the buyer, {preview.seller_payout} to the seller.",
+                title=lambda: (
+                    _("New proposal in dispute %(public_id)s: %(get_kind_display)s")
+                    % {"public_id": dispute.public_id, "get_kind_display": proposal.get_kind_display()}
+                ),
+                body=lambda: (
+                    _("If accepted: %(to_buyer)s to the buyer, %(seller_payout)s to the seller.")
+                    % {"to_buyer": preview.to_buyer, "seller_payout": preview.seller_payout}
+                ),
             )
         lifecycle.finish(dispute)
     return proposal
@@ -153,7 +163,7 @@ def accept_proposal(*, proposal_id: int, by: User) -> Dispute:
     with transaction.atomic():
         dispute_id = Proposal.objects.filter(pk=proposal_id).values_list("dispute_id", flat=True).first()
         if dispute_id is None:
-            raise NotFound("No such proposal.")
+            raise NotFound(_("No such proposal."))
         dispute = lifecycle.lock(dispute_id)
         proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
         proposal.dispute = dispute
@@ -178,7 +188,10 @@ def accept_proposal(*, proposal_id: int, by: User) -> Dispute:
             dispute,
             code="dispute.proposal_accepted",
             skip=by,
-            title=f"{by.username} accepted your proposal: {proposal.get_kind_display()}",
+            title=lambda: (
+                _("%(username)s accepted your proposal: %(get_kind_display)s")
+                % {"username": by.username, "get_kind_display": proposal.get_kind_display()}
+            ),
         )
         lifecycle.apply(
             dispute,
@@ -197,7 +210,7 @@ def reject_proposal(*, proposal_id: int, by: User, note: str = "") -> Proposal:
     with transaction.atomic():
         dispute_id = Proposal.objects.filter(pk=proposal_id).values_list("dispute_id", flat=True).first()
         if dispute_id is None:
-            raise NotFound("No such proposal.")
+            raise NotFound(_("No such proposal."))
         dispute = lifecycle.lock(dispute_id)
         proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
         proposal.dispute = dispute
@@ -219,7 +232,10 @@ def reject_proposal(*, proposal_id: int, by: User, note: str = "") -> Proposal:
             dispute,
             code="dispute.proposal_rejected",
             skip=by,
-            title=f"{by.username} rejected your proposal: {proposal.get_kind_display()}",
+            title=lambda: (
+                _("%(username)s rejected your proposal: %(get_kind_display)s")
+                % {"username": by.username, "get_kind_display": proposal.get_kind_display()}
+            ),
             body=note,
         )
         lifecycle.finish(dispute)
@@ -259,8 +275,8 @@ def mark_returned(*, dispute_id: int, by: User, note: str = "") -> Dispute:
             dispute,
             code="dispute.return_shipped",
             skip=by,
-            title=f"The buyer returned the item (dispute {dispute.public_id})",
-            body="Confirm that it arrived so the refund can run.",
+            title=lambda: _("The buyer returned the item (dispute %(public_id)s)") % {"public_id": dispute.public_id},
+            body=lambda: _("Confirm that it arrived so the refund can run."),
         )
         lifecycle.finish(dispute)
     return dispute
@@ -310,8 +326,8 @@ def redeliver(*, dispute_id: int, by: User, note: str = "") -> Dispute:
             dispute,
             code="dispute.redelivered",
             skip=by,
-            title=f"The seller delivered again (dispute {dispute.public_id})",
-            body="Check it, then confirm. If you do nothing, the order completes by itself.",
+            title=lambda: _("The seller delivered again (dispute %(public_id)s)") % {"public_id": dispute.public_id},
+            body=lambda: _("Check it, then confirm. If you do nothing, the order completes by itself."),
         )
         lifecycle.finish(dispute)
     return dispute

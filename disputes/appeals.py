@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core import audit, clock, deadlines
+from core import audit, clock, deadlines, locale
 from core.actors import Actor, SystemActor
 from core.deadlines import handles
 from core.errors import NotAllowedInState
@@ -60,18 +61,29 @@ def enter_decided(dispute: Dispute, effect: Effect, *, by: User, note: str, find
     lifecycle.notify_parties(
         dispute,
         code="dispute.decided",
-        title=f"The administration decided on dispute {dispute.public_id}",
-        body=f"Outcome: {effect.outcome.replace('_', ' ')}: {split.to_buyer} to the buyer, {split.seller_payout} "
-        f"to the seller. {note}\n\nEither of you may appeal once, with a reason, until "
-        f"{dispute.appeal_until:%d %b %Y %H:%M} UTC; another staff member then decides, finally. The money "
-        "stays in escrow until then, or until both of you accept the decision.",
+        title=lambda: _("The administration decided on dispute %(public_id)s") % {"public_id": dispute.public_id},
+        body=lambda: (
+            _(
+                "Outcome: %(replace)s: %(to_buyer)s to the buyer, %(seller_payout)s to the "
+                "seller. %(note)s\n\nEither of you may appeal once, with a reason, until "
+                "%(appeal_until)s; another staff member then decides, finally. The money stays "
+                "in escrow until then, or until both of you accept the decision."
+            )
+            % {
+                "replace": effect.outcome.replace("_", " "),
+                "to_buyer": split.to_buyer,
+                "seller_payout": split.seller_payout,
+                "note": note,
+                "appeal_until": locale.when(dispute.appeal_until),
+            }
+        ),
     )
 
 
 def pending_effect(dispute: Dispute) -> Effect:
     terms: dict[str, Any] = dispute.pending_decision or {}
     if not terms:
-        raise NotAllowedInState("No decision is waiting.")
+        raise NotAllowedInState(_("No decision is waiting."))
     return Effect(terms["kind"], terms["outcome"], terms["buyer_refund"], terms["keep_percent"])
 
 
@@ -106,8 +118,14 @@ def appeal(*, dispute_id: int, by: User, reason: str) -> Dispute:
             dispute,
             skip=by,
             code="dispute.appealed",
-            title=f"The {role} appealed the decision on dispute {dispute.public_id}",
-            body=f"{reason[:500]}\n\nAnother staff member will decide the case; that decision is final.",
+            title=lambda: (
+                _("The %(role)s appealed the decision on dispute %(public_id)s")
+                % {"role": role, "public_id": dispute.public_id}
+            ),
+            body=lambda: (
+                _("%(value)s\n\nAnother staff member will decide the case; that decision is final.")
+                % {"value": reason[:500]}
+            ),
         )
         lifecycle.finish(dispute)
     return dispute

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from core import audit, clock
+from core import audit, clock, locale
 from core.actors import SystemActor
 from core.deadlines import handles
 from core.errors import Conflict, NotAllowedInState
@@ -85,7 +87,7 @@ def _missed(deadline: Deadline, *, rule: str, still_due: str) -> str:
             "redeliver": dispute.status == Dispute.Status.AWAITING_REDELIVERY and dispute.redelivered_at is None,
         }[still_due]
         if not pending:
-            raise NotAllowedInState("That step was taken in time.")
+            raise NotAllowedInState(_("That step was taken in time."))
         audit.record(events.DISPUTE_STEP_MISSED, subject=dispute, by=by, role="system", data={"step": still_due})
         lifecycle.escalate(dispute, by=by, role="system")
         lifecycle.finish(dispute)
@@ -116,7 +118,7 @@ def redelivery_not_confirmed(deadline: Deadline) -> str:
         dispute = lifecycle.lock(deadline.subject_id)
         verdict(dispute, "redelivery_timeout", by=by, now=clock.now()).require()
         if dispute.redelivered_at is None:
-            raise NotAllowedInState("Nothing was redelivered.")
+            raise NotAllowedInState(_("Nothing was redelivered."))
         lifecycle.resolve(dispute, buyer_refund=0, outcome="delivered", decided_by="timeout", by=by, role="system")
         lifecycle.finish(dispute)
     return "order completed after redelivery"
@@ -136,13 +138,21 @@ def info_forfeit(deadline: Deadline) -> str:
         request = InfoRequest.objects.select_for_update().get(pk=deadline.subject_id)
         verdict(dispute, "forfeit", by=by, now=clock.now()).require()
         if request.status != InfoRequest.Status.OPEN:
-            raise NotAllowedInState("The question was answered.")
+            raise NotAllowedInState(_("The question was answered."))
         request.status = InfoRequest.Status.FORFEITED
         request.save(update_fields=["status"])
         audit.record(
             events.DISPUTE_INFO_FORFEITED, subject=dispute, by=by, role="system", data={"party": request.party}
         )
-        title = f"Dispute {dispute.public_id}: the {request.party} did not answer the administration in time"
+        buyer = request.party == "buyer"
+
+        def title() -> str:
+            return (
+                _("Dispute %(public_id)s: the buyer did not answer the administration in time")
+                if buyer
+                else _("Dispute %(public_id)s: the seller did not answer the administration in time")
+            ) % {"public_id": dispute.public_id}
+
         effect, why = _forfeit_effect(dispute, request.party)
         if effect is None:
             event_code, code, sentence = why
@@ -151,7 +161,13 @@ def info_forfeit(deadline: Deadline) -> str:
                 dispute,
                 code="dispute.info_forfeited",
                 title=title,
-                body=f"The {request.party}'s position is forfeited. {sentence} A mediator decides the case now.",
+                body=lambda: (
+                    (_("The buyer's position is forfeited.") if buyer else _("The seller's position is forfeited."))
+                    + " "
+                    + _(sentence)
+                    + " "
+                    + _("A mediator decides the case now.")
+                ),
             )
             lifecycle.finish(dispute)
             return f"forfeited by the {request.party}: the administration decides ({code})"
@@ -160,11 +176,19 @@ def info_forfeit(deadline: Deadline) -> str:
             dispute,
             code="dispute.info_forfeited",
             title=title,
-            body=f"The {request.party}'s position is forfeited: "
-            + (
-                "the claim is closed and the seller is paid."
+            body=lambda: (
+                (
+                    _("The buyer's position is forfeited: the claim is closed and the seller is paid.")
+                    if buyer
+                    else _("The seller's position is forfeited: the claim is closed and the seller is paid.")
+                )
                 if effect.buyer_refund == 0
-                else f"the buyer receives what they asked for, {split.to_buyer}."
+                else (
+                    _("The buyer's position is forfeited: the buyer receives what they asked for, %(to_buyer)s.")
+                    if buyer
+                    else _("The seller's position is forfeited: the buyer receives what they asked for, %(to_buyer)s.")
+                )
+                % {"to_buyer": split.to_buyer}
             ),
         )
         lifecycle.resolve(
@@ -184,12 +208,12 @@ def info_forfeit(deadline: Deadline) -> str:
 _UNDELIVERED = (
     "dispute.forfeit_undelivered",
     "nothing_delivered",
-    "Nothing was delivered, so the seller cannot be paid.",
+    gettext_noop("Nothing was delivered, so the seller cannot be paid."),
 )
 _SERVICE = (
     "dispute.forfeit_needs_decision",
     "seller_error_required",
-    "A delivered service is refunded only for a seller error, so silence does not refund it.",
+    gettext_noop("A delivered service is refunded only for a seller error, so silence does not refund it."),
 )
 _NOT_AUTOMATIC = (
     "dispute.forfeit_not_automatic",
@@ -218,7 +242,7 @@ def idle_reminder(deadline: Deadline) -> str:
     with transaction.atomic():
         dispute = lifecycle.lock(deadline.subject_id)
         if dispute.status not in lifecycle.IDLE_STATES:
-            raise NotAllowedInState("The case is no longer with the parties.")
+            raise NotAllowedInState(_("The case is no longer with the parties."))
         policy = dispute.order.policy
         idle = rules.humane(policy.idle_dispute_reminder_after or policy.escalation_available_after)
         who = " or ".join(policy.escalation_parties)
@@ -226,10 +250,18 @@ def idle_reminder(deadline: Deadline) -> str:
         lifecycle.notify_parties(
             dispute,
             code="dispute.idle_reminder",
-            title=f"Dispute {dispute.public_id} has not moved for {idle}",
-            body="The money stays frozen until the dispute ends. You can: write in the dispute chat; make a "
-            "proposal (a refund, a replacement, a return) or accept the other side's; the buyer can withdraw "
-            f"the dispute; and the {who} can ask the administration to decide ({policy.escalate_button}).",
+            title=lambda: (
+                _("Dispute %(public_id)s has not moved for %(idle)s") % {"public_id": dispute.public_id, "idle": idle}
+            ),
+            body=lambda: (
+                _(
+                    "The money stays frozen until the dispute ends. You can: write in the dispute "
+                    "chat; make a proposal (a refund, a replacement, a return) or accept the other "
+                    "side's; the buyer can withdraw the dispute; and the %(who)s can ask the "
+                    "administration to decide (%(escalate_button)s)."
+                )
+                % {"who": who, "escalate_button": policy.escalate_button}
+            ),
         )
         lifecycle.finish(dispute)
     return "reminded both sides of their options"
@@ -245,15 +277,20 @@ def _remind(kind: str) -> None:
             status=Deadline.Status.PENDING,
         ).first()
         if main is None:
-            raise NotAllowedInState("The deadline this reminds of is no longer running.")
+            raise NotAllowedInState(_("The deadline this reminds of is no longer running."))
         dispute = _dispute_of(main)
         user = dispute.order.buyer if main.party == "buyer" else dispute.order.seller
         notify(
             users=[user],
             code="dispute.reminder",
             link=lifecycle.link(dispute),
-            title=f"Reminder: dispute {dispute.public_id} needs you before {main.due_at:%d %b %H:%M} UTC",
-            body=f"If nothing happens by then, {consequence(main, dispute)}.",
+            title=lambda: (
+                _("Reminder: dispute %(public_id)s needs you before %(due_at)s")
+                % {"public_id": dispute.public_id, "due_at": locale.when(main.due_at)}
+            ),
+            body=lambda: (
+                _("If nothing happens by then, %(consequence)s.") % {"consequence": consequence(main, dispute)}
+            ),
         )
         return "reminded"
 
@@ -280,26 +317,36 @@ def consequence(deadline: Deadline, dispute: Dispute) -> str | None:
     """What happens by itself at this deadline; None for reminders."""
     order = dispute.order
     policy = order.policy
-    to_admin = f"the dispute goes to the administration ({policy.escalated_label})"
+    to_admin = _("the dispute goes to the administration (%(escalated_label)s)") % {
+        "escalated_label": policy.escalated_label
+    }
     pay_seller = split_of(order, Effect("settle", "release_to_seller", 0)).seller_payout
     if deadline.kind == SELLER_RESPONSE:
         if policy.seller_silence_action == "refund_buyer":
             effect = buyer_wins(dispute, path="timeout")
             if effect is not None:
-                return f"{order.buyer.username} is refunded {split_of(order, effect).to_buyer}, as asked"
+                return _("%(username)s is refunded %(to_buyer)s, as asked") % {
+                    "username": order.buyer.username,
+                    "to_buyer": split_of(order, effect).to_buyer,
+                }
         return to_admin
     if deadline.kind in (AUTO_ESCALATE, RETURN_SHIP, RETURN_RECEIVE, REDELIVERY):
         return to_admin
     if deadline.kind == REDELIVERY_CONFIRM:
-        return f"the order completes and {order.seller.username} is paid {pay_seller}"
+        return _("the order completes and %(username)s is paid %(pay_seller)s") % {
+            "username": order.seller.username,
+            "pay_seller": pay_seller,
+        }
     if deadline.kind == INFO_ANSWER:
         return forfeit_consequence(dispute, deadline.party)
     if deadline.kind == APPEAL_WINDOW and dispute.pending_decision:
         split = split_of(order, appeals.pending_effect(dispute))
-        return (
-            f"the decision takes effect: {split.to_buyer} to {order.buyer.username}, "
-            f"{split.seller_payout} to {order.seller.username}"
-        )
+        return _("the decision takes effect: %(to_buyer)s to %(username)s, %(seller_payout)s to %(username2)s") % {
+            "to_buyer": split.to_buyer,
+            "username": order.buyer.username,
+            "seller_payout": split.seller_payout,
+            "username2": order.seller.username,
+        }
     return None
 
 
@@ -317,9 +364,20 @@ def forfeit_consequence(dispute: Dispute, party: str) -> str:
     order = dispute.order
     effect, why = _forfeit_effect(dispute, party)
     if effect is None:
-        return f"the {party}'s position is forfeited and a mediator decides ({why[2][:1].lower()}{why[2][1:-1]})"
+        forfeited = (
+            _("the buyer's position is forfeited and a mediator decides (%(why)s)")
+            if party == "buyer"
+            else _("the seller's position is forfeited and a mediator decides (%(why)s)")
+        )
+        return forfeited % {"why": _(why[2]).rstrip(".")}
     if party == "buyer":
         paid = split_of(order, effect).seller_payout
-        return f"the buyer's claim is closed and {order.seller.username} is paid {paid}"
+        return _("the buyer's claim is closed and %(username)s is paid %(paid)s") % {
+            "username": order.seller.username,
+            "paid": paid,
+        }
     refund = split_of(order, effect).to_buyer
-    return f"the seller forfeits and {order.buyer.username} is refunded {refund}, as asked"
+    return _("the seller forfeits and %(username)s is refunded %(refund)s, as asked") % {
+        "username": order.buyer.username,
+        "refund": refund,
+    }

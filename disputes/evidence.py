@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import audit, clock, files
@@ -35,7 +36,8 @@ def check_quota(dispute: Dispute, *, adding: int) -> None:
     """A dispute collects at most `EVIDENCE_MAX_FILES` files, however many people upload."""
     if dispute.evidence.count() + adding > settings.EVIDENCE_MAX_FILES:
         raise ValidationFailed(
-            f"A dispute can hold at most {settings.EVIDENCE_MAX_FILES} files.",
+            _("A dispute can hold at most %(EVIDENCE_MAX_FILES)s files.")
+            % {"EVIDENCE_MAX_FILES": settings.EVIDENCE_MAX_FILES},
             code="too_many_files",
             fields={"file": ["too many files"]},
         )

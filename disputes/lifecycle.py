@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import audit, clock, deadlines
@@ -28,7 +29,7 @@ from disputes.kinds import (
 )
 from disputes.models import Dispute, InfoRequest, Proposal
 from disputes.outcomes import Effect
-from notifications.actions import notify
+from notifications.actions import Text, notify
 from orders import actions as order_actions
 from policy import rules
 
@@ -41,7 +42,7 @@ def lock(dispute_id: int) -> Dispute:
     """The dispute and its order, locked in that order (order first, as every money path does)."""
     order_id = Dispute.objects.filter(pk=dispute_id).values_list("order_id", flat=True).first()
     if order_id is None:
-        raise NotFound("No such dispute.")
+        raise NotFound(_("No such dispute."))
     order = order_actions.lock_order(order_id)
     dispute = Dispute.objects.select_for_update(of=("self",)).get(pk=dispute_id)
     dispute.order = order
@@ -62,7 +63,7 @@ def cancel(dispute: Dispute, *kinds: str, reason: str) -> None:
     deadlines.cancel(subject=dispute, kinds=wanted or None, reason=reason)
 
 
-def notify_parties(dispute: Dispute, *, code: str, title: str, body: str = "", skip: User | None = None) -> None:
+def notify_parties(dispute: Dispute, *, code: str, title: Text, body: Text = "", skip: User | None = None) -> None:
     order = dispute.order
     users = [u for u in (order.buyer, order.seller) if skip is None or u.pk != skip.pk]
     if dispute.assignee_id and (skip is None or dispute.assignee_id != skip.pk):
@@ -107,9 +108,15 @@ def escalate(dispute: Dispute, *, by: Actor, role: str) -> None:
         dispute,
         skip=by if isinstance(by, User) else None,  # who escalated knows
         code="dispute.escalated",
-        title=f"Dispute {dispute.public_id}: {label}",
-        body=f"{who} brought in the administration. A mediator will look at the whole case and may ask you "
-        "for information; answer it in time, or your position is forfeited.",
+        title=lambda: _("Dispute %(public_id)s: %(label)s") % {"public_id": dispute.public_id, "label": label},
+        body=lambda: (
+            _(
+                "%(who)s brought in the administration. A mediator will look at the whole case "
+                "and may ask you for information; answer it in time, or your position is "
+                "forfeited."
+            )
+            % {"who": who}
+        ),
     )
 
 
@@ -242,11 +249,19 @@ def resolve(
     notify_parties(
         dispute,
         code="dispute.resolved",
-        title=f"Dispute {dispute.public_id} is resolved",
-        body=f"Outcome: {outcome.replace('_', ' ')} ({decided_by}). {split.to_buyer} to the buyer, "
-        f"{split.seller_payout} to the seller."
-        + (f" Reasons: {note}" if note else "")
-        + " The statement of reasons is on the dispute page.",
+        title=lambda: _("Dispute %(public_id)s is resolved") % {"public_id": dispute.public_id},
+        body=lambda: (
+            _("Outcome: %(outcome)s (%(decided_by)s). %(to_buyer)s to the buyer, %(seller_payout)s to the seller.")
+            % {
+                "outcome": outcome.replace("_", " "),
+                "decided_by": decided_by,
+                "to_buyer": split.to_buyer,
+                "seller_payout": split.seller_payout,
+            }
+            + ((" " + _("Reasons: %(note)s") % {"note": note}) if note else "")
+            + " "
+            + _("The statement of reasons is on the dispute page.")
+        ),
     )
 
 

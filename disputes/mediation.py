@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.queries import staff_member
-from core import audit, clock, deadlines
+from core import audit, clock, deadlines, locale
 from core.actors import Actor
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.text import clean_text
@@ -32,9 +33,9 @@ def assign(*, dispute_id: int, by: User, assignee: str | None) -> Dispute:
         verdict(dispute, "assign", by=by, now=clock.now()).require()
         staff = staff_member(assignee) if assignee else None
         if assignee and staff is None:
-            raise ValidationFailed("No active staff member with that username.", fields={"assignee": ["unknown"]})
+            raise ValidationFailed(_("No active staff member with that username."), fields={"assignee": ["unknown"]})
         if staff is not None and staff.pk in (dispute.order.buyer_id, dispute.order.seller_id):
-            raise Conflict("Staff cannot mediate a case they are a party to.", code="own_case")
+            raise Conflict(_("Staff cannot mediate a case they are a party to."), code="own_case")
         dispute.assignee = staff
         dispute.save(update_fields=["assignee"])
         audit.record(
@@ -49,8 +50,14 @@ def assign(*, dispute_id: int, by: User, assignee: str | None) -> Dispute:
                 users=[staff],
                 code="dispute.assigned",
                 link=lifecycle.link(dispute),
-                title=f"{by.username} gave you dispute {dispute.public_id}",
-                body=f"{dispute.get_reason_display()}: {dispute.description[:200]}",
+                title=lambda: (
+                    _("%(username)s gave you dispute %(public_id)s")
+                    % {"username": by.username, "public_id": dispute.public_id}
+                ),
+                body=lambda: (
+                    _("%(get_reason_display)s: %(value)s")
+                    % {"get_reason_display": dispute.get_reason_display(), "value": dispute.description[:200]}
+                ),
             )
     return dispute
 
@@ -58,7 +65,7 @@ def assign(*, dispute_id: int, by: User, assignee: str | None) -> Dispute:
 def request_info(*, dispute_id: int, by: User, party: str, question: str) -> InfoRequest:
     """Asks the buyer or the seller a question, due within the policy's `info_request_due`."""
     if party not in ("buyer", "seller"):
-        raise ValidationFailed("Ask the buyer or the seller.", fields={"party": ["buyer or seller"]})
+        raise ValidationFailed(_("Ask the buyer or the seller."), fields={"party": ["buyer or seller"]})
     question = clean_text(question, "question", required=True)
     with transaction.atomic():
         dispute = lifecycle.lock(dispute_id)
@@ -83,8 +90,14 @@ def request_info(*, dispute_id: int, by: User, party: str, question: str) -> Inf
             users=[target],
             code="dispute.info_requested",
             link=lifecycle.link(dispute),
-            title=f"The administration needs information from you (dispute {dispute.public_id})",
-            body=f"{question}\n\nPlease answer before {due:%d %b %Y %H:%M} UTC; otherwise {consequence}.",
+            title=lambda: (
+                _("The administration needs information from you (dispute %(public_id)s)")
+                % {"public_id": dispute.public_id}
+            ),
+            body=lambda: (
+                _("%(question)s\n\nPlease answer before %(due)s; otherwise %(consequence)s.")
+                % {"question": question, "due": locale.when(due), "consequence": consequence}
+            ),
         )
         lifecycle.finish(dispute)
     return request
@@ -95,7 +108,7 @@ def answer_info(*, request_id: int, by: User, body: str) -> InfoRequest:
     with transaction.atomic():
         dispute_id = InfoRequest.objects.filter(pk=request_id).values_list("dispute_id", flat=True).first()
         if dispute_id is None:
-            raise NotFound("No such information request.")
+            raise NotFound(_("No such information request."))
         dispute = lifecycle.lock(dispute_id)
         request = InfoRequest.objects.select_for_update().get(pk=request_id)
         request.dispute = dispute
@@ -103,7 +116,7 @@ def answer_info(*, request_id: int, by: User, body: str) -> InfoRequest:
         verdict(dispute, "answer_info", by=by, now=now).require()
         party = "buyer" if by.pk == dispute.order.buyer_id else "seller"
         if request.party != party or request.status != InfoRequest.Status.OPEN:
-            raise NotFound("No open question to you with this id.")
+            raise NotFound(_("No open question to you with this id."))
         request.status, request.answer, request.answered_at = InfoRequest.Status.ANSWERED, body, now
         request.save(update_fields=["status", "answer", "answered_at"])
         deadlines.cancel(subject=request, reason="answered")
@@ -113,7 +126,10 @@ def answer_info(*, request_id: int, by: User, body: str) -> InfoRequest:
             users=list(mediators.values()),  # who asked, and who has the case now
             code="dispute.info_answered",
             link=lifecycle.link(dispute),
-            title=f"The {party} answered your question (dispute {dispute.public_id})",
+            title=lambda: (
+                _("The %(party)s answered your question (dispute %(public_id)s)")
+                % {"party": party, "public_id": dispute.public_id}
+            ),
             body=body[:500],
         )
         lifecycle.finish(dispute)
@@ -220,8 +236,13 @@ def carry_out(dispute: Dispute, effect: Effect, *, by: Actor, role: str, note: s
         lifecycle.notify_parties(
             dispute,
             code="dispute.decided" if fresh else "dispute.decision_final",
-            title=f"The administration decided on dispute {dispute.public_id}"
-            if fresh
-            else f"The decision on dispute {dispute.public_id} takes effect",
-            body=f"{what} {note}",
+            title=lambda: (
+                (
+                    _("The administration decided on dispute %(public_id)s")
+                    if fresh
+                    else _("The decision on dispute %(public_id)s takes effect")
+                )
+                % {"public_id": dispute.public_id}
+            ),
+            body=lambda: _("%(what)s %(note)s") % {"what": what, "note": note},
         )

@@ -9,9 +9,10 @@ from datetime import datetime
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core import audit, clock
+from core import audit, clock, locale
 from core.errors import Conflict, ValidationFailed
 from core.text import clean_text
 from disputes import events, lifecycle, suspension
@@ -94,12 +95,12 @@ def open_dispute(
 
 def _check_form(*, reason: str, description: str, requested_kind: str, accept_terms: bool) -> str:
     if reason not in Reason.values:
-        raise ValidationFailed("Choose a reason.", fields={"reason": [f"one of {', '.join(Reason.values)}"]})
+        raise ValidationFailed(_("Choose a reason."), fields={"reason": [f"one of {', '.join(Reason.values)}"]})
     description = clean_text(description, "description", required=True)
     if requested_kind not in REQUESTABLE:
-        raise ValidationFailed("Choose the resolution you want.", fields={"requested_outcome.kind": ["unknown"]})
+        raise ValidationFailed(_("Choose the resolution you want."), fields={"requested_outcome.kind": ["unknown"]})
     if not accept_terms:
-        raise ValidationFailed("Please agree to the dispute terms.", fields={"accept_terms": ["must be true"]})
+        raise ValidationFailed(_("Please agree to the dispute terms."), fields={"accept_terms": ["must be true"]})
     return description
 
 
@@ -129,7 +130,7 @@ def _create(
                 metadata=metadata,
             )
     except IntegrityError:  # the partial unique index: one open dispute per order
-        raise Conflict("A dispute is already open for this order.", code="dispute_already_open") from None
+        raise Conflict(_("A dispute is already open for this order."), code="dispute_already_open") from None
     dispute.order = order
     Proposal.objects.create(
         dispute=dispute,
@@ -163,8 +164,14 @@ def _tell_the_seller(dispute: Dispute, *, by: User) -> None:
         dispute,
         code="dispute.opened",
         skip=by,
-        title=f"{by.username} opened a dispute on order {order.public_id}",
-        body=f"Reason: {dispute.get_reason_display()}. "
-        + (f"Please respond before {respond_by:%d %b %Y %H:%M} UTC. " if respond_by else "")
-        + "You can accept the buyer's request, propose another solution, or write in the dispute chat.",
+        title=lambda: (
+            _("%(username)s opened a dispute on order %(public_id)s")
+            % {"username": by.username, "public_id": order.public_id}
+        ),
+        body=lambda: (
+            _("Reason: %(reason)s.") % {"reason": dispute.get_reason_display()}
+            + " "
+            + ((_("Please respond before %(due)s.") % {"due": locale.when(respond_by)} + " ") if respond_by else "")
+            + _("You can accept the buyer's request, propose another solution, or write in the dispute chat.")
+        ),
     )

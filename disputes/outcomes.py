@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from django.utils.translation import gettext as _
+
 from core.errors import Conflict, ValidationFailed
 from disputes.models import DecisionOutcome, Dispute, Proposal, ProposalKind
 from orders.models import Order
@@ -51,11 +53,12 @@ def clean_findings(findings: Iterable[str], *, seller_error: bool = False) -> li
     unknown = found - set(FINDINGS)
     if unknown:
         raise ValidationFailed(
-            f"Unknown findings: {', '.join(sorted(unknown))}.", fields={"findings": [f"each one of {FINDINGS}"]}
+            _("Unknown findings: %(join)s.") % {"join": ", ".join(sorted(unknown))},
+            fields={"findings": [f"each one of {FINDINGS}"]},
         )
     if {"delivered", "not_delivered"} <= found:
         raise ValidationFailed(
-            "The order cannot be found both delivered and not delivered.", fields={"findings": ["contradictory"]}
+            _("The order cannot be found both delivered and not delivered."), fields={"findings": ["contradictory"]}
         )
     return [f for f in FINDINGS if f in found]
 
@@ -79,7 +82,7 @@ def proposal_effect(order: Order, *, kind: str, refund_amount: int | None, keep_
     if kind == ProposalKind.PARTIAL_REFUND:
         if refund_amount is None or not 0 < refund_amount < price:
             raise ValidationFailed(
-                f"A partial refund is more than 0 and less than the price ({order.price}).",
+                _("A partial refund is more than 0 and less than the price (%(price)s).") % {"price": order.price},
                 fields={"refund_amount": ["out of range"]},
             )
         return Effect("settle", "partial_refund", refund_amount)
@@ -88,7 +91,7 @@ def proposal_effect(order: Order, *, kind: str, refund_amount: int | None, keep_
     if kind == ProposalKind.RETURN_AND_REFUND:
         keep = keep_percent or 0
         if not 0 <= keep <= 100:
-            raise ValidationFailed("The seller's share is a percentage.", fields={"seller_keep_percent": ["0-100"]})
+            raise ValidationFailed(_("The seller's share is a percentage."), fields={"seller_keep_percent": ["0-100"]})
         return Effect(
             "await_return",
             "return_and_refund",
@@ -97,7 +100,7 @@ def proposal_effect(order: Order, *, kind: str, refund_amount: int | None, keep_
         )
     if kind == ProposalKind.WITHDRAW:
         return Effect("settle", "release_to_seller", 0)
-    raise ValidationFailed(f"Unknown proposal kind {kind!r}.", fields={"kind": ["unknown"]})
+    raise ValidationFailed(_("Unknown proposal kind %(kind)s.") % {"kind": f"{kind!r}"}, fields={"kind": ["unknown"]})
 
 
 def decision_effect(order: Order, *, outcome: str, refund_amount: int | None, keep_percent: int | None) -> Effect:
@@ -105,7 +108,10 @@ def decision_effect(order: Order, *, outcome: str, refund_amount: int | None, ke
         return Effect("settle", "release_to_seller", 0)
     if outcome in ("full_refund", "partial_refund", "return_and_refund"):
         return proposal_effect(order, kind=outcome, refund_amount=refund_amount, keep_percent=keep_percent)
-    raise ValidationFailed(f"Unknown outcome {outcome!r}.", fields={"outcome": [f"one of {DECISION_OUTCOMES}"]})
+    raise ValidationFailed(
+        _("Unknown outcome %(outcome)s.") % {"outcome": f"{outcome!r}"},
+        fields={"outcome": [f"one of {DECISION_OUTCOMES}"]},
+    )
 
 
 def check_rules(dispute: Dispute, effect: Effect, *, path: str, findings: Iterable[str] = ()) -> None:

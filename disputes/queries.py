@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from chat import queries as chat_queries
@@ -32,7 +33,9 @@ WITH_ADMINISTRATION = (Dispute.Status.ESCALATED, Dispute.Status.DECIDED, Dispute
 def disputes_for(user: User, *, tab: str = "open") -> QuerySet[Dispute]:
     """The disputes on the user's orders (staff: all), filtered by the disputes page's tab."""
     if tab not in TABS:
-        raise ValidationFailed(f"tab must be one of {', '.join(TABS)}.", fields={"tab": ["unknown"]})
+        raise ValidationFailed(
+            _("tab must be one of %(join)s.") % {"join": ", ".join(TABS)}, fields={"tab": ["unknown"]}
+        )
     qs = Dispute.objects.select_related(
         "order__buyer", "order__seller", "order__policy_version", "assignee", "decided_by_user", "first_decider"
     )
@@ -67,7 +70,7 @@ def get_dispute_for(user: User, public_id: str) -> Dispute:
         .first()
     )
     if dispute is None or not can_see(dispute.order, user):
-        raise NotFound("No such dispute.")
+        raise NotFound(_("No such dispute."))
     return dispute
 
 
@@ -93,7 +96,7 @@ def preview_of(proposal: Proposal) -> Split:
 def get_proposal_for(user: User, dispute: Dispute, public_id: str) -> Proposal:
     proposal = dispute.proposals.filter(public_id=public_id).first()
     if proposal is None:
-        raise NotFound("No such proposal.")
+        raise NotFound(_("No such proposal."))
     proposal.dispute = dispute
     return proposal
 
@@ -109,7 +112,7 @@ def get_evidence_for(user: User, public_id: str, *, dispute_id: str | None = Non
         qs = qs.filter(dispute__public_id=dispute_id)
     item = qs.first()
     if item is None or not can_see(item.dispute.order, user):
-        raise NotFound("No such file.")
+        raise NotFound(_("No such file."))
     return item
 
 
@@ -123,7 +126,7 @@ def info_requests_of(dispute: Dispute) -> list[InfoRequest]:
 def get_info_request_for(dispute: Dispute, public_id: str) -> InfoRequest:
     found = dispute.info_requests.filter(public_id=public_id).first()
     if found is None:
-        raise NotFound("No such information request.")
+        raise NotFound(_("No such information request."))
     return found
 
 

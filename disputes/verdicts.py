@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import locale
 from core.actors import Actor
 from core.deadlines import due
 from core.models import Deadline
@@ -50,7 +52,7 @@ def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime, passed: 
     base = check(TRANSITIONS, action, state=dispute.status, roles=roles, describe_state=_describe(dispute))
     if not base.allowed:
         if action == "escalate" and dispute.status == Dispute.Status.ESCALATED:
-            return Verdict(action, False, "already_escalated", "The administration is already involved.")
+            return Verdict(action, False, "already_escalated", _("The administration is already involved."))
         if action == "appeal" and base.code == "not_allowed_in_state":
             return _no_appeal(dispute) or base
         return base
@@ -62,11 +64,14 @@ def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime, passed: 
                 action,
                 False,
                 "deadline_passed",
-                f"A deadline of this dispute passed on {passed.due_at:%d %b %H:%M} UTC and Parley is carrying "
-                "out what it said would happen then. Reload in a moment.",
+                _(
+                    "A deadline of this dispute passed on %(due_at)s and Parley is carrying out what "
+                    "it said would happen then. Reload in a moment."
+                )
+                % {"due_at": locale.when(passed.due_at)},
             )
     if action == "decide" and dispute.status == Dispute.Status.APPEALED and _is(by, dispute.first_decider_id):
-        return Verdict(action, False, "forbidden", "An appeal is decided by another staff member than the first.")
+        return Verdict(action, False, "forbidden", _("An appeal is decided by another staff member than the first."))
     special = _SPECIAL.get(action)
     return special(dispute, roles=roles, now=now) if special else base
 
@@ -112,7 +117,9 @@ def _escalate(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verd
     policy = dispute.order.policy
     if not roles & set(policy.escalation_parties):
         only = " or ".join(policy.escalation_parties)
-        return Verdict("escalate", False, "forbidden", f"Under these rules only the {only} can escalate.")
+        return Verdict(
+            "escalate", False, "forbidden", _("Under these rules only the %(only)s can escalate.") % {"only": only}
+        )
     if dispute.status == Dispute.Status.AWAITING_REDELIVERY and dispute.redelivered_at is not None and "buyer" in roles:
         # The buyer disputes what was delivered again: the parties' agreement has run its
         # course, so the case may go to the administration before the confirmation window ends.
@@ -123,8 +130,8 @@ def _escalate(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verd
             "escalate",
             False,
             "escalation_too_early",
-            f"You can ask the administration to step in {rules.humane(policy.escalation_available_after)} "
-            "after the dispute was opened.",
+            _("You can ask the administration to step in %(humane)s after the dispute was opened.")
+            % {"humane": rules.humane(policy.escalation_available_after)},
             available_at=opens_at,
         )
     return Verdict.yes("escalate")
@@ -132,27 +139,29 @@ def _escalate(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verd
 
 def _mark_returned(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
     if dispute.return_shipped_at is not None:
-        return Verdict("mark_returned", False, "not_allowed_in_state", "You already marked the item as returned.")
+        return Verdict("mark_returned", False, "not_allowed_in_state", _("You already marked the item as returned."))
     return Verdict.yes("mark_returned")
 
 
 def _confirm_return(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
     # The steps come in order: the buyer sends the item back, then the seller confirms it came.
     if dispute.return_shipped_at is None:
-        return Verdict("confirm_return", False, "not_allowed_in_state", "The buyer has not sent the item back yet.")
+        return Verdict("confirm_return", False, "not_allowed_in_state", _("The buyer has not sent the item back yet."))
     return Verdict.yes("confirm_return")
 
 
 def _redeliver(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
     if dispute.redelivered_at is not None:
-        return Verdict("redeliver", False, "not_allowed_in_state", "You already delivered; the buyer must confirm.")
+        return Verdict("redeliver", False, "not_allowed_in_state", _("You already delivered; the buyer must confirm."))
     return Verdict.yes("redeliver")
 
 
 def _confirm_redelivery(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
     # As with the order itself, nobody confirms a delivery that has not happened yet.
     if dispute.redelivered_at is None:
-        return Verdict("confirm_redelivery", False, "not_allowed_in_state", "The seller has not delivered again yet.")
+        return Verdict(
+            "confirm_redelivery", False, "not_allowed_in_state", _("The seller has not delivered again yet.")
+        )
     return Verdict.yes("confirm_redelivery")
 
 
@@ -160,35 +169,39 @@ def _answer_info(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> V
     parties = roles & {"buyer", "seller"}
     asked = {r.party for r in dispute.info_requests.all() if r.status == "open"}  # prefetched in lists
     if not asked & parties:
-        return Verdict("answer_info", False, "not_allowed_in_state", "The administration has not asked you anything.")
+        return Verdict(
+            "answer_info", False, "not_allowed_in_state", _("The administration has not asked you anything.")
+        )
     return Verdict.yes("answer_info")
 
 
 def _no_appeal(dispute: Dispute) -> Verdict | None:
     """Why a case outside `decided` cannot be appealed, when an appeal was part of its course."""
     if dispute.appealed_at is not None:
-        return Verdict("appeal", False, "already_appealed", "The decision was already appealed; the second is final.")
+        return Verdict(
+            "appeal", False, "already_appealed", _("The decision was already appealed; the second is final.")
+        )
     if dispute.appeal_until is not None:
         return Verdict(
             "appeal",
             False,
             "appeal_window_closed",
-            f"The appeal window closed on {dispute.appeal_until:%d %b %H:%M} UTC.",
+            _("The appeal window closed on %(appeal_until)s.") % {"appeal_until": locale.when(dispute.appeal_until)},
         )
     return None
 
 
 def _appeal(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
     if dispute.appealed_at is not None:  # once per case (API.md)
-        return _no_appeal(dispute) or Verdict("appeal", False, "already_appealed", "Already appealed.")
+        return _no_appeal(dispute) or Verdict("appeal", False, "already_appealed", _("Already appealed."))
     if dispute.appeal_until is None or now >= dispute.appeal_until:
-        return _no_appeal(dispute) or Verdict("appeal", False, "appeal_window_closed", "The appeal window closed.")
+        return _no_appeal(dispute) or Verdict("appeal", False, "appeal_window_closed", _("The appeal window closed."))
     return Verdict.yes("appeal")
 
 
 def _accept_decision(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
     if roles & set(dispute.decision_accepted_by):
-        return Verdict("accept_decision", False, "not_allowed_in_state", "You already accepted the decision.")
+        return Verdict("accept_decision", False, "not_allowed_in_state", _("You already accepted the decision."))
     return Verdict.yes("accept_decision")
 
 
@@ -211,9 +224,11 @@ def proposal_verdict(proposal: Proposal, action: str, *, by: Actor, now: datetim
     if not base.allowed:
         return base
     if proposal.status != Proposal.Status.OPEN:
-        return Verdict(action, False, "not_allowed_in_state", f"This proposal is {proposal.status}.")
+        return Verdict(
+            action, False, "not_allowed_in_state", _("This proposal is %(status)s.") % {"status": proposal.status}
+        )
     if proposal.author_role in roles_of(dispute, by):
-        return Verdict(action, False, "forbidden", "Only the other side can answer your proposal.")
+        return Verdict(action, False, "forbidden", _("Only the other side can answer your proposal."))
     return Verdict.yes(action)
 
 

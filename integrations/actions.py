@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from accounts import events as accounts_events
 from accounts.models import User
@@ -30,12 +31,15 @@ def create_key(*, name: str, scopes: list[str] | None, by: Actor) -> tuple[ApiKe
     """Creates a key and returns it with its secret, which is never shown again."""
     name = name.strip()
     if not 1 <= len(name) <= 100:
-        raise ValidationFailed("A key needs a name of 1 to 100 characters.", fields={"name": ["1 to 100 characters"]})
+        raise ValidationFailed(
+            _("A key needs a name of 1 to 100 characters."), fields={"name": ["1 to 100 characters"]}
+        )
     chosen = list(scope_names.DEFAULT) if scopes is None else list(dict.fromkeys(scopes))
     unknown = [s for s in chosen if s not in scope_names.ALL]
     if unknown:
         raise ValidationFailed(
-            f"Unknown scope {unknown[0]!r}; the scopes are {', '.join(scope_names.ALL)}.",
+            _("Unknown scope %(value)s; the scopes are %(join)s.")
+            % {"value": f"{unknown[0]!r}", "join": ", ".join(scope_names.ALL)},
             fields={"scopes": [f"unknown scope {s!r}" for s in unknown]},
         )
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
@@ -85,7 +89,7 @@ def provision_user(
     except ValidationError as exc:
         fields["email"] = list(exc.messages)
     if fields:
-        raise ValidationFailed("Some fields are not valid.", fields=fields)
+        raise ValidationFailed(_("Some fields are not valid."), fields=fields)
     checked = meta.checked(metadata)
     try:
         with transaction.atomic(), audit.via_key(key.label):
@@ -103,7 +107,9 @@ def provision_user(
         existing = User.objects.filter(external_id=external_id).values_list("public_id", flat=True).first()
         if existing is None:
             raise
-        raise Conflict("A user with this external_id exists.", code="external_id_taken", existing_id=existing) from None
+        raise Conflict(
+            _("A user with this external_id exists."), code="external_id_taken", existing_id=existing
+        ) from None
     return user
 
 
@@ -127,13 +133,13 @@ def create_login_link(*, key: ApiKey, user: User, next_path: str | None) -> Issu
     target = next_path or "/"
     if not is_local_path(target):
         raise ValidationFailed(
-            "'next' must be a path of this site, like /orders/ord_….", fields={"next": ["a path of this site"]}
+            _("'next' must be a path of this site, like /orders/ord_…."), fields={"next": ["a path of this site"]}
         )
     if not user.is_active:
-        raise Forbidden("This user is suspended.")
+        raise Forbidden(_("This user is suspended."))
     if user.is_staff and scope_names.STAFF not in key.scopes:
         # A link would hand the browser a staff session: no more than acting for staff allows.
-        raise Forbidden("This API key may not log in staff members (scope 'staff').")
+        raise Forbidden(_("This API key may not log in staff members (scope 'staff')."))
     token = secrets.token_urlsafe(32)
     now = clock.now()
     with transaction.atomic(), audit.via_key(key.label):
@@ -164,13 +170,13 @@ def use_login_link(*, token: str) -> LoginLink:
     with transaction.atomic():
         link = LoginLink.objects.select_for_update().select_related("user").filter(digest=digest(token)).first()
         if link is None:
-            raise NotFound("This login link is not valid.", code="login_link_invalid")
+            raise NotFound(_("This login link is not valid."), code="login_link_invalid")
         if link.used_at is not None:
-            raise NotFound("This login link was already used.", code="login_link_used")
+            raise NotFound(_("This login link was already used."), code="login_link_used")
         if link.expires_at <= clock.now():
-            raise NotFound("This login link has expired.", code="login_link_expired")
+            raise NotFound(_("This login link has expired."), code="login_link_expired")
         if not link.user.is_active:
-            raise Forbidden("This account is suspended.")
+            raise Forbidden(_("This account is suspended."))
         link.used_at = clock.now()
         link.save(update_fields=["used_at"])
     return link

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from core.errors import ValidationFailed
 
 MAX_KEYS = 20
@@ -37,5 +39,7 @@ def problems_of(value: Any) -> list[str]:
 def checked(value: Any, *, field: str = "metadata") -> dict[str, str]:
     """`value` as metadata, or 422 `validation_error` naming `field`."""
     if problems := problems_of(value):
-        raise ValidationFailed(f"'{field}' is not valid: {problems[0]}.", fields={field: problems})
+        raise ValidationFailed(
+            _("'%(field)s' is not valid: %(value)s.") % {"field": field, "value": problems[0]}, fields={field: problems}
+        )
     return dict(value or {})

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import NotFound
@@ -37,14 +38,14 @@ def keys() -> QuerySet[ApiKey]:
 def get_key(public_id: str) -> ApiKey:
     key = ApiKey.objects.filter(public_id=public_id).first()
     if key is None:
-        raise NotFound("No such API key.")
+        raise NotFound(_("No such API key."))
     return key
 
 
 def get_user(public_id: str) -> User:
     user = User.objects.filter(public_id=public_id).first()
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return user
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import audit, clock, deadlines
@@ -43,7 +44,7 @@ def lock(order_id: int) -> Hold:
     try:
         return Hold.objects.select_for_update(of=("self",)).select_related("user", "order").get(order_id=order_id)
     except Hold.DoesNotExist:
-        raise NotFound("This order's proceeds are not held.") from None
+        raise NotFound(_("This order's proceeds are not held.")) from None
 
 
 def release(*, hold_id: int, by: SystemActor) -> Hold:
@@ -51,12 +52,12 @@ def release(*, hold_id: int, by: SystemActor) -> Hold:
     with transaction.atomic():
         order_id = Hold.objects.filter(pk=hold_id).values_list("order_id", flat=True).first()
         if order_id is None:
-            raise NotFound("No such hold.")
+            raise NotFound(_("No such hold."))
         hold = lock(order_id)
         if hold.status != Hold.Status.HELD:
-            raise NotAllowedInState(f"The hold is {hold.status}; nothing to release.")
+            raise NotAllowedInState(_("The hold is %(status)s; nothing to release.") % {"status": hold.status})
         if clock.now() < hold.release_at:
-            raise NotAllowedInState("The hold is not due for release yet.")
+            raise NotAllowedInState(_("The hold is not due for release yet."))
         money = Money(hold.amount, hold.currency)
         post(
             kind=Transaction.Kind.HOLD_RELEASED,
@@ -80,8 +81,11 @@ def release(*, hold_id: int, by: SystemActor) -> Hold:
             users=[hold.user],
             code="wallet.hold_released",
             link=reverse("web:wallet"),
-            title=f"{money} from order {hold.order.public_id} is now available",
-            body="The hold on the proceeds ended; the money is in your wallet and can be withdrawn.",
+            title=lambda: (
+                _("%(money)s from order %(public_id)s is now available")
+                % {"money": money, "public_id": hold.order.public_id}
+            ),
+            body=lambda: _("The hold on the proceeds ended; the money is in your wallet and can be withdrawn."),
         )
     return hold
 
@@ -90,7 +94,7 @@ def freeze(*, order_id: int, by: Actor) -> Hold:
     """A warranty dispute opened: the held proceeds wait for its outcome (caller's transaction)."""
     hold = lock(order_id)
     if hold.status != Hold.Status.HELD:
-        raise NotAllowedInState(f"The hold is {hold.status}.")
+        raise NotAllowedInState(_("The hold is %(status)s.") % {"status": hold.status})
     hold.status = Hold.Status.FROZEN
     hold.save(update_fields=["status"])
     deadlines.cancel(subject=hold, kinds=[RELEASE], reason="frozen by a warranty dispute")
@@ -112,7 +116,7 @@ def settle_warranty(*, hold: Hold, to_buyer: Money, to_seller: Money, platform_d
     gets `to_buyer`, the seller `to_seller`, and the platform gives back what it kept on the
     refunded part (`platform_delta`, at most zero). The caller holds the hold's lock."""
     if hold.status != Hold.Status.FROZEN:
-        raise NotAllowedInState(f"The hold is {hold.status}.")
+        raise NotAllowedInState(_("The hold is %(status)s.") % {"status": hold.status})
     held = Money(hold.amount, hold.currency)
     legs = [Leg(accounts.held(hold.user, hold.currency), -held)]
     if to_buyer.amount:

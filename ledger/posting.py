@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from core import clock, locking
 from core.errors import Conflict
@@ -75,7 +76,7 @@ def post(
                 kind=kind, order_id=order_id, memo=memo[:200], unique_key=unique_key, created_at=clock.now()
             )
     except IntegrityError:
-        raise AlreadyPosted("This money movement has already been made.") from None
+        raise AlreadyPosted(_("This money movement has already been made.")) from None
     Entry.objects.bulk_create(
         Entry(transaction=txn, account_id=leg.account.pk, amount=leg.money.amount, currency=leg.money.currency)
         for leg in legs

@@ -3,66 +3,68 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core import clock, requestid
+from core import clock, locale, requestid
 from core.errors import NotFound
-from notifications.links import absolute
+from notifications import mail
 from notifications.models import Notification, OutboundEmail
 
+# A notification's words: a string, or a function that writes them (called once per recipient in
+# the recipient's language and time zone, so each person reads their own).
+Text = str | Callable[[], str]
 logger = logging.getLogger("parley.notifications")
 MAX_EMAIL_ATTEMPTS = 8
 SEND_LEASE = timedelta(minutes=5)  # how long a claimed e-mail is left to the worker sending it
 
 
-def notify(*, users: Iterable[User], code: str, title: str, body: str = "", link: str = "") -> list[Notification]:
+def notify(*, users: Iterable[User], code: str, title: Text, body: Text = "", link: str = "") -> list[Notification]:
     """Notifies each user (once, however often they are listed), in the caller's transaction:
-    one insert for the notifications and one for their e-mails, however many users."""
+    one insert for the notifications and one for their e-mails, however many users. Chat
+    messages (`mail.DIGESTED`) join a digest instead of an e-mail each."""
     now = clock.now()
     recipients = list({user.pk: user for user in users}.values())
     if not recipients:
         return []
-    created = Notification.objects.bulk_create(
-        Notification(user=user, code=code, title=title[:200], body=body, link=link, created_at=now)
-        for user in recipients
-    )
-    emails = [
-        OutboundEmail(
-            notification=note,
-            to=user.email,
-            subject=f"[Parley] {title}"[:200],
-            body=_email_body(user, title, body, link),
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for note, user in zip(created, recipients, strict=True)
-        if user.email
-    ]
+    notes = []
+    for user in recipients:
+        with locale.speaking_to(user):
+            notes.append(
+                Notification(
+                    user=user, code=code, title=_text(title)[:200], body=_text(body), link=link, created_at=now
+                )
+            )
+    created = Notification.objects.bulk_create(notes)
+    emails = []
+    about = mail.subject_of(link) if any(user.email for user in recipients) else None
+    for note, user in zip(created, recipients, strict=True):
+        if not user.email:
+            continue
+        if code in mail.DIGESTED:
+            if user.optional_email:
+                mail.queue_digest(note, user, now=now, about=about)
+            continue
+        emails.append(mail.compose(note, user, now=now, about=about))
     if emails:
         OutboundEmail.objects.bulk_create(emails)
     return created
 
 
-def _email_body(user: User, title: str, body: str, link: str) -> str:
-    lines = [f"Hello {user.username},", "", title]
-    if body:
-        lines += ["", body]
-    if link:
-        lines += ["", f"Open it in Parley: {absolute(link)}"]
-    lines += ["", "Keep all communication on Parley: contact outside the platform is not taken into account."]
-    return "\n".join(lines)
+def _text(value: Text) -> str:
+    return str(value() if callable(value) else value)
 
 
 def mark_read(*, user: User, public_id: str) -> Notification:
     note = Notification.objects.filter(user=user, public_id=public_id).first()
     if note is None:
-        raise NotFound("No such notification.")
+        raise NotFound(_("No such notification."))
     if note.read_at is None:
         note.read_at = clock.now()
         note.save(update_fields=["read_at"])
@@ -86,13 +88,32 @@ def send_due_emails(*, limit: int = 50) -> int:
         attempted += 1
         with requestid.bound(email.request_id):
             try:
-                send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
+                send_mail(email)
             except Exception as exc:  # any transport failure: retry later
                 logger.warning("e-mail %s failed (attempt %s): %s", email.pk, email.attempts, exc)
                 _record(email.pk, error=f"{type(exc).__name__}: {exc}")
             else:
                 _record(email.pk, error=None)
     return attempted
+
+
+def send_mail(email: OutboundEmail) -> None:
+    """Hands one e-mail, its text and HTML parts, to the configured backend (SMTP, an Anymail
+    provider, or the console)."""
+    _message(email).send()
+
+
+def _message(email: OutboundEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    if email.digest_key:
+        # Optional mail: mail clients offer their own unsubscribe button (RFC 2369, RFC 8058).
+        user = User.objects.filter(pk=int(email.digest_key.split(":", 1)[0])).first()
+        if user is not None:
+            message.extra_headers["List-Unsubscribe"] = f"<{mail.unsubscribe_url(user)}>"
+            message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return message
 
 
 def _claim() -> OutboundEmail | None:

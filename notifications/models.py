@@ -43,7 +43,10 @@ class OutboundEmail(models.Model):
     notification = models.ForeignKey(Notification, null=True, blank=True, on_delete=models.SET_NULL)
     to = models.EmailField()
     subject = models.CharField(max_length=200)
-    body = models.TextField()
+    body = models.TextField()  # the plain-text part
+    html_body = models.TextField(blank=True)  # the HTML part ("" for mail queued before it existed)
+    # "<user id>:<case path>" for a chat digest: messages join the one not yet sent (notifications/mail.py).
+    digest_key = models.CharField(max_length=120, blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
@@ -56,6 +59,7 @@ class OutboundEmail(models.Model):
     class Meta:
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["next_attempt_at", "id"], name="email_pending", condition=models.Q(status="pending")),
+            models.Index(fields=["digest_key"], name="email_digest", condition=~models.Q(digest_key="")),
         ]
 
     def __str__(self) -> str:

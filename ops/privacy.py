@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts import events as accounts_events
 from accounts.models import ApiToken, User
@@ -168,13 +169,13 @@ def erase_user(*, user_id: int, by: User) -> User:
     if not by.is_staff:
         from core.errors import Forbidden
 
-        raise Forbidden("Only the administration can erase an account.")
+        raise Forbidden(_("Only the administration can erase an account."))
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user_id)
         if user.username.startswith("erased-"):
             return user
         if user.pk == by.pk:
-            raise Conflict("Staff cannot erase their own account.", code="erasure_blocked")
+            raise Conflict(_("Staff cannot erase their own account."), code="erasure_blocked")
         blockers = erasure_blockers(user)
         if blockers:
             raise Conflict("The account cannot be erased yet: " + "; ".join(blockers) + ".", code="erasure_blocked")

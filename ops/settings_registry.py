@@ -147,6 +147,18 @@ GROUPS: dict[str, tuple[Var, ...]] = {
     ),
     "E-mail": (
         Var("PARLEY_SMTP_HOST", "unset: e-mail printed by the worker", "SMTP server for notifications"),
+        Var(
+            "PARLEY_EMAIL_PROVIDER",
+            "unset: SMTP if `PARLEY_SMTP_HOST` is set",
+            "send through an e-mail provider's API with django-anymail instead: `mailgun`, `postmark`, `sendgrid`, "
+            "`amazon_ses`, `brevo`, `resend`, ...",
+        ),
+        Var("PARLEY_ANYMAIL_API_KEY", "empty", "the provider's API key (Postmark: the server token)"),
+        Var(
+            "PARLEY_ANYMAIL_OPTIONS",
+            "`{}`",
+            'further Anymail settings as JSON, e.g. `{"MAILGUN_SENDER_DOMAIN": "mg.example.org"}`',
+        ),
         Var("PARLEY_SMTP_PORT", "587", "SMTP port"),
         Var("PARLEY_SMTP_USER", "empty", "SMTP user name"),
         Var("PARLEY_SMTP_PASSWORD", "empty", "SMTP password"),
@@ -159,6 +171,11 @@ GROUPS: dict[str, tuple[Var, ...]] = {
             "PARLEY_MAIL_DIR",
             "unset (`var/log/mail` in `make run`)",
             "without an SMTP host, e-mail is filed here (one file per worker run) instead of printed",
+        ),
+        Var(
+            "PARLEY_CHAT_DIGEST_MINUTES",
+            "15",
+            "chat messages are mailed as a digest: at most one e-mail per case and person in this many minutes",
         ),
     ),
     "Webhooks": (

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.queries import still_active
 from catalog.models import Listing
 from chat import actions as chat_actions
 from chat.models import Message
-from core import audit, clock, deadlines
+from core import audit, clock, deadlines, locale
 from core.actors import Actor, SystemActor
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.money import Money
@@ -50,7 +51,7 @@ def lock_order(order_id: int) -> Order:
             .get(pk=order_id)
         )
     except Order.DoesNotExist:
-        raise NotFound("No such order.") from None
+        raise NotFound(_("No such order.")) from None
 
 
 def place_order(
@@ -68,22 +69,28 @@ def place_order(
     with transaction.atomic():
         listing = _buyable(listing_id, by=by, lock=True)
         if listing.currency not in version.policy.currencies:
-            raise ValidationFailed(f"This marketplace no longer trades in {listing.currency}.")
+            raise ValidationFailed(
+                _("This marketplace no longer trades in %(currency)s.") % {"currency": listing.currency}
+            )
         if not still_active(listing.seller_id):  # a suspension committed since the listing was read
             raise _seller_unavailable()
         # Under the wallet's lock, so a chargeback cannot slip in between the check and the order.
         accounts.locked_wallet(by, listing.currency)
         if in_debt(by):
             raise Conflict(
-                "Ordering is blocked until the debt from a chargeback is repaid: a deposit repays it first.",
+                _("Ordering is blocked until the debt from a chargeback is repaid: a deposit repays it first."),
                 code="in_debt",
             )
         fee = rules.buyer_fee(version.policy, listing.price)
         total = listing.price + fee
         if expected_total is not None and expected_total != total:
             raise Conflict(
-                f"The price changed: this listing now costs {total} in all. Nothing was charged; "
-                "look at the listing again and confirm the new total if you still want it.",
+                _(
+                    "The price changed: this listing now costs %(total)s in all. Nothing was "
+                    "charged; look at the listing again and confirm the new total if you still want "
+                    "it."
+                )
+                % {"total": total},
                 code="price_changed",
                 total=total.as_dict(),
             )
@@ -122,8 +129,13 @@ def place_order(
             users=[order.seller],
             code="order.placed",
             link=link(order),
-            title=f"New order {order.public_id}: {listing.title}",
-            body=f"{by.username} paid {order.price}. The money is held in escrow until the order completes.",
+            title=lambda: (
+                _("New order %(public_id)s: %(title)s") % {"public_id": order.public_id, "title": listing.title}
+            ),
+            body=lambda: (
+                _("%(username)s paid %(price)s. The money is held in escrow until the order completes.")
+                % {"username": by.username, "price": order.price}
+            ),
         )
     return order
 
@@ -145,16 +157,16 @@ def _buyable(listing_id: int, *, by: User, lock: bool = False) -> Listing:
         listings = listings.select_for_update(of=("self",))
     listing = listings.filter(pk=listing_id, is_active=True).first()
     if listing is None:
-        raise NotFound("No such listing, or it is no longer for sale.")
+        raise NotFound(_("No such listing, or it is no longer for sale."))
     if listing.seller_id == by.pk:
-        raise Conflict("You cannot buy your own listing.", code="own_listing")
+        raise Conflict(_("You cannot buy your own listing."), code="own_listing")
     if not listing.seller.is_active:
         raise _seller_unavailable()
     return listing
 
 
 def _seller_unavailable() -> Conflict:
-    return Conflict("The seller of this listing is suspended: it cannot be ordered now.", code="seller_unavailable")
+    return Conflict(_("The seller of this listing is suspended: it cannot be ordered now."), code="seller_unavailable")
 
 
 def snapshot_of(listing: Listing) -> dict[str, object]:
@@ -172,7 +184,7 @@ def snapshot_of(listing: Listing) -> dict[str, object]:
 def deliver(*, order_id: int, by: User, note: str = "") -> Order:
     """The seller marks the order delivered; the buyer's guarantee window starts."""
     if len(note) > 5000:
-        raise ValidationFailed("The delivery note is too long.", fields={"note": ["At most 5000 characters."]})
+        raise ValidationFailed(_("The delivery note is too long."), fields={"note": ["At most 5000 characters."]})
     with transaction.atomic():
         order = lock_order(order_id)
         now = clock.now()
@@ -191,9 +203,14 @@ def deliver(*, order_id: int, by: User, note: str = "") -> Order:
             users=[order.buyer],
             code="order.delivered",
             link=link(order),
-            title=f"Order {order.public_id} was delivered",
-            body="Check that you have everything before you confirm. If something is wrong, open a dispute "
-            f"before {due:%d %b %Y %H:%M} UTC; after that the order completes by itself.",
+            title=lambda: _("Order %(public_id)s was delivered") % {"public_id": order.public_id},
+            body=lambda: (
+                _(
+                    "Check that you have everything before you confirm. If something is wrong, open "
+                    "a dispute before %(due)s; after that the order completes by itself."
+                )
+                % {"due": locale.when(due)}
+            ),
         )
     return order
 
@@ -209,8 +226,11 @@ def confirm(*, order_id: int, by: User) -> Order:
             users=[order.seller],
             code="order.completed",
             link=link(order),
-            title=f"Order {order.public_id} is complete",
-            body=f"{order.buyer.username} confirmed delivery. You were paid {split.seller_payout}.",
+            title=lambda: _("Order %(public_id)s is complete") % {"public_id": order.public_id},
+            body=lambda: (
+                _("%(username)s confirmed delivery. You were paid %(seller_payout)s.")
+                % {"username": order.buyer.username, "seller_payout": split.seller_payout}
+            ),
         )
     return order
 
@@ -229,9 +249,14 @@ def auto_complete(*, order_id: int, by: SystemActor) -> Order:
             users=[order.buyer, order.seller],
             code="order.auto_completed",
             link=link(order),
-            title=f"Order {order.public_id} completed by itself",
-            body=f"The guarantee window ended without a confirmation or a dispute. "
-            f"{order.seller.username} was paid {split.seller_payout}.",
+            title=lambda: _("Order %(public_id)s completed by itself") % {"public_id": order.public_id},
+            body=lambda: (
+                _(
+                    "The guarantee window ended without a confirmation or a dispute. %(username)s "
+                    "was paid %(seller_payout)s."
+                )
+                % {"username": order.seller.username, "seller_payout": split.seller_payout}
+            ),
         )
     return order
 
@@ -241,7 +266,7 @@ def cancel(*, order_id: int, by: User, reason: str = "") -> Order:
     administration at any time, by the buyer once the delivery is overdue or at once when the
     seller is suspended."""
     if len(reason) > 1000:
-        raise ValidationFailed("The reason is too long.", fields={"reason": ["At most 1000 characters."]})
+        raise ValidationFailed(_("The reason is too long."), fields={"reason": ["At most 1000 characters."]})
     with transaction.atomic():
         order = lock_order(order_id)
         verdict(order, "cancel", by=by, now=clock.now()).require()
@@ -253,9 +278,12 @@ def cancel(*, order_id: int, by: User, reason: str = "") -> Order:
             users=[order.buyer, order.seller],
             code="order.cancelled",
             link=link(order),
-            title=f"Order {order.public_id} was cancelled",
-            body=f"{split.to_buyer} went back to {order.buyer.username}'s wallet."
-            + (f" Reason: {reason}" if reason else ""),
+            title=lambda: _("Order %(public_id)s was cancelled") % {"public_id": order.public_id},
+            body=lambda: (
+                _("%(to_buyer)s went back to %(username)s's wallet.")
+                % {"to_buyer": split.to_buyer, "username": order.buyer.username}
+                + ((" " + _("Reason: %(reason)s") % {"reason": reason}) if reason else "")
+            ),
         )
     return order
 
@@ -271,8 +299,13 @@ def auto_cancel(*, order_id: int, by: SystemActor) -> Order:
             users=[order.buyer, order.seller],
             code="order.auto_cancelled",
             link=link(order),
-            title=f"Order {order.public_id} was cancelled: it was not delivered in time",
-            body=f"{split.to_buyer} went back to {order.buyer.username}'s wallet.",
+            title=lambda: (
+                _("Order %(public_id)s was cancelled: it was not delivered in time") % {"public_id": order.public_id}
+            ),
+            body=lambda: (
+                _("%(to_buyer)s went back to %(username)s's wallet.")
+                % {"to_buyer": split.to_buyer, "username": order.buyer.username}
+            ),
         )
     return order
 
@@ -327,7 +360,7 @@ def post_message(*, order_id: int, by: User, body: str) -> Message:
     with transaction.atomic():
         order = Order.objects.select_related("buyer", "seller").filter(pk=order_id).first()
         if order is None:
-            raise NotFound("No such order.")
+            raise NotFound(_("No such order."))
         verdict(order, "message", by=by, now=clock.now()).require()
         role = next(iter(sorted(roles_of(order, by))))
         message = chat_actions.post_message(order_id=order.pk, channel="order", by=by, role=role, body=body)
@@ -336,8 +369,11 @@ def post_message(*, order_id: int, by: User, body: str) -> Message:
             users=others,
             code="order.message",
             link=link(order) + "#chat",
-            title=f"New message on order {order.public_id}",
-            body=("The administration" if role == "staff" else by.username) + f" wrote: {message.body[:200]}",
+            title=lambda: _("New message on order %(public_id)s") % {"public_id": order.public_id},
+            body=lambda: (
+                _("%(who)s wrote: %(text)s")
+                % {"who": _("The administration") if role == "staff" else by.username, "text": message.body[:200]}
+            ),
         )
     return message
 
@@ -350,7 +386,8 @@ def require_warranty_reason(order: Order, *, reason: str) -> None:
     if reason not in allowed:
         names = " or ".join(r.replace("_", " ") for r in allowed) or "nothing"
         raise Conflict(
-            f"The order is completed: under its warranty a dispute can only be opened because {names}.",
+            _("The order is completed: under its warranty a dispute can only be opened because %(names)s.")
+            % {"names": names},
             code="dispute_window_closed",
         )
 

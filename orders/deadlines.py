@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from core import locale
 from core.actors import SystemActor
 from core.deadlines import handles
 from core.errors import NotAllowedInState
@@ -22,15 +25,20 @@ def auto_complete(deadline: Deadline) -> str:
 def guarantee_reminder(deadline: Deadline) -> str:
     order = Order.objects.select_related("buyer", "policy_version").get(pk=deadline.subject_id)
     if order.status != Order.Status.DELIVERED or order.delivered_at is None:
-        raise NotAllowedInState("The order is no longer waiting for the buyer.")
+        raise NotAllowedInState(_("The order is no longer waiting for the buyer."))
     ends = rules.guarantee_ends_at(order.policy, delivered_at=order.delivered_at)
     notify(
         users=[order.buyer],
         code="order.guarantee_ending",
         link=actions.link(order),
-        title=f"Order {order.public_id}: confirm or dispute before {ends:%d %b %H:%M} UTC",
-        body="If you have everything, confirm delivery. If not, open a dispute now: "
-        "when the guarantee window ends the order completes and the seller is paid.",
+        title=lambda: (
+            _("Order %(public_id)s: confirm or dispute before %(ends)s")
+            % {"public_id": order.public_id, "ends": locale.when(ends)}
+        ),
+        body=lambda: _(
+            "If you have everything, confirm delivery. If not, open a dispute now: "
+            "when the guarantee window ends the order completes and the seller is paid."
+        ),
     )
     return "buyer reminded"
 
@@ -46,13 +54,13 @@ def delivery_due(deadline: Deadline) -> str:
     """The seller missed the delivery deadline: the buyer may now cancel for a full refund."""
     order = Order.objects.select_related("buyer", "seller", "policy_version").get(pk=deadline.subject_id)
     if order.status != Order.Status.PAID:
-        raise NotAllowedInState("The order is no longer waiting for delivery.")
+        raise NotAllowedInState(_("The order is no longer waiting for delivery."))
     notify(
         users=[order.buyer, order.seller],
         code="order.delivery_overdue",
         link=actions.link(order),
-        title=f"Order {order.public_id} was not delivered in time",
-        body=f"{order.buyer.username} may now cancel it for a full refund.",
+        title=lambda: _("Order %(public_id)s was not delivered in time") % {"public_id": order.public_id},
+        body=lambda: _("%(username)s may now cancel it for a full refund.") % {"username": order.buyer.username},
     )
     return "delivery overdue; the buyer may cancel"
 
@@ -62,13 +70,15 @@ def delivery_reminder(deadline: Deadline) -> str:
     order = Order.objects.select_related("seller", "policy_version").get(pk=deadline.subject_id)
     due = rules.delivery_due_at(order.policy, placed_at=order.placed_at)
     if order.status != Order.Status.PAID or due is None:
-        raise NotAllowedInState("The order is no longer waiting for delivery.")
+        raise NotAllowedInState(_("The order is no longer waiting for delivery."))
     notify(
         users=[order.seller],
         code="order.delivery_due_soon",
         link=actions.link(order),
-        title=f"Order {order.public_id}: deliver before {due:%d %b %H:%M} UTC",
-        body="After that the buyer may cancel the order for a full refund.",
+        title=lambda: (
+            _("Order %(public_id)s: deliver before %(due)s") % {"public_id": order.public_id, "due": locale.when(due)}
+        ),
+        body=lambda: _("After that the buyer may cancel the order for a full refund."),
     )
     return "seller reminded"
 
@@ -77,9 +87,15 @@ def consequence(deadline: Deadline, order: Order) -> str | None:
     """What happens by itself at this deadline; None for deadlines people do not need to see."""
     if deadline.kind == actions.AUTO_COMPLETE:
         payout = rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=0).seller_payout
-        return f"the order completes and {order.seller.username} is paid {payout}"
+        return _("the order completes and %(username)s is paid %(payout)s") % {
+            "username": order.seller.username,
+            "payout": payout,
+        }
     if deadline.kind == actions.DELIVERY_DUE:
-        return f"{order.buyer.username} may cancel the order for a full refund"
+        return _("%(username)s may cancel the order for a full refund") % {"username": order.buyer.username}
     if deadline.kind == actions.AUTO_CANCEL:
-        return f"the order is cancelled and {order.total} goes back to {order.buyer.username}"
+        return _("the order is cancelled and %(total)s goes back to %(username)s") % {
+            "total": order.total,
+            "username": order.buyer.username,
+        }
     return None

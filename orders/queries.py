@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import NotFound
@@ -81,7 +82,7 @@ def get_order_for(user: User, public_id: str) -> Order:
         Order.objects.select_related("buyer", "seller", "policy_version", "listing").filter(public_id=public_id).first()
     )
     if order is None or not can_see(order, user):
-        raise NotFound("No such order.")
+        raise NotFound(_("No such order."))
     return order
 
 

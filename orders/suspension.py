@@ -19,10 +19,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts import events as accounts_events
 from accounts.models import User
-from core import audit, clock, deadlines
+from core import audit, clock, deadlines, locale
 from core.models import Deadline
 from notifications.actions import notify
 from orders.actions import AUTO_COMPLETE, GUARANTEE_REMINDER, link, lock_order
@@ -40,29 +41,48 @@ def suspended(user: User, *, by: User) -> dict[str, int]:
         elif order.status == Order.Status.PAID:
             counts["orders_cancellable"] += 1
             audit.record(accounts_events.ORDER_SELLER_SUSPENDED, subject=order, by=by, role="staff")
-            notify(
-                users=[order.buyer],
-                code="order.seller_suspended",
-                link=link(order),
-                title=f"Order {order.public_id}: the seller is suspended",
-                body=f"The administration suspended {order.seller.username}. You may cancel the order now and "
-                f"get {order.total} back in full, or wait: if the seller is reinstated, they can still deliver.",
-            )
+            _tell_cancellable(order)
         else:
             counts["payouts_held"] += 1
             deadlines.cancel(subject=order, kinds=[AUTO_COMPLETE, GUARANTEE_REMINDER], reason="seller suspended")
             audit.record(accounts_events.ORDER_PAYOUT_HELD, subject=order, by=by, role="staff")
-            ends = _guarantee_end(order)
-            notify(
-                users=[order.buyer],
-                code="order.payout_held",
-                link=link(order),
-                title=f"Order {order.public_id}: the seller is suspended",
-                body=f"The administration suspended {order.seller.username}. The order no longer completes by "
-                "itself, so the seller is not paid while the suspension lasts. If you have everything, you may "
-                f"confirm; if something is wrong, open a dispute before {ends:%d %b %Y %H:%M} UTC.",
-            )
+            _tell_payout_held(order, ends=_guarantee_end(order))
     return counts
+
+
+def _tell_cancellable(order: Order) -> None:
+    notify(
+        users=[order.buyer],
+        code="order.seller_suspended",
+        link=link(order),
+        title=lambda: _("Order %(public_id)s: the seller is suspended") % {"public_id": order.public_id},
+        body=lambda: (
+            _(
+                "The administration suspended %(username)s. You may cancel the order now and get "
+                "%(total)s back in full, or wait: if the seller is reinstated, they can still "
+                "deliver."
+            )
+            % {"username": order.seller.username, "total": order.total}
+        ),
+    )
+
+
+def _tell_payout_held(order: Order, *, ends: datetime) -> None:
+    notify(
+        users=[order.buyer],
+        code="order.payout_held",
+        link=link(order),
+        title=lambda: _("Order %(public_id)s: the seller is suspended") % {"public_id": order.public_id},
+        body=lambda: (
+            _(
+                "The administration suspended %(username)s. The order no longer completes by "
+                "itself, so the seller is not paid while the suspension lasts. If you have "
+                "everything, you may confirm; if something is wrong, open a dispute before "
+                "%(ends)s."
+            )
+            % {"username": order.seller.username, "ends": locale.when(ends)}
+        ),
+    )
 
 
 def reinstated(user: User, *, by: User) -> dict[str, int]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from accounts.models import User
 from core.actors import Actor, SystemActor
 from core.transitions import Verdict, check
@@ -56,7 +58,7 @@ def _open_dispute(order: Order, *, roles: frozenset[str], now: datetime) -> Verd
         return base
     policy = order.policy
     if order.status == Order.Status.DISPUTED:
-        return Verdict(action, False, "dispute_already_open", "A dispute is already open for this order.")
+        return Verdict(action, False, "dispute_already_open", _("A dispute is already open for this order."))
     if order.status == Order.Status.COMPLETED:
         return _warranty_dispute(order, now=now)
     if not base.allowed:
@@ -67,7 +69,7 @@ def _open_dispute(order: Order, *, roles: frozenset[str], now: datetime) -> Verd
             action,
             False,
             "dispute_too_early",
-            f"Disputes can be opened {rules.humane(policy.min_order_age)} after ordering.",
+            _("Disputes can be opened %(humane)s after ordering.") % {"humane": rules.humane(policy.min_order_age)},
             available_at=opens_at,
         )
     if order.delivered_at is not None:
@@ -77,7 +79,8 @@ def _open_dispute(order: Order, *, roles: frozenset[str], now: datetime) -> Verd
                 action,
                 False,
                 "dispute_window_closed",
-                f"The guarantee window of {rules.humane(policy.guarantee_window)} after delivery has ended.",
+                _("The guarantee window of %(humane)s after delivery has ended.")
+                % {"humane": rules.humane(policy.guarantee_window)},
             )
     return Verdict.yes(action)
 
@@ -86,7 +89,7 @@ def _payout_held(order: Order) -> Verdict:
     """A suspended seller's delivered order does not complete and pay out by itself
     (`orders.suspension`); reinstating schedules the completion again."""
     return Verdict(
-        "auto_complete", False, "seller_suspended", "The seller is suspended: the order does not pay out by itself."
+        "auto_complete", False, "seller_suspended", _("The seller is suspended: the order does not pay out by itself.")
     )
 
 
@@ -109,7 +112,7 @@ def _warranty_dispute(order: Order, *, now: datetime) -> Verdict:
             action,
             False,
             "dispute_window_closed",
-            "The order is completed and paid out; disputes and refunds are no longer possible.",
+            _("The order is completed and paid out; disputes and refunds are no longer possible."),
         )
     reasons = " or ".join(r.replace("_", " ") for r in policy.warranty_reasons)
     return Verdict(action, True, reason=f"Under warranty until {ends:%d %b %Y %H:%M} UTC: only if {reasons}.")
@@ -134,13 +137,14 @@ def _buyer_cancel(order: Order, *, roles: frozenset[str], now: datetime) -> Verd
             action,
             False,
             "cancel_too_early",
-            "The seller may cancel an undelivered order; the buyer can open a dispute instead.",
+            _("The seller may cancel an undelivered order; the buyer can open a dispute instead."),
         )
     return Verdict(
         action,
         False,
         "cancel_too_early",
-        f"You can cancel if the order is not delivered within {rules.humane(due - order.placed_at)} of ordering.",
+        _("You can cancel if the order is not delivered within %(humane)s of ordering.")
+        % {"humane": rules.humane(due - order.placed_at)},
         available_at=due,
     )
 

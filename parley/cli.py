@@ -14,8 +14,9 @@ ALIASES = {
     "settings-doc": "settings_doc",
     "files-check": "files_check",
     "api-key": "api_key",
+    "compile-translations": "compile_translations",
 }
-KEYLESS = frozenset({"ledger_check"})
+KEYLESS = frozenset({"ledger_check", "compile_translations", "makemessages"})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,9 +7,12 @@ listed in README.md and in `../shared/spec/API.md`.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -102,9 +105,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.NulCharacterGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from Accept-Language (or the language cookie) for anyone without a choice;
+    # UserLocale below replaces it with the signed-in user's own language and time zone.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.UserLocale",
     "core.middleware.ApiKeyContext",
     "core.middleware.WriteThrottleMiddleware",
     "core.middleware.TransactionalWritesMiddleware",
@@ -191,7 +198,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.passwords.NotBlankOrPublishedValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# English is the default; Russian is complete (locale/ru). Each user picks a language and a time
+# zone (profile page, PATCH /api/v1/me); without a choice the browser's Accept-Language decides
+# the language and times show in UTC. The compiled catalogues (.mo) are built from locale/*.po
+# by `make messages-compile` (run by `make run`, `make test` and scripts/bootstrap), not kept in git.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -236,31 +249,50 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# E-mail goes out from the worker (notifications.actions.send_due_emails). Without an SMTP
-# host it is printed to the worker's console, or filed in PARLEY_MAIL_DIR when that is set.
+# E-mail goes out from the worker (notifications.actions.send_due_emails): through SMTP, or
+# through an e-mail provider's HTTP API with django-anymail (PARLEY_EMAIL_PROVIDER=mailgun,
+# postmark, sendgrid, amazon_ses, brevo, resend, ...). Without either it is printed to the
+# worker's console, or filed in PARLEY_MAIL_DIR when that is set (`make run` files them under
+# var/log/mail/, one file per worker run, instead of pouring them over the terminal).
 _SMTP_HOST = os.environ.get("PARLEY_SMTP_HOST", "")
 _MAIL_DIR = os.environ.get("PARLEY_MAIL_DIR", "")
-MAILERS = {
-    "default": {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "OPTIONS": {
-            "host": _SMTP_HOST,
-            "port": int(os.environ.get("PARLEY_SMTP_PORT", "587")),
-            "username": os.environ.get("PARLEY_SMTP_USER", ""),
-            "password": os.environ.get("PARLEY_SMTP_PASSWORD", ""),
-            "use_tls": env_flag("PARLEY_SMTP_TLS", default=True),
-            # Each send is bounded: a mail server that accepts and then says nothing costs one
-            # e-mail this long, on the e-mail loop only (ops/worker.py).
-            "timeout": float(os.environ.get("PARLEY_SMTP_TIMEOUT", "5")),
-        },
+EMAIL_PROVIDER = os.environ.get("PARLEY_EMAIL_PROVIDER", "").strip().lower()
+if EMAIL_PROVIDER and EMAIL_PROVIDER != "smtp":
+    if not re.fullmatch(r"[a-z_]{2,40}", EMAIL_PROVIDER):
+        raise ImproperlyConfigured(f"PARLEY_EMAIL_PROVIDER={EMAIL_PROVIDER!r} is not an Anymail provider name.")
+    # The provider's own settings (see Anymail's page for it), e.g. {"MAILGUN_SENDER_DOMAIN": "mg.example.org"};
+    # the key is the provider's API key (Postmark calls it the server token).
+    ANYMAIL = json.loads(os.environ.get("PARLEY_ANYMAIL_OPTIONS", "") or "{}")
+    if not isinstance(ANYMAIL, dict):
+        raise ImproperlyConfigured("PARLEY_ANYMAIL_OPTIONS must be a JSON object.")
+    _key = os.environ.get("PARLEY_ANYMAIL_API_KEY", "")
+    if _key:
+        ANYMAIL.setdefault(
+            "POSTMARK_SERVER_TOKEN" if EMAIL_PROVIDER == "postmark" else f"{EMAIL_PROVIDER.upper()}_API_KEY", _key
+        )
+    MAILERS: dict[str, dict[str, Any]] = {"default": {"BACKEND": f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"}}
+elif _SMTP_HOST:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _SMTP_HOST,
+                "port": int(os.environ.get("PARLEY_SMTP_PORT", "587")),
+                "username": os.environ.get("PARLEY_SMTP_USER", ""),
+                "password": os.environ.get("PARLEY_SMTP_PASSWORD", ""),
+                "use_tls": env_flag("PARLEY_SMTP_TLS", default=True),
+                # Each send is bounded: a mail server that accepts and then says nothing costs one
+                # e-mail this long, on the e-mail loop only (ops/worker.py).
+                "timeout": float(os.environ.get("PARLEY_SMTP_TIMEOUT", "5")),
+            },
+        }
     }
-    if _SMTP_HOST
-    # `make run` files them under var/log/mail/ (PARLEY_MAIL_DIR), one file per worker run,
-    # instead of pouring them over the terminal.
-    else {"BACKEND": "django.core.mail.backends.filebased.EmailBackend", "OPTIONS": {"file_path": _MAIL_DIR}}
-    if _MAIL_DIR
-    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
-}
+elif _MAIL_DIR:
+    MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend", "OPTIONS": {"file_path": _MAIL_DIR}}
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 # The address people open Parley at (https://parley.example.org): every link in an e-mail or a
 # notification is absolute on it. Required in production (`check --deploy` says so); `make run`
 # and the test settings set it.
@@ -268,7 +300,9 @@ PUBLIC_URL = os.environ.get("PARLEY_PUBLIC_URL", "").strip().rstrip("/")
 
 # Printed e-mail is a documented choice (a marketplace may rely on webhooks instead), not a
 # mistake: Django's deploy check for it is replaced by Parley's own notice (parley.I001).
-SILENCED_SYSTEM_CHECKS = [] if _SMTP_HOST else ["mail.E001"]
+SILENCED_SYSTEM_CHECKS = [] if _SMTP_HOST or EMAIL_PROVIDER not in ("", "smtp") else ["mail.E001"]
+# Chat messages reach people by e-mail as a digest: at most one per case per this many minutes.
+CHAT_DIGEST_MINUTES = int(os.environ.get("PARLEY_CHAT_DIGEST_MINUTES", "15"))
 DEFAULT_FROM_EMAIL = os.environ.get("PARLEY_FROM_EMAIL", "Parley <no-reply@parley.invalid>")
 
 # Outgoing webhooks (webhooks/targets.py) go to URLs staff register, so they are checked against

@@ -15,6 +15,7 @@ import logging
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.queries import still_active
@@ -40,10 +41,12 @@ SUBMIT_WITHDRAWAL = "payments.withdrawal_submit"
 
 def _check_amount(amount: Money, *, what: str) -> None:
     if amount.amount <= 0:
-        raise ValidationFailed(f"A {what} must be more than zero.", fields={"amount": ["must be positive"]})
+        raise ValidationFailed(
+            _("A %(what)s must be more than zero.") % {"what": what}, fields={"amount": ["must be positive"]}
+        )
     if amount.currency not in configured_policy().currencies:
         raise ValidationFailed(
-            f"This marketplace trades in {', '.join(configured_policy().currencies)}.",
+            _("This marketplace trades in %(join)s.") % {"join": ", ".join(configured_policy().currencies)},
             fields={"amount.currency": ["not accepted here"]},
         )
 
@@ -56,11 +59,11 @@ def deposit(*, by: User, amount: Money) -> Transaction:
     with transaction.atomic():
         wallet = accounts.locked_wallet(by, amount.currency)
         if wallet.balance + amount.amount > MAX_AMOUNT:
-            raise Conflict("A wallet cannot hold that much.", code="balance_limit")
+            raise Conflict(_("A wallet cannot hold that much."), code="balance_limit")
         # Checked again under the wallet's row lock (the one post() takes), so deposits racing
         # each other cannot all pass the check above together.
         if locking.lock_one(Account, wallet.pk).balance + amount.amount > MAX_AMOUNT:
-            raise Conflict("A wallet cannot hold that much.", code="balance_limit")
+            raise Conflict(_("A wallet cannot hold that much."), code="balance_limit")
         charge = provider.charge(amount=amount, payer_ref=by.public_id)
         receivable = accounts.receivable(by, amount.currency)
         debt = -balance_of(receivable)
@@ -124,7 +127,9 @@ def request_withdrawal(*, by: User, amount: Money) -> Withdrawal:
         if (reason := withdrawals_blocked_reason(by)) is not None:
             raise Conflict(reason, code="withdrawals_blocked")
         if wallet.balance < amount.amount:
-            raise InsufficientFunds(f"Only {Money(wallet.balance, amount.currency)} is available to withdraw.")
+            raise InsufficientFunds(
+                _("Only %(Money)s is available to withdraw.") % {"Money": Money(wallet.balance, amount.currency)}
+            )
         now = clock.now()
         withdrawal = Withdrawal.objects.create(
             user=by, amount=amount.amount, currency=amount.currency, provider=provider.name, created_at=now
@@ -167,7 +172,10 @@ def submit_withdrawal(*, withdrawal_id: int) -> Withdrawal:
     with transaction.atomic():
         withdrawal = _lock(pk=withdrawal_id)
         if withdrawal.status != Withdrawal.Status.PENDING:
-            raise NotAllowedInState(f"Withdrawal {withdrawal.public_id} is already {withdrawal.status}.")
+            raise NotAllowedInState(
+                _("Withdrawal %(public_id)s is already %(status)s.")
+                % {"public_id": withdrawal.public_id, "status": withdrawal.status}
+            )
         provider = active_provider()
         answer = provider.payout(
             reference=withdrawal.public_id, amount=withdrawal.money, payee_ref=withdrawal.user.public_id
@@ -203,7 +211,7 @@ def _lock(*, pk: int) -> Withdrawal:
     try:
         return Withdrawal.objects.select_for_update(of=("self",)).select_related("user").get(pk=pk)
     except Withdrawal.DoesNotExist:
-        raise NotFound("No such withdrawal.") from None
+        raise NotFound(_("No such withdrawal.")) from None
 
 
 def _settle(withdrawal: Withdrawal, answer: PayoutAnswer) -> None:
@@ -239,10 +247,15 @@ def _settle(withdrawal: Withdrawal, answer: PayoutAnswer) -> None:
         users=[user],
         code=f"wallet.withdrawal_{status}",
         link=reverse("web:wallet"),
-        title=f"Withdrawal of {money} {'paid' if status == 'paid' else 'failed'}",
-        body="The payment provider paid it out."
-        if status == "paid"
-        else "The payment provider could not pay it; the money is back in your wallet.",
+        title=lambda: (
+            (_("Withdrawal of %(money)s paid") if status == "paid" else _("Withdrawal of %(money)s failed"))
+            % {"money": money}
+        ),
+        body=lambda: (
+            _("The payment provider paid it out.")
+            if status == "paid"
+            else _("The payment provider could not pay it; the money is back in your wallet.")
+        ),
     )
 
 
@@ -260,9 +273,9 @@ def chargeback(*, deposit_id: int, by: SystemActor | User) -> Deposit:
     with transaction.atomic():
         found = Deposit.objects.select_for_update().select_related("user").filter(pk=deposit_id).first()
         if found is None:
-            raise NotFound("No such deposit.")
+            raise NotFound(_("No such deposit."))
         if found.status == Deposit.Status.CHARGED_BACK:
-            raise Conflict("This deposit was already charged back.", code="already_charged_back")
+            raise Conflict(_("This deposit was already charged back."), code="already_charged_back")
         user, money = found.user, found.money
         reversal = provider.reverse(deposit_reference=found.reference)
         wallet = accounts.locked_wallet(user, money.currency)
@@ -317,16 +330,22 @@ def chargeback(*, deposit_id: int, by: SystemActor | User) -> Deposit:
             users=[user],
             code="wallet.charged_back",
             link=reverse("web:wallet"),
-            title=f"Your deposit of {money} was charged back",
-            body=(
-                f"{taken} was taken back from your wallet"
-                + (
-                    f" and you owe {debt}; until a deposit repays it you cannot order or withdraw."
+            title=lambda: _("Your deposit of %(money)s was charged back") % {"money": money},
+            body=lambda: (
+                (
+                    _(
+                        "%(taken)s was taken back from your wallet and you owe %(debt)s; until a deposit repays it "
+                        "you cannot order or withdraw."
+                    )
                     if debt.amount
-                    else "."
+                    else _("%(taken)s was taken back from your wallet.")
                 )
-                + " If something went wrong with an order, open a dispute on the order: a dispute, "
-                "not a chargeback, is the way to a refund here."
+                % {"taken": taken, "debt": debt}
+                + " "
+                + _(
+                    "If something went wrong with an order, open a dispute on the order: a dispute, not a "
+                    "chargeback, is the way to a refund here."
+                )
             ),
         )
     return found

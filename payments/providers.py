@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core import clock
 from core.errors import Conflict
@@ -69,7 +70,7 @@ class SandboxProvider:
 
     def charge(self, *, amount: Money, payer_ref: str) -> Charge:
         if amount.amount > self.limit:
-            raise PaymentDeclined("The sandbox declines deposits above 1,000,000.00.")
+            raise PaymentDeclined(_("The sandbox declines deposits above 1,000,000.00."))
         return Charge(provider=self.name, reference="sbx_" + secrets.token_hex(8))
 
     def payout(self, *, reference: str, amount: Money, payee_ref: str) -> PayoutAnswer:
@@ -109,8 +110,10 @@ def active_provider() -> PaymentProvider:
     if name == "sandbox":
         if not settings.SANDBOX_PAYMENTS:
             raise PaymentsUnavailable(
-                "Deposits are switched off: this deployment has no payment provider configured "
-                "(the sandbox only runs in development, with the test clock, or with PARLEY_SANDBOX_PAYMENTS=1)."
+                _(
+                    "Deposits are switched off: this deployment has no payment provider configured "
+                    "(the sandbox only runs in development, with the test clock, or with PARLEY_SANDBOX_PAYMENTS=1)."
+                )
             )
         return SandboxProvider()
     raise LookupError(f"unknown payment provider {name!r}")

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.utils.translation import get_language
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.money import CURRENCY_EXPONENTS, Money, MoneyError
@@ -32,6 +33,9 @@ def parse_duration(value: Any) -> timedelta | None:
 
 Duration = timedelta
 OptionalDuration = timedelta | None
+
+
+TRANSLATED = frozenset({"description", "escalated_label", "escalate_button"})
 
 
 class Policy(BaseModel):
@@ -61,6 +65,11 @@ class Policy(BaseModel):
     redelivery_due: Duration
     escalated_label: str = Field(min_length=1, max_length=64)
     escalate_button: str = Field(default="Escalate to the administration", min_length=1, max_length=80)
+    # The marketplace's own words in other languages, from the preset (`[translations.ru]`): read
+    # in Russian, `policy.escalated_label` is the Russian label. Stored versions keep both.
+    translations: dict[str, dict[Literal["description", "escalated_label", "escalate_button"], str]] = Field(
+        default_factory=dict
+    )
 
     ticket_first_response_target: Duration
     ticket_autoclose_after: Duration
@@ -81,6 +90,17 @@ class Policy(BaseModel):
     decision_target: OptionalDuration = None
     appeal_window: OptionalDuration = None
     idle_dispute_reminder_after: OptionalDuration = None
+
+    def __getattribute__(self, name: str) -> Any:
+        # Only the preset's own words change with the reader's language; every number stays.
+        if name in TRANSLATED:
+            words = object.__getattribute__(self, "translations")
+            if words:
+                language = (get_language() or "").split("-")[0]
+                local = words.get(language, {}).get(name)
+                if local:
+                    return local
+        return object.__getattribute__(self, name)
 
     @field_validator(
         "guarantee_window",

@@ -13,17 +13,18 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.queries import staff_member
 from chat.actions import clean_body
-from core import audit, clock, deadlines
+from core import audit, clock, deadlines, locale
 from core.actors import Actor, SystemActor
 from core.errors import NotAllowedInState, NotFound, ValidationFailed
 from core.ids import new_public_id
 from disputes.models import Dispute
 from integrations import metadata as integrator_metadata
-from notifications.actions import notify
+from notifications.actions import Text, notify
 from orders.models import Order
 from policy import rules
 from policy.active import current_version
@@ -51,7 +52,7 @@ def lock_ticket(ticket_id: int) -> Ticket:
             .get(pk=ticket_id)
         )
     except Ticket.DoesNotExist:
-        raise NotFound("No such ticket.") from None
+        raise NotFound(_("No such ticket.")) from None
 
 
 def open_ticket(
@@ -123,7 +124,7 @@ def _clean_new(
         if order is None:
             fields["order_id"] = ["Not one of your orders."]
     if fields:
-        raise ValidationFailed("The ticket is not valid.", fields=fields)
+        raise ValidationFailed(_("The ticket is not valid."), fields=fields)
     return subject, body, checked, order
 
 
@@ -140,7 +141,7 @@ def _clean_message(body: str, files: Sequence[UploadedFile]) -> tuple[str, list[
     except ValidationFailed as exc:
         fields.update(exc.fields)
     if fields:
-        raise ValidationFailed("The message cannot be sent.", fields=fields)
+        raise ValidationFailed(_("The message cannot be sent."), fields=fields)
     return body, checked
 
 
@@ -177,9 +178,14 @@ def _answer(ticket: Ticket, *, by: User, body: str, files: list[CheckedFile]) ->
         [ticket.owner],
         ticket,
         code="ticket.answered",
-        title=f"The administration answered your ticket: {ticket.subject}",
-        body=f"{message.body[:200]}\n\nReply if you need more help. Without a reply the ticket resolves "
-        f"by itself on {ticket.autoclose_at:%d %b %Y %H:%M} UTC.",
+        title=lambda: _("The administration answered your ticket: %(subject)s") % {"subject": ticket.subject},
+        body=lambda: (
+            _(
+                "%(value)s\n\nReply if you need more help. Without a reply the ticket resolves by "
+                "itself on %(autoclose_at)s."
+            )
+            % {"value": message.body[:200], "autoclose_at": locale.when(ticket.autoclose_at)}
+        ),
     )
     return message
 
@@ -201,7 +207,10 @@ def _owner_reply(ticket: Ticket, *, by: User, body: str, files: list[CheckedFile
         [ticket.assignee],
         ticket,
         code="ticket.replied",
-        title=f"{by.username} replied on ticket {ticket.public_id}: {ticket.subject}",
+        title=lambda: (
+            _("%(username)s replied on ticket %(public_id)s: %(subject)s")
+            % {"username": by.username, "public_id": ticket.public_id, "subject": ticket.subject}
+        ),
         body=message.body[:200],
     )
     return message
@@ -232,8 +241,8 @@ def resolve(*, ticket_id: int, by: User) -> Ticket:
             _other_side(ticket, role),
             ticket,
             code="ticket.resolved",
-            title=f"Ticket resolved: {ticket.subject}",
-            body=f"{who} marked the ticket resolved. A reply reopens it.",
+            title=lambda: _("Ticket resolved: %(subject)s") % {"subject": ticket.subject},
+            body=lambda: _("%(who)s marked the ticket resolved. A reply reopens it.") % {"who": who},
         )
     return ticket
 
@@ -242,14 +251,21 @@ def remind_owner(*, ticket_id: int) -> Ticket:
     """Tells the owner of an answered ticket, before it resolves by itself, that a reply keeps it open."""
     ticket = Ticket.objects.select_related("owner").get(pk=ticket_id)
     if ticket.status != Ticket.Status.ANSWERED or ticket.autoclose_at is None:
-        raise NotAllowedInState("The ticket is no longer waiting for its owner.")
+        raise NotAllowedInState(_("The ticket is no longer waiting for its owner."))
     _tell(
         [ticket.owner],
         ticket,
         code="ticket.reminder",
-        title=f"Reminder: your ticket resolves on {ticket.autoclose_at:%d %b %H:%M} UTC",
-        body=f'The administration answered "{ticket.subject}". If you still need help, reply before then; '
-        "otherwise the ticket is resolved (a later reply reopens it).",
+        title=lambda: (
+            _("Reminder: your ticket resolves on %(autoclose_at)s") % {"autoclose_at": locale.when(ticket.autoclose_at)}
+        ),
+        body=lambda: (
+            _(
+                'The administration answered "%(subject)s". If you still need help, reply before '
+                "then; otherwise the ticket is resolved (a later reply reopens it)."
+            )
+            % {"subject": ticket.subject}
+        ),
     )
     return ticket
 
@@ -260,7 +276,7 @@ def auto_resolve(*, ticket_id: int, by: SystemActor) -> Ticket:
         ticket = lock_ticket(ticket_id)
         verdict(ticket, "auto_resolve", by=by).require()
         if ticket.autoclose_at is None or ticket.autoclose_at > clock.now():
-            raise NotAllowedInState("The ticket was answered again; it closes later.")
+            raise NotAllowedInState(_("The ticket was answered again; it closes later."))
         waited = rules.humane(ticket.policy.ticket_autoclose_after)
         _close(
             ticket,
@@ -273,9 +289,14 @@ def auto_resolve(*, ticket_id: int, by: SystemActor) -> Ticket:
             [ticket.owner],
             ticket,
             code="ticket.auto_resolved",
-            title=f"Ticket resolved automatically: {ticket.subject}",
-            body=f"There was no reply for {waited} after the administration's answer, so the ticket "
-            "was resolved. If you still need help, reply to reopen it.",
+            title=lambda: _("Ticket resolved automatically: %(subject)s") % {"subject": ticket.subject},
+            body=lambda: (
+                _(
+                    "There was no reply for %(waited)s after the administration's answer, so the "
+                    "ticket was resolved. If you still need help, reply to reopen it."
+                )
+                % {"waited": waited}
+            ),
         )
     return ticket
 
@@ -297,8 +318,8 @@ def reopen(*, ticket_id: int, by: User) -> Ticket:
             _other_side(ticket, role),
             ticket,
             code="ticket.reopened",
-            title=f"Ticket reopened: {ticket.subject}",
-            body=f"{who} reopened the ticket.",
+            title=lambda: _("Ticket reopened: %(subject)s") % {"subject": ticket.subject},
+            body=lambda: _("%(who)s reopened the ticket.") % {"who": who},
         )
     return ticket
 
@@ -312,11 +333,11 @@ def assign(*, ticket_id: int, by: User, assignee_username: str | None) -> Ticket
         assignee = staff_member(assignee_username) if assignee_username else None
         if assignee_username and assignee is None:
             raise ValidationFailed(
-                "No such member of the administration.", fields={"assignee": ["Not a staff username."]}
+                _("No such member of the administration."), fields={"assignee": ["Not a staff username."]}
             )
         if assignee is not None and assignee.pk == ticket.owner_id:
             raise ValidationFailed(
-                "Nobody handles their own ticket.", fields={"assignee": ["This is their own ticket."]}
+                _("Nobody handles their own ticket."), fields={"assignee": ["This is their own ticket."]}
             )
         ticket.assignee = assignee
         ticket.updated_at = clock.now()
@@ -332,7 +353,10 @@ def assign(*, ticket_id: int, by: User, assignee_username: str | None) -> Ticket
             [assignee] if assignee is not None and assignee.pk != by.pk else [],
             ticket,
             code="ticket.assigned",
-            title=f"{by.username} gave you ticket {ticket.public_id}: {ticket.subject}",
+            title=lambda: (
+                _("%(username)s gave you ticket %(public_id)s: %(subject)s")
+                % {"username": by.username, "public_id": ticket.public_id, "subject": ticket.subject}
+            ),
         )
     return ticket
 
@@ -341,12 +365,12 @@ def link_dispute(*, ticket_id: int, by: User, dispute_id: str) -> Ticket:
     """Links the ticket to a dispute by its public id (empty: unlinks); the dispute must exist."""
     dispute_id = dispute_id.strip()
     if dispute_id and not DISPUTE_ID.fullmatch(dispute_id):
-        raise ValidationFailed("That is not a dispute id.", fields={"dispute_id": ["A dispute id looks like dsp_…"]})
+        raise ValidationFailed(_("That is not a dispute id."), fields={"dispute_id": ["A dispute id looks like dsp_…"]})
     with transaction.atomic():
         ticket = lock_ticket(ticket_id)
         verdict(ticket, "link_dispute", by=by).require()
         if dispute_id and not Dispute.objects.filter(public_id=dispute_id).exists():
-            raise ValidationFailed("There is no dispute with that id.", fields={"dispute_id": ["unknown dispute"]})
+            raise ValidationFailed(_("There is no dispute with that id."), fields={"dispute_id": ["unknown dispute"]})
         ticket.linked_dispute = dispute_id
         ticket.updated_at = clock.now()
         ticket.save(update_fields=["linked_dispute", "updated_at"])
@@ -425,5 +449,5 @@ def _message(
     return message
 
 
-def _tell(users: list[User | None], ticket: Ticket, *, code: str, title: str, body: str = "") -> None:
+def _tell(users: list[User | None], ticket: Ticket, *, code: str, title: Text, body: Text = "") -> None:
     notify(users=[u for u in users if u is not None], code=code, title=title, body=body, link=link(ticket))

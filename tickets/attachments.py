@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
 
 from core import clock, files
 from core.errors import ValidationFailed
@@ -31,7 +32,7 @@ __all__ = ["MAX_BYTES", "MAX_FILES", "CheckedFile", "check_all", "download_respo
 def check_all(uploads: Sequence[UploadedFile]) -> list[CheckedFile]:
     """Every upload checked, or a 422 naming each file that was refused and why."""
     if len(uploads) > MAX_FILES:
-        raise ValidationFailed("Too many files.", fields={FIELD: [f"At most {MAX_FILES} files at a time."]})
+        raise ValidationFailed(_("Too many files."), fields={FIELD: [f"At most {MAX_FILES} files at a time."]})
     checked, problems = [], []
     for upload in uploads:
         try:
@@ -39,7 +40,7 @@ def check_all(uploads: Sequence[UploadedFile]) -> list[CheckedFile]:
         except files.FileRefused as exc:
             problems.append(f"{safe_name(upload.name)}: {exc}")
     if problems:
-        raise ValidationFailed("Some files cannot be attached.", fields={FIELD: problems})
+        raise ValidationFailed(_("Some files cannot be attached."), fields={FIELD: problems})
     return checked
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core import audit, clock
@@ -66,7 +67,7 @@ def _href(value: str) -> str | None:
 def update_contacts(*, by: User, channels: str, opening_hours: str, intro: str) -> ContactsPage:
     """Staff edit the contacts page: its channels ("Label: value" lines), hours and intro."""
     if not by.is_staff:
-        raise Forbidden("Only the administration can edit the contacts page.")
+        raise Forbidden(gettext("Only the administration can edit the contacts page."))
     fields: dict[str, list[str]] = {}
     if problems := parse_channels(channels)[1]:
         fields["channels"] = problems
@@ -77,7 +78,7 @@ def update_contacts(*, by: User, channels: str, opening_hours: str, intro: str) 
         if len(text) > 2000:
             fields.setdefault(name, []).append("At most 2000 characters.")
     if fields:
-        raise ValidationFailed("The contacts page is not valid.", fields=fields)
+        raise ValidationFailed(gettext("The contacts page is not valid."), fields=fields)
     with transaction.atomic():
         page, _ = ContactsPage.objects.update_or_create(
             pk=ContactsPage.SINGLETON_ID,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import Forbidden, NotFound
@@ -74,7 +75,7 @@ def get_ticket_for(user: User, public_id: str) -> Ticket:
         .first()
     )
     if ticket is None or not can_see(ticket, user):
-        raise NotFound("No such ticket.")
+        raise NotFound(_("No such ticket."))
     return ticket
 
 
@@ -99,7 +100,7 @@ def get_attachment_for(user: User, ticket_public_id: str, attachment_public_id: 
         public_id=attachment_public_id, message__in=messages_for(ticket, user)
     ).first()
     if found is None:
-        raise NotFound("No such file.")
+        raise NotFound(_("No such file."))
     return found
 
 
@@ -158,7 +159,7 @@ def staff_queue(
     the answer to a reply that brought the ticket back). Resolved ones only when asked for. A
     staff member's own tickets are left out: someone else answers them."""
     if not user.is_staff:
-        raise Forbidden("Only the administration sees the ticket queue.")
+        raise Forbidden(_("Only the administration sees the ticket queue."))
     qs = (
         Ticket.objects.select_related("owner", "assignee")
         .exclude(owner=user)
@@ -218,7 +219,7 @@ def contacts_page() -> ContactsPage:
 
 def get_contacts_page_for_editing(user: User) -> ContactsPage:
     if not user.is_staff:
-        raise Forbidden("Only the administration can edit the contacts page.")
+        raise Forbidden(_("Only the administration can edit the contacts page."))
     return contacts_page()
 
 

@@ -63,16 +63,18 @@ class ListingForm(MoneyFormMixin):
     description = forms.CharField(max_length=limits.LONG_TEXT, widget=forms.Textarea, required=False)
     kind = forms.ChoiceField(
         choices=[
-            ("product", "Product (keys, items, accounts)"),
-            ("service", "Service (boosting, design, work)"),
+            ("product", _("Product (keys, items, accounts)")),
+            ("service", _("Service (boosting, design, work)")),
         ]
     )
-    is_active = forms.BooleanField(required=False, initial=True, label="For sale")
+    is_active = forms.BooleanField(required=False, initial=True, label=_("For sale"))
     warranty = forms.CharField(
         required=False,
         max_length=10,
-        help_text="Optional: how long after completion the buyer may still dispute if the account is recovered "
-        'or the key revoked, for example "7d". Your proceeds stay held that long.',
+        help_text=_(
+            "Optional: how long after completion the buyer may still dispute if the account is recovered "
+            'or the key revoked, for example "7d". Your proceeds stay held that long.'
+        ),
     )
 
     field_order = ["title", "description", "kind", "amount", "currency", "warranty", "is_active"]
@@ -92,20 +94,20 @@ class DeliverForm(forms.Form):
         max_length=limits.LONG_TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Delivery note",
-        help_text="For digital goods: the key, the login, or where to find the files.",
+        label=_("Delivery note"),
+        help_text=_("For digital goods: the key, the login, or where to find the files."),
     )
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(max_length=limits.CANCEL_REASON, required=False, label="Reason (shown to the buyer)")
+    reason = forms.CharField(max_length=limits.CANCEL_REASON, required=False, label=_("Reason (shown to the buyer)"))
 
 
 class MessageForm(forms.Form):
     body = forms.CharField(
         max_length=limits.LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Write a message…"}),
-        label="Message",
+        label=_("Message"),
     )
 
 
@@ -128,20 +130,20 @@ class MultipleFileField(forms.FileField):
 
 def attachments_field() -> MultipleFileField:
     return MultipleFileField(
-        label="Attachments (optional)",
-        help_text="Screenshots or PDF documents, up to 5 files of 5 MB each.",
+        label=_("Attachments (optional)"),
+        help_text=_("Screenshots or PDF documents, up to 5 files of 5 MB each."),
     )
 
 
 class TicketForm(forms.Form):
     subject = forms.CharField(max_length=MAX_SUBJECT)
     category = forms.ChoiceField(choices=Ticket.Category.choices)
-    order_id = forms.ChoiceField(label="Order (optional)", required=False)
+    order_id = forms.ChoiceField(label=_("Order (optional)"), required=False)
     body = forms.CharField(
         max_length=MAX_BODY,
         widget=forms.Textarea(attrs={"rows": 6}),
-        label="Message",
-        help_text="What happened, what you expected, and anything we need to look it up.",
+        label=_("Message"),
+        help_text=_("What happened, what you expected, and anything we need to look it up."),
     )
     attachments = attachments_field()
 
@@ -164,13 +166,13 @@ class LinkDisputeForm(forms.Form):
 
 class ContactsForm(forms.Form):
     intro = forms.CharField(
-        max_length=limits.NOTE, required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Introduction"
+        max_length=limits.NOTE, required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Introduction")
     )
     channels = forms.CharField(
         max_length=limits.NOTE,
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text='One per line, as "Label: value", for example "E-mail: support@example.org".',
+        help_text=_('One per line, as "Label: value", for example "E-mail: support@example.org".'),
     )
     opening_hours = forms.CharField(max_length=limits.LINE)
 
@@ -183,7 +185,7 @@ def amount_in_minor_units(value: Decimal | None, currency: str, *, field: str = 
     try:
         return Money.from_major(value, currency).amount
     except MoneyError as exc:
-        raise ValidationFailed(f"Check the amount: {exc}.", fields={field: [str(exc)]}) from None
+        raise ValidationFailed(_("Check the amount: %(exc)s.") % {"exc": exc}, fields={field: [str(exc)]}) from None
 
 
 def only_offerable(field: forms.Field, kinds: Iterable[str] | None = None, *, delivered: bool) -> None:
@@ -196,53 +198,55 @@ def only_offerable(field: forms.Field, kinds: Iterable[str] | None = None, *, de
 
 # The buyer's own words for each reason (the vocabulary is `disputes.models.Reason`).
 REASON_PROMPTS = {
-    Reason.NOT_RECEIVED: "I did not receive it",
-    Reason.INCOMPLETE: "It is incomplete",
-    Reason.INCORRECT: "It is not what I ordered (incorrect)",
-    Reason.DEFECTIVE: "It does not work (defective)",
-    Reason.NOT_AS_DESCRIBED: "It is not as described",
-    Reason.OTHER: "Something else",
+    Reason.NOT_RECEIVED: _("I did not receive it"),
+    Reason.INCOMPLETE: _("It is incomplete"),
+    Reason.INCORRECT: _("It is not what I ordered (incorrect)"),
+    Reason.DEFECTIVE: _("It does not work (defective)"),
+    Reason.NOT_AS_DESCRIBED: _("It is not as described"),
+    Reason.OTHER: _("Something else"),
 }
 REQUEST_PROMPTS = {
-    ProposalKind.FULL_DELIVERY: "Full delivery of what I paid for",
-    ProposalKind.REPLACEMENT: "A replacement or a fix",
-    ProposalKind.PARTIAL_REFUND: "A partial refund",
-    ProposalKind.FULL_REFUND: "A full refund",
-    ProposalKind.RETURN_AND_REFUND: "Return it and get a refund",
+    ProposalKind.FULL_DELIVERY: _("Full delivery of what I paid for"),
+    ProposalKind.REPLACEMENT: _("A replacement or a fix"),
+    ProposalKind.PARTIAL_REFUND: _("A partial refund"),
+    ProposalKind.FULL_REFUND: _("A full refund"),
+    ProposalKind.RETURN_AND_REFUND: _("Return it and get a refund"),
 }
 
 
 class DisputeForm(forms.Form):
     reason = forms.ChoiceField(
         choices=[(r.value, REASON_PROMPTS[r]) for r in OPENING_REASONS],
-        label="Reason for the dispute",
+        label=_("Reason for the dispute"),
     )
     description = forms.CharField(
         max_length=limits.LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What is wrong, and what did you already try with the seller?",
+        help_text=_("What is wrong, and what did you already try with the seller?"),
     )
     requested_kind = forms.ChoiceField(
         choices=[(k.value, REQUEST_PROMPTS[k]) for k in REQUEST_KINDS],
-        label="What would resolve it for you?",
+        label=_("What would resolve it for you?"),
     )
     refund_amount = forms.DecimalField(
         required=False,
         min_value=Decimal("0.01"),
         max_digits=12,
         decimal_places=2,
-        label="Partial refund amount",
-        help_text="Only for a partial refund.",
+        label=_("Partial refund amount"),
+        help_text=_("Only for a partial refund."),
     )
     images = MultipleFileField(
         required=False,
-        label="Images or documents (optional)",
-        help_text="JPEG, PNG, WebP or PDF, up to 10 MB each. They are hashed and kept as evidence.",
+        label=_("Images or documents (optional)"),
+        help_text=_("JPEG, PNG, WebP or PDF, up to 10 MB each. They are hashed and kept as evidence."),
     )
     accept_terms = forms.BooleanField(
-        label="I agree to the dispute terms: the payment stays frozen until the dispute is resolved; communication "
-        "outside Parley is not taken into account; if I do not answer the administration in time my claim may be "
-        "closed.",
+        label=_(
+            "I agree to the dispute terms: the payment stays frozen until the dispute is resolved; communication "
+            "outside Parley is not taken into account; if I do not answer the administration in time my claim may be "
+            "closed."
+        ),
     )
 
     def __init__(self, *args: Any, delivered: bool = True, **kwargs: Any) -> None:
@@ -296,17 +300,19 @@ class ProposalForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(
-        required=False, max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2}), label="Note"
+        required=False, max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2}), label=_("Note")
     )
 
 
 class AnswerForm(forms.Form):
-    body = forms.CharField(max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}), label="Your answer")
+    body = forms.CharField(
+        max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}), label=_("Your answer")
+    )
 
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(
-        label="Add a file",
+        label=_("Add a file"),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
     )
 
@@ -314,17 +320,19 @@ class EvidenceForm(forms.Form):
 class WebhookForm(forms.Form):
     url = forms.CharField(
         max_length=MAX_URL,
-        label="URL",
+        label=_("URL"),
         widget=forms.URLInput(attrs={"placeholder": "https://marketplace.example/parley-events"}),
-        help_text="https:// on a public host. Every event is signed with the secret shown once after saving.",
+        help_text=_("https:// on a public host. Every event is signed with the secret shown once after saving."),
     )
     description = forms.CharField(max_length=limits.LINE, required=False)
     events = forms.CharField(
         max_length=limits.EVENT_LIST,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "order.\ndispute.resolved"}),
-        help_text='Event codes or families, one per line or separated by commas ("order." is every order '
-        "event). Empty: every event.",
+        help_text=_(
+            'Event codes or families, one per line or separated by commas ("order." is every order '
+            "event). Empty: every event."
+        ),
     )
 
     def event_list(self) -> list[str]:

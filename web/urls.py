@@ -16,6 +16,7 @@ from web.views import (
     wallet,
     webhooks,
 )
+from web.views import profile as profile_views
 from web.views import tokens as token_views
 
 app_name = "web"
@@ -110,5 +111,8 @@ urlpatterns = [
     path("staff/users/<str:public_id>/reinstate/", staff_users.user_reinstate, name="staff_user_reinstate"),
     # API tokens: listed and revoked by their owner.
     path("tokens/", token_views.tokens, name="tokens"),
+    # A person's language, time zone and optional mail.
+    path("profile/", profile_views.profile, name="profile"),
+    path("mail/unsubscribe/<str:token>/", profile_views.unsubscribe, name="unsubscribe"),
     path("tokens/<str:public_id>/revoke/", token_views.revoke, name="token_revoke"),
 ]

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core import audit, clock, requestid
@@ -86,7 +87,7 @@ def _disable(endpoint_id: int, *, by: Actor, role: str) -> WebhookEndpoint:
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
         if endpoint is None:
-            raise NotFound("No such webhook endpoint.")
+            raise NotFound(gettext("No such webhook endpoint."))
         if not endpoint.is_active:
             return endpoint
         endpoint.is_active = False
@@ -103,11 +104,15 @@ def clean_filters(events: Sequence[str]) -> list[str]:
     """Event codes or families ("order.", "dispute.resolved"), without repeats, in order."""
     cleaned = list(dict.fromkeys(e.strip().lower() for e in events))
     if len(cleaned) > MAX_FILTERS:
-        raise ValidationFailed(f"At most {MAX_FILTERS} event filters.", fields={"events": ["too many"]})
+        raise ValidationFailed(
+            gettext("At most %(MAX_FILTERS)s event filters.") % {"MAX_FILTERS": MAX_FILTERS},
+            fields={"events": ["too many"]},
+        )
     bad = [e for e in cleaned if len(e) > 64 or not EVENT_FILTER.fullmatch(e)]
     if bad:
         raise ValidationFailed(
-            f"Not an event code or family: {', '.join(bad)}. Use codes like order.delivered, or order. for all.",
+            gettext("Not an event code or family: %(join)s. Use codes like order.delivered, or order. for all.")
+            % {"join": ", ".join(bad)},
             fields={"events": [f"Not an event code or family: {e} (order.delivered, or order. for all)" for e in bad]},
         )
     return cleaned
@@ -115,7 +120,7 @@ def clean_filters(events: Sequence[str]) -> list[str]:
 
 def _require_staff(user: User) -> None:
     if not user.is_staff:
-        raise Forbidden("Only the administration manages webhooks.")
+        raise Forbidden(gettext("Only the administration manages webhooks."))
 
 
 def send_due_webhooks(*, limit: int = 50, budget: float = ROUND_BUDGET) -> int:
@@ -222,10 +227,18 @@ def disable_failing(*, endpoint_id: int) -> WebhookEndpoint:
         notify(
             users=staff,
             code="webhook.disabled",
-            title=f"Webhook {endpoint.public_id} was disabled after {DISABLE_AFTER.days} days of failures",
-            body=f"Every try to {endpoint.url} failed since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC. "
-            "Fix the receiver, then register it again; missed events are in GET /api/v1/events.",
             link=reverse("web:staff_webhook", args=[endpoint.public_id]),
+            title=lambda: (
+                gettext("Webhook %(public_id)s was disabled after %(days)s days of failures")
+                % {"public_id": endpoint.public_id, "days": DISABLE_AFTER.days}
+            ),
+            body=lambda: (
+                gettext(
+                    "Every try to %(url)s failed since %(failing_since)s UTC. Fix the receiver, then "
+                    "register it again; missed events are in GET /api/v1/events."
+                )
+                % {"url": endpoint.url, "failing_since": f"{endpoint.failing_since:%Y-%m-%d %H:%M}"}
+            ),
         )
     return endpoint
 
@@ -267,7 +280,7 @@ def send_test(*, endpoint: WebhookEndpoint, by: Actor) -> WebhookDelivery:
     """Queues a `webhook.test` event for this endpoint alone, due now (the worker sends it)."""
     _require_manager(by)
     if not endpoint.is_active:
-        raise Conflict("This endpoint is disabled.", code="not_allowed_in_state")
+        raise Conflict(gettext("This endpoint is disabled."), code="not_allowed_in_state")
     from webhooks.fanout import rfc3339
 
     now = clock.now()
@@ -296,11 +309,11 @@ def retry_delivery(*, endpoint: WebhookEndpoint, event_id: str, by: Actor) -> We
     under the same `webhook-id`). 409 when the endpoint is disabled."""
     _require_manager(by)
     if not endpoint.is_active:
-        raise Conflict("This endpoint is disabled.", code="not_allowed_in_state")
+        raise Conflict(gettext("This endpoint is disabled."), code="not_allowed_in_state")
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().filter(endpoint=endpoint, event_id=event_id).first()
         if delivery is None:
-            raise NotFound("No such delivery for this endpoint.")
+            raise NotFound(gettext("No such delivery for this endpoint."))
         delivery.status = Status.PENDING
         delivery.next_attempt_at = clock.now()
         delivery.attempts = min(delivery.attempts, MAX_ATTEMPTS - 1)  # room for this one more try

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.actors import Actor, SystemActor
@@ -12,7 +13,7 @@ from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 def _require_staff(user: User) -> None:
     if not user.is_staff:
-        raise Forbidden("Only the administration manages webhooks.")
+        raise Forbidden(_("Only the administration manages webhooks."))
 
 
 def endpoints_for(user: Actor) -> QuerySet[WebhookEndpoint]:
@@ -26,7 +27,7 @@ def get_endpoint_for(user: Actor, public_id: str) -> WebhookEndpoint:
     """The endpoint (staff only); "not found" when there is none with this id."""
     endpoint = endpoints_for(user).filter(public_id=public_id).first()
     if endpoint is None:
-        raise NotFound("No such webhook endpoint.")
+        raise NotFound(_("No such webhook endpoint."))
     return endpoint
 
 

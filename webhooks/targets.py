@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
 from webhooks.models import MAX_URL
@@ -57,8 +58,12 @@ def resolve(url: str) -> Target:
         for address in addresses:
             if not _acceptable(address):
                 raise TargetRefused(
-                    f"{host} resolves to {address}, which is not a public address. Webhooks are only "
-                    "sent to public hosts (an operator can allow a host with PARLEY_WEBHOOKS_ALLOWED_HOSTS)."
+                    _(
+                        "%(host)s resolves to %(address)s, which is not a public address. Webhooks are "
+                        "only sent to public hosts (an operator can allow a host with "
+                        "PARLEY_WEBHOOKS_ALLOWED_HOSTS)."
+                    )
+                    % {"host": host, "address": address}
                 )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(scheme=parts.scheme, host=host, port=port, path=path, address=str(addresses[0]))
@@ -67,17 +72,18 @@ def resolve(url: str) -> Target:
 def _parse(url: str) -> SplitResult:
     if not url or len(url) > MAX_URL or _UNSAFE_CHARACTERS.search(url):
         raise TargetRefused(
-            f"Give an absolute URL of at most {MAX_URL} characters, without spaces.", code="validation_error"
+            _("Give an absolute URL of at most %(MAX_URL)s characters, without spaces.") % {"MAX_URL": MAX_URL},
+            code="validation_error",
         )
     parts = urlsplit(url)
     if parts.scheme not in {"https", "http"} or not parts.hostname:
-        raise TargetRefused("Give an absolute https:// URL.", code="validation_error")
+        raise TargetRefused(_("Give an absolute https:// URL."), code="validation_error")
     if parts.scheme == "http" and not settings.WEBHOOKS_ALLOW_HTTP:
-        raise TargetRefused("Webhook URLs must use https.")
+        raise TargetRefused(_("Webhook URLs must use https."))
     if parts.username is not None or parts.password is not None:
-        raise TargetRefused("Webhook URLs may not carry a user name or password.", code="validation_error")
+        raise TargetRefused(_("Webhook URLs may not carry a user name or password."), code="validation_error")
     if parts.fragment:
-        raise TargetRefused("Webhook URLs may not have a #fragment.", code="validation_error")
+        raise TargetRefused(_("Webhook URLs may not have a #fragment."), code="validation_error")
     return parts
 
 
@@ -86,14 +92,16 @@ def _host(parts: SplitResult) -> str:
     try:
         return host.encode("idna").decode("ascii") if not host.isascii() else host
     except UnicodeError:
-        raise TargetRefused(f"{host!r} is not a valid host name.", code="validation_error") from None
+        raise TargetRefused(
+            _("%(host)s is not a valid host name.") % {"host": f"{host!r}"}, code="validation_error"
+        ) from None
 
 
 def _port(parts: SplitResult) -> int:
     try:
         port = parts.port
     except ValueError:
-        raise TargetRefused("The URL's port is not a number between 0 and 65535.", code="validation_error") from None
+        raise TargetRefused(_("The URL's port is not a number between 0 and 65535."), code="validation_error") from None
     return port or (443 if parts.scheme == "https" else 80)
 
 
@@ -101,10 +109,12 @@ def _lookup(host: str, port: int) -> list[IPAddress]:
     try:
         found = _resolver(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise TargetRefused(f"{host} does not resolve ({exc}).", code="webhook_url_unresolvable") from None
+        raise TargetRefused(
+            _("%(host)s does not resolve (%(exc)s).") % {"host": host, "exc": exc}, code="webhook_url_unresolvable"
+        ) from None
     addresses = [_unwrapped(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])) for info in found]
     if not addresses:
-        raise TargetRefused(f"{host} does not resolve.", code="webhook_url_unresolvable")
+        raise TargetRefused(_("%(host)s does not resolve.") % {"host": host}, code="webhook_url_unresolvable")
     return addresses
 
 

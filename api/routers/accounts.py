@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from accounts import actions, queries
+from accounts import actions, preferences, queries
 from accounts.models import ApiToken, User
 from api.auth import api_key, key_or_staff
 from api.routers import integrations
@@ -38,6 +38,15 @@ class UserOut(Schema):
 
 class MeOut(UserOut):
     balances: list[MoneyOut]
+    language: str  # "" until the user picks one (the Accept-Language header decides meanwhile)
+    time_zone: str  # an IANA name, "" for none (times in UTC)
+    optional_email: bool  # whether the chat digest is mailed
+
+
+class MePatch(Schema):
+    language: str | None = Field(default=None, max_length=8)
+    time_zone: str | None = Field(default=None, max_length=64)
+    optional_email: bool | None = None
 
 
 class TokenIn(Schema):
@@ -77,10 +86,29 @@ def token(request: HttpRequest, payload: TokenIn) -> TokenOut:
 
 @router.get("/me", response={200: MeOut, **ERRORS})
 def me(request: HttpRequest) -> MeOut:
-    user = request.auth  # type: ignore[attr-defined]
+    return _me(request.auth)  # type: ignore[attr-defined]
+
+
+@router.patch("/me", response={200: MeOut, **ERRORS})
+def update_me(request: HttpRequest, payload: MePatch) -> MeOut:
+    """Sets the caller's language (`en`, `ru`; "" for the Accept-Language header), time zone (an
+    IANA name; "" for UTC) and whether optional mail reaches them. Omitted fields stay."""
+    user = preferences.set_preferences(
+        user=request.auth,  # type: ignore[attr-defined]
+        language=payload.language,
+        time_zone=payload.time_zone,
+        optional_email=payload.optional_email,
+    )
+    return _me(user)
+
+
+def _me(user: User) -> MeOut:
     return MeOut(
         **UserOut.of(user).model_dump(),
         balances=[MoneyOut.of(m) for m in ledger_queries.wallet_balances(user)],
+        language=user.language,
+        time_zone=user.time_zone,
+        optional_email=user.optional_email,
     )
 
 

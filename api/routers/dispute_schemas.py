@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt
 
@@ -48,7 +49,10 @@ def minor_units(value: int | MoneyIn | None, order: Order) -> int | None:
     if value is None or isinstance(value, int):
         return value
     if value.currency != order.currency:
-        raise ValidationFailed(f"The order is in {order.currency}.", fields={"refund_amount": ["wrong currency"]})
+        raise ValidationFailed(
+            _("The order is in %(currency)s.") % {"currency": order.currency},
+            fields={"refund_amount": ["wrong currency"]},
+        )
     return value.amount
 
 

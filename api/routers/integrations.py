@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -161,7 +162,7 @@ def login_link(request: HttpRequest, user_id: str, payload: LoginLinkIn | None =
     """A one-time URL that logs the user in on Parley's pages and leads to `next`; valid 5 minutes."""
     key = request.auth  # type: ignore[attr-defined]
     if not isinstance(key, ApiKey):
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     issued = actions.create_login_link(
         key=key, user=queries.get_user(user_id), next_path=payload.next if payload else None
     )
@@ -185,14 +186,14 @@ def provision(request: HttpRequest, payload: Schema) -> UserRecord:
     if caller.refusal is not None:
         raise caller.refusal
     if key is None and caller.user is None:
-        raise NotAuthenticated("Provisioning a user takes an API key (Authorization: Bearer psk_…).")
+        raise NotAuthenticated(_("Provisioning a user takes an API key (Authorization: Bearer psk_…)."))
     if key is None or caller.user is not None:
-        raise Forbidden("Only an API key (without Parley-On-Behalf-Of) provisions users; others sign up.")
+        raise Forbidden(_("Only an API key (without Parley-On-Behalf-Of) provisions users; others sign up."))
     if scopes.USERS not in key.scopes:
-        raise Forbidden("This API key lacks the scope 'users'.")
+        raise Forbidden(_("This API key lacks the scope 'users'."))
     if not isinstance(payload, ProvisionIn):
         raise ValidationFailed(
-            "An API key provisions users: send external_id and email.", fields={"external_id": ["required"]}
+            _("An API key provisions users: send external_id and email."), fields={"external_id": ["required"]}
         )
     user = actions.provision_user(
         key=key,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from accounts.models import User
@@ -26,7 +27,7 @@ class ErasedOut(Schema):
 def _user(public_id: str) -> User:
     user = User.objects.filter(public_id=public_id).first()
     if user is None:
-        raise NotFound("There is no such user.")
+        raise NotFound(_("There is no such user."))
     return user
 
 

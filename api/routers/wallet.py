@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from api.permissions import caller
@@ -150,7 +151,7 @@ def withdrawals(request: HttpRequest, cursor: str | None = None, limit: int | No
 def withdrawal(request: HttpRequest, withdrawal_id: str) -> WithdrawalOut:
     found = Withdrawal.objects.filter(user=caller(request), public_id=withdrawal_id).first()
     if found is None:
-        raise NotFound("No such withdrawal.")
+        raise NotFound(_("No such withdrawal."))
     return WithdrawalOut.of(found)
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils import formats
+from django.utils.html import format_html
 
-from core.money import Money
+from core import locale
+from core.money import Money, exponent_of
 from policy.rules import humane
 
 register = template.Library()
@@ -17,12 +21,20 @@ register = template.Library()
 def money(value: Any, currency: str | None = None) -> str:
     """`{{ order.price|money }}`, or `{{ 1999|money:"USD" }}` for a bare amount."""
     if isinstance(value, Money):
-        return value.format()
+        return local_money(value)
     if isinstance(value, dict):
-        return Money(int(value["amount"]), str(value["currency"])).format()
+        return local_money(Money(int(value["amount"]), str(value["currency"])))
     if value is None or currency is None:
         return ""
-    return Money(int(value), currency).format()
+    return local_money(Money(int(value), currency))
+
+
+def local_money(value: Money) -> str:
+    """`1,234.50 USD` in English, `1 234,50 USD` in Russian: the reader's separators, the
+    currency's own number of decimals. (The API keeps minor units and codes.)"""
+    places = exponent_of(value.currency)
+    number = formats.number_format(Decimal(value.to_major()), places, use_l10n=True, force_grouping=True)
+    return f"{number} {value.currency}"
 
 
 @register.filter
@@ -32,8 +44,23 @@ def iso(value: datetime | None) -> str:
 
 @register.filter
 def utc(value: datetime | None) -> str:
-    """`12 Mar 2026 14:00 UTC`: how Parley writes a moment for people."""
-    return f"{value:%d %b %Y %H:%M} UTC" if value else ""
+    """How Parley writes a moment for people: in the reader's time zone, with UTC on hover.
+    `12 Mar 2026 14:00 UTC` for a reader in UTC; `12 марта 2026, 17:00 MSK` with the UTC time as
+    the element's title for a reader in Moscow."""
+    if not value:
+        return ""
+    here = locale.local(value)
+    shown = f"{locale.moment(here, here.tzinfo)} {locale.zone_label(here)}"
+    if locale.zone_label(here) == "UTC":
+        return format_html('<time datetime="{}">{}</time>', value.isoformat(), shown)
+    in_utc = f"{locale.moment(value, UTC)} UTC"
+    return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), in_utc, shown)
+
+
+@register.filter
+def utc_text(value: datetime | None) -> str:
+    """The same as `utc` for plain text (e-mails): `12 марта 2026, 17:00 MSK (14:00 UTC)`."""
+    return locale.when(value) if value else ""
 
 
 @register.filter

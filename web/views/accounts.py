@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import actions
@@ -65,7 +66,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
             add_to_form(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to Parley, {user.username}.")
+            messages.success(request, _("Welcome to Parley, %(username)s.") % {"username": user.username})
             return redirect("web:home")
     return render(request, "web/signup.html", {"form": form})
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from policy.active import configured_policy
@@ -41,6 +42,6 @@ def contacts_edit(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             add_to_form(form, exc)
         else:
-            messages.success(request, "The contacts page is updated.")
+            messages.success(request, _("The contacts page is updated."))
             return redirect("web:contacts")
     return render(request, "web/contacts_edit.html", {"form": form, "page": page, "nav": "contacts"})

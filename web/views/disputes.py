@@ -8,6 +8,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chat import actions as chat_actions
@@ -97,7 +98,7 @@ def dispute_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             add_to_form(form, exc)
         else:
-            messages.success(request, "Your dispute is open. The payment stays frozen until it is resolved.")
+            messages.success(request, _("Your dispute is open. The payment stays frozen until it is resolved."))
             return redirect(dispute_url(dispute))
     return render(
         request,
@@ -180,7 +181,7 @@ def dispute_chat(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         after = int(request.GET.get("after", "0"))
     except ValueError:
-        raise ValidationFailed("after must be a message number") from None
+        raise ValidationFailed(_("after must be a message number")) from None
     new = list(chat_queries.thread(dispute.order_id, "dispute", after_id=after))
     if new:
         chat_actions.mark_read(user=user, order_id=dispute.order_id, channel="dispute", up_to=new[-1].pk)
@@ -284,10 +285,12 @@ def proposal_answer(request: HttpRequest, public_id: str, proposal_id: str, answ
     proposal = queries.get_proposal_for(user, dispute, proposal_id)
     if answer == "accept":
         actions.accept_proposal(proposal_id=proposal.pk, by=user)
-        messages.success(request, f"Accepted: {proposal.get_kind_display()}.")
+        messages.success(
+            request, _("Accepted: %(get_kind_display)s.") % {"get_kind_display": proposal.get_kind_display()}
+        )
     else:
         actions.reject_proposal(proposal_id=proposal.pk, by=user, note=request.POST.get("note", ""))
-        messages.info(request, "Proposal rejected. You can make your own proposal.")
+        messages.info(request, _("Proposal rejected. You can make your own proposal."))
     return redirect(dispute_url(dispute))
 
 
@@ -326,7 +329,7 @@ STEPS = {
 def dispute_step(request: HttpRequest, public_id: str, step: str) -> HttpResponse:
     dispute = _dispute_for_post(request, public_id)
     if step not in STEPS:
-        raise ValidationFailed("Unknown step.")
+        raise ValidationFailed(_("Unknown step."))
     run, done = STEPS[step]
     run(dispute.pk, me(request), request.POST.get("note", "")[:5000])
     messages.success(request, done)
@@ -340,7 +343,7 @@ def dispute_answer(request: HttpRequest, public_id: str, request_id: str) -> Htt
     dispute = _dispute_for_post(request, public_id)
     info = queries.get_info_request_for(dispute, request_id)
     mediation.answer_info(request_id=info.pk, by=me(request), body=request.POST.get("body", ""))
-    messages.success(request, "Thank you. Your answer went to the administration.")
+    messages.success(request, _("Thank you. Your answer went to the administration."))
     return redirect(dispute_url(dispute))
 
 
@@ -351,9 +354,13 @@ def dispute_evidence(request: HttpRequest, public_id: str) -> HttpResponse:
     dispute = _dispute_for_post(request, public_id)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
-        raise ValidationFailed("Choose a file to upload.")
+        raise ValidationFailed(_("Choose a file to upload."))
     item = actions.add_evidence(dispute_id=dispute.pk, by=me(request), upload=form.cleaned_data["file"])
-    messages.success(request, f"Added {item.original_name} (SHA-256 {item.sha256[:16]}…).")
+    messages.success(
+        request,
+        _("Added %(original_name)s (SHA-256 %(value)s…).")
+        % {"original_name": item.original_name, "value": item.sha256[:16]},
+    )
     return redirect(dispute_url(dispute) + "#evidence")
 
 

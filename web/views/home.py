@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ValidationFailed
@@ -39,6 +40,6 @@ def test_clock_advance(request: HttpRequest) -> HttpResponse:
     try:
         seconds = int(request.POST.get("seconds", ""))
     except ValueError:
-        raise ValidationFailed("Choose how far to move the clock.") from None
+        raise ValidationFailed(_("Choose how far to move the clock.")) from None
     deadlines.advance(seconds=seconds)
     return back(request)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -64,5 +65,9 @@ def staff_keys(request: HttpRequest) -> HttpResponse:
 @staff_only
 def staff_key_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     key = actions.revoke_key(key=queries.get_key(public_id), by=me(request))
-    messages.success(request, f"Key {key.name} ({key.public_id}) is revoked; its next request is refused.")
+    messages.success(
+        request,
+        _("Key %(name)s (%(public_id)s) is revoked; its next request is refused.")
+        % {"name": key.name, "public_id": key.public_id},
+    )
     return redirect("integrations:staff_keys")

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -62,7 +63,7 @@ def create(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             add_to_form(form, exc)
         else:
-            messages.success(request, "Your listing is live.")
+            messages.success(request, _("Your listing is live."))
             return redirect("web:listing", public_id=listing.public_id)
     return render(request, "web/listing_form.html", {"form": form, "nav": "listings"})
 
@@ -71,7 +72,7 @@ def create(request: HttpRequest) -> HttpResponse:
 def edit(request: HttpRequest, public_id: str) -> HttpResponse:
     listing = queries.get_listing(public_id, viewer=me(request))
     if listing.seller_id != me(request).pk:
-        raise Forbidden("Only the seller can edit a listing.")
+        raise Forbidden(_("Only the seller can edit a listing."))
     initial = {
         "title": listing.title,
         "description": listing.description,
@@ -96,7 +97,7 @@ def edit(request: HttpRequest, public_id: str) -> HttpResponse:
         except DomainError as exc:
             add_to_form(form, exc)
         else:
-            messages.success(request, "Listing saved. Orders already placed keep what their buyers saw.")
+            messages.success(request, _("Listing saved. Orders already placed keep what their buyers saw."))
             return redirect("web:listing", public_id=listing.public_id)
     return render(request, "web/listing_form.html", {"form": form, "listing": listing, "nav": "listings"})
 
@@ -108,7 +109,9 @@ def buy(request: HttpRequest, public_id: str) -> HttpResponse:
     listing = queries.get_listing(public_id)
     expected = _shown_total(request.POST.get("expected_total", ""))
     order = order_actions.place_order(by=me(request), listing_id=listing.pk, expected_total=expected)
-    messages.success(request, f"Paid. {order.total} is held in escrow until you confirm delivery.")
+    messages.success(
+        request, _("Paid. %(total)s is held in escrow until you confirm delivery.") % {"total": order.total}
+    )
     return redirect("web:order", public_id=order.public_id)
 
 
@@ -118,4 +121,4 @@ def _shown_total(value: str) -> Money:
         amount, currency = value.split()
         return Money(int(amount), currency)
     except (ValueError, MoneyError):
-        raise ValidationFailed("The price shown could not be read. Reload the listing and try again.") from None
+        raise ValidationFailed(_("The price shown could not be read. Reload the listing and try again.")) from None

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chat import actions as chat_actions
@@ -85,7 +86,7 @@ def order_chat(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         after = int(request.GET.get("after", "0"))
     except ValueError:
-        raise ValidationFailed("after must be a message number") from None
+        raise ValidationFailed(_("after must be a message number")) from None
     new = list(chat_queries.thread(order.pk, "order", after_id=after))
     if new:
         chat_actions.mark_read(user=me(request), order_id=order.pk, channel="order", up_to=new[-1].pk)
@@ -107,7 +108,7 @@ def order_message(request: HttpRequest, public_id: str) -> HttpResponse:
     order = queries.get_order_for(me(request), public_id)
     form = MessageForm(request.POST)
     if not form.is_valid():
-        raise ValidationFailed("Write a message of at most 5000 characters.")
+        raise ValidationFailed(_("Write a message of at most 5000 characters."))
     actions.post_message(order_id=order.pk, by=me(request), body=form.cleaned_data["body"])
     return redirect(f"{order_url(order.public_id)}#chat")
 
@@ -119,9 +120,9 @@ def order_deliver(request: HttpRequest, public_id: str) -> HttpResponse:
     order = queries.get_order_for(me(request), public_id)
     form = DeliverForm(request.POST)
     if not form.is_valid():
-        raise ValidationFailed("The delivery note is too long.")
+        raise ValidationFailed(_("The delivery note is too long."))
     actions.deliver(order_id=order.pk, by=me(request), note=form.cleaned_data["note"])
-    messages.success(request, "Marked as delivered. The buyer has been told.")
+    messages.success(request, _("Marked as delivered. The buyer has been told."))
     return redirect(order_url(public_id))
 
 
@@ -131,7 +132,7 @@ def order_deliver(request: HttpRequest, public_id: str) -> HttpResponse:
 def order_confirm(request: HttpRequest, public_id: str) -> HttpResponse:
     order = queries.get_order_for(me(request), public_id)
     actions.confirm(order_id=order.pk, by=me(request))
-    messages.success(request, "Thank you. The order is complete and the seller has been paid.")
+    messages.success(request, _("Thank you. The order is complete and the seller has been paid."))
     return redirect(order_url(public_id))
 
 
@@ -143,7 +144,7 @@ def order_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     actions.cancel(order_id=order.pk, by=me(request), reason=reason)
-    messages.success(request, "The order was cancelled and the buyer refunded in full.")
+    messages.success(request, _("The order was cancelled and the buyer refunded in full."))
     return redirect(order_url(public_id))
 
 

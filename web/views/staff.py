@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -38,7 +39,7 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     @login_required
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not me(request).is_staff:
-            raise Forbidden("This page is for the administration.")
+            raise Forbidden(gettext("This page is for the administration."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -119,7 +120,9 @@ def _decision_terms(request: HttpRequest, dispute: Dispute) -> dict[str, Any]:
             "findings": data.getlist("findings"),
         }
     except (InvalidOperation, ValueError):
-        raise ValidationFailed("Enter the amount as a number like 12.50 and the share as a whole percentage.") from None
+        raise ValidationFailed(
+            gettext("Enter the amount as a number like 12.50 and the share as a whole percentage.")
+        ) from None
 
 
 def _mediated(user: User, public_id: str) -> Dispute:
@@ -128,8 +131,10 @@ def _mediated(user: User, public_id: str) -> Dispute:
     dispute = queries.get_dispute_for(user, public_id)
     if party_of(dispute, user) is not None:
         raise Forbidden(
-            "You are a party to this case, so you see it as that party (on the dispute's own page), "
-            "not as its mediator."
+            gettext(
+                "You are a party to this case, so you see it as that party (on the dispute's own page), "
+                "not as its mediator."
+            )
         )
     return dispute
 
@@ -165,11 +170,14 @@ def decide(request: HttpRequest, public_id: str) -> HttpResponse:
     if decided.status == Dispute.Status.DECIDED:
         messages.success(
             request,
-            f"Decision recorded; both parties have been told. It takes effect on {decided.appeal_until:%d %b %Y %H:%M}"
-            " UTC unless a party appeals (or at once when both accept).",
+            gettext(
+                "Decision recorded; both parties have been told. It takes effect on "
+                "%(appeal_until)s UTC unless a party appeals (or at once when both accept)."
+            )
+            % {"appeal_until": f"{decided.appeal_until:%d %b %Y %H:%M}"},
         )
     else:
-        messages.success(request, "Decision recorded; both parties have been told.")
+        messages.success(request, gettext("Decision recorded; both parties have been told."))
     if request.POST.get("then") == "next":
         return redirect(f"{reverse('web:staff_next')}?from={public_id}")
     return redirect("web:staff_case", public_id=public_id)
@@ -186,7 +194,7 @@ def request_info(request: HttpRequest, public_id: str) -> HttpResponse:
         party=request.POST.get("party", ""),
         question=request.POST.get("question", ""),
     )
-    messages.success(request, "Question sent. The deadline is running.")
+    messages.success(request, gettext("Question sent. The deadline is running."))
     return redirect("web:staff_case", public_id=public_id)
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import actions, queries
@@ -64,7 +65,7 @@ def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 def user_suspend(request: HttpRequest, public_id: str) -> HttpResponse:
     person = queries.get_user(public_id)
     actions.suspend(user_id=person.pk, by=me(request), reason=_reason(request))
-    messages.success(request, f"{person.username} is suspended and was sent the reasons.")
+    messages.success(request, _("%(username)s is suspended and was sent the reasons.") % {"username": person.username})
     return redirect("web:staff_user", public_id=public_id)
 
 
@@ -74,12 +75,15 @@ def user_suspend(request: HttpRequest, public_id: str) -> HttpResponse:
 def user_reinstate(request: HttpRequest, public_id: str) -> HttpResponse:
     person = queries.get_user(public_id)
     actions.reinstate(user_id=person.pk, by=me(request), reason=_reason(request))
-    messages.success(request, f"{person.username} is reinstated and was told why.")
+    messages.success(request, _("%(username)s is reinstated and was told why.") % {"username": person.username})
     return redirect("web:staff_user", public_id=public_id)
 
 
 def _reason(request: HttpRequest) -> str:
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        raise ValidationFailed(f"Write the reason, at most {SUSPENSION_REASON_LIMIT} characters.")
+        raise ValidationFailed(
+            _("Write the reason, at most %(SUSPENSION_REASON_LIMIT)s characters.")
+            % {"SUSPENSION_REASON_LIMIT": SUSPENSION_REASON_LIMIT}
+        )
     return str(form.cleaned_data["reason"])

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import clock
@@ -66,7 +67,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             add_to_form(form, exc)
         else:
-            messages.success(request, "Your ticket is open. We will let you know when we answer.")
+            messages.success(request, _("Your ticket is open. We will let you know when we answer."))
             return redirect("web:ticket", public_id=ticket.public_id)
     answer_within = humane(configured_policy().ticket_first_response_target)
     return render(request, "web/ticket_form.html", {"form": form, "answer_within": answer_within, "nav": "tickets"})
@@ -103,14 +104,14 @@ def ticket_reply(request: HttpRequest, public_id: str) -> HttpResponse:
     ticket = queries.get_ticket_for(me(request), public_id)
     form = TicketReplyForm(request.POST, request.FILES)
     if not form.is_valid():
-        raise ValidationFailed("Write a message of at most 5000 characters.")
+        raise ValidationFailed(_("Write a message of at most 5000 characters."))
     body, files = form.cleaned_data["body"], form.cleaned_data["attachments"]
     if form.cleaned_data["internal"]:
         actions.add_internal_note(ticket_id=ticket.pk, by=me(request), body=body, files=files)
-        messages.success(request, "Internal note added. Only the administration sees it.")
+        messages.success(request, _("Internal note added. Only the administration sees it."))
     else:
         actions.reply(ticket_id=ticket.pk, by=me(request), body=body, files=files)
-        messages.success(request, "Reply sent.")
+        messages.success(request, _("Reply sent."))
     return redirect(ticket_url(public_id) + "#thread")
 
 
@@ -120,7 +121,7 @@ def ticket_reply(request: HttpRequest, public_id: str) -> HttpResponse:
 def ticket_resolve(request: HttpRequest, public_id: str) -> HttpResponse:
     ticket = queries.get_ticket_for(me(request), public_id)
     actions.resolve(ticket_id=ticket.pk, by=me(request))
-    messages.success(request, "The ticket is resolved. A reply reopens it.")
+    messages.success(request, _("The ticket is resolved. A reply reopens it."))
     return redirect(ticket_url(public_id))
 
 
@@ -130,7 +131,7 @@ def ticket_resolve(request: HttpRequest, public_id: str) -> HttpResponse:
 def ticket_reopen(request: HttpRequest, public_id: str) -> HttpResponse:
     ticket = queries.get_ticket_for(me(request), public_id)
     actions.reopen(ticket_id=ticket.pk, by=me(request))
-    messages.success(request, "The ticket is open again.")
+    messages.success(request, _("The ticket is open again."))
     return redirect(ticket_url(public_id))
 
 
@@ -142,7 +143,9 @@ def ticket_assign(request: HttpRequest, public_id: str) -> HttpResponse:
     assignee = request.POST.get("assignee", "").strip() or None
     ticket = actions.assign(ticket_id=ticket.pk, by=me(request), assignee_username=assignee)
     who = ticket.assignee.username if ticket.assignee else "nobody"
-    messages.success(request, f"Ticket {ticket.public_id} is assigned to {who}.")
+    messages.success(
+        request, _("Ticket %(public_id)s is assigned to %(who)s.") % {"public_id": ticket.public_id, "who": who}
+    )
     return back(request, ticket_url(public_id))
 
 
@@ -153,9 +156,9 @@ def ticket_link_dispute(request: HttpRequest, public_id: str) -> HttpResponse:
     ticket = queries.get_ticket_for(me(request), public_id)
     form = LinkDisputeForm(request.POST)
     if not form.is_valid():
-        raise ValidationFailed("A dispute id looks like dsp_…")
+        raise ValidationFailed(_("A dispute id looks like dsp_…"))
     actions.link_dispute(ticket_id=ticket.pk, by=me(request), dispute_id=form.cleaned_data["dispute_id"])
-    messages.success(request, "Dispute link saved.")
+    messages.success(request, _("Dispute link saved."))
     return redirect(ticket_url(public_id))
 
 

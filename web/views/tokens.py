@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import actions, queries
@@ -26,5 +27,5 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 def revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     token = actions.revoke_token(token_id=public_id, by=me(request))
-    messages.success(request, f"Token {token.prefix}… is revoked; it no longer works.")
+    messages.success(request, _("Token %(prefix)s… is revoked; it no longer works.") % {"prefix": token.prefix})
     return redirect("web:tokens")

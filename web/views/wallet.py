@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.pagination import keyset_page
@@ -30,7 +31,11 @@ def wallet(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             add_to_form(withdraw_form, exc)
         else:
-            messages.success(request, f"Withdrawal {withdrawal.public_id} of {withdrawal.money} requested.")
+            messages.success(
+                request,
+                _("Withdrawal %(public_id)s of %(money)s requested.")
+                % {"public_id": withdrawal.public_id, "money": withdrawal.money},
+            )
             return redirect("web:wallet")
     if posted is not None and not withdrawing and form.is_valid():
         try:
@@ -38,7 +43,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             add_to_form(form, exc)
         else:
-            messages.success(request, f"{form.money()} added to your wallet.")
+            messages.success(request, _("%(money)s added to your wallet.") % {"money": form.money()})
             return redirect("web:wallet")
     view = queries.wallet_view(user)
     page = keyset_page(queries.wallet_entries(user), cursor=request.GET.get("cursor"), limit=25)

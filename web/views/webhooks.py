@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -82,5 +83,5 @@ def endpoint_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 def endpoint_disable(request: HttpRequest, public_id: str) -> HttpResponse:
     endpoint = queries.get_endpoint_for(me(request), public_id)
     actions.disable_endpoint(endpoint_id=endpoint.pk, by=me(request))
-    messages.success(request, "The endpoint is disabled. Nothing more is sent to it.")
+    messages.success(request, _("The endpoint is disabled. Nothing more is sent to it."))
     return redirect("web:staff_webhook", public_id=public_id)

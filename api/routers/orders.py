@@ -10,7 +10,6 @@ from pydantic import Field
 
 from api.permissions import caller
 from api.schemas import ERRORS, AllowedAction, DeadlineOut, MoneyIn, MoneyOut
-from catalog.queries import get_listing
 from chat import queries as chat_queries
 from chat.models import Message
 from core import clock
@@ -147,10 +146,12 @@ class MessagePage(Schema):
 @router.post("/orders", response={201: OrderOut, **ERRORS})
 def place(request: HttpRequest, payload: PlaceOrderIn) -> Status[OrderOut]:
     user = caller(request)
-    listing = get_listing(payload.listing_id)
     expected = payload.expected_total.to_money() if payload.expected_total is not None else None
-    order = actions.place_order(by=user, listing_id=listing.pk, expected_total=expected, metadata=payload.metadata)
-    return Status(201, OrderOut.of(queries.get_order_for(user, order.public_id), viewer=user))
+    # The listing is read once, locked, by the action; the answer is the order it made.
+    order = actions.place_order(
+        by=user, listing_id=payload.listing_id, expected_total=expected, metadata=payload.metadata
+    )
+    return Status(201, OrderOut.of(order, viewer=user))
 
 
 @router.get("/orders", response={200: OrderPage, **ERRORS})
@@ -181,16 +182,15 @@ def detail(request: HttpRequest, order_id: str) -> OrderOut:
 def deliver(request: HttpRequest, order_id: str, payload: DeliverIn) -> OrderOut:
     user = caller(request)
     order = queries.get_order_for(user, order_id)
-    actions.deliver(order_id=order.pk, by=user, note=payload.note)
-    return OrderOut.of(queries.get_order_for(user, order_id), viewer=user)
+    # The answer is the order as the action left it (read under its lock), not a third read.
+    return OrderOut.of(actions.deliver(order_id=order.pk, by=user, note=payload.note), viewer=user)
 
 
 @router.post("/orders/{order_id}/confirm", response={200: OrderOut, **ERRORS})
 def confirm(request: HttpRequest, order_id: str) -> OrderOut:
     user = caller(request)
     order = queries.get_order_for(user, order_id)
-    actions.confirm(order_id=order.pk, by=user)
-    return OrderOut.of(queries.get_order_for(user, order_id), viewer=user)
+    return OrderOut.of(actions.confirm(order_id=order.pk, by=user), viewer=user)
 
 
 @router.post("/orders/{order_id}/cancel", response={200: OrderOut, **ERRORS})

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import User
@@ -91,6 +91,40 @@ def _stored(user: User, key: str, fingerprint: str) -> HttpResponse | None:
             "This Idempotency-Key was used for a different request. Use a new key.",
         )
     return _replay(record)
+
+
+_REMEMBER = """
+    INSERT INTO core_idempotencykey (owner_id, "key", fingerprint, status_code, content_type, body, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (owner_id, "key") DO UPDATE SET
+        fingerprint = excluded.fingerprint, status_code = excluded.status_code,
+        content_type = excluded.content_type, body = excluded.body, created_at = excluded.created_at
+    WHERE core_idempotencykey.created_at < %s
+    RETURNING id
+"""
+
+
+def _remember(user: User, key: str, fingerprint: str, response: HttpResponse) -> bool:
+    """Stores the response under the key in one statement; False when a live row holds the key.
+
+    Only an expired row may give way (it is overwritten). A live one belongs to a request that
+    committed after our check in `_stored`: the unique index refuses us then, without an error
+    (and so without a savepoint to roll back to)."""
+    now = clock.system_now()
+    adapt = connection.ops.adapt_datetimefield_value
+    params = (
+        user.pk,
+        key,
+        fingerprint,
+        response.status_code,
+        response.get("Content-Type", "application/json"),
+        response.content,
+        adapt(now),
+        adapt(now - RETENTION),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_REMEMBER, params)
+        return cursor.fetchone() is not None
 
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -158,22 +192,7 @@ class TransactionalWritesMiddleware:
                 return response
             if not 200 <= response.status_code < 300:
                 return response
-            try:
-                with transaction.atomic():
-                    # Only an expired row may give way. A live one belongs to a request that
-                    # committed after our check above: the unique index must refuse us then.
-                    expired = clock.system_now() - RETENTION
-                    IdempotencyKey.objects.filter(owner=user, key=key, created_at__lt=expired).delete()
-                    IdempotencyKey.objects.create(
-                        owner=user,
-                        key=key,
-                        fingerprint=fingerprint,
-                        status_code=response.status_code,
-                        content_type=response.get("Content-Type", "application/json"),
-                        body=response.content,
-                        created_at=clock.system_now(),
-                    )
-            except IntegrityError:
+            if not _remember(user, key, fingerprint, response):
                 transaction.set_rollback(True)
                 lost_race = True
         if lost_race:

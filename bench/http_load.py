@@ -254,7 +254,7 @@ class Server:
             gunicorn_command(port=self.port), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.log, env=env
         )
 
-    def wait_ready(self, *, timeout: float = 30.0) -> None:
+    def wait_ready(self, *, timeout: float = 180.0) -> None:  # a saturated machine boots slowly
         give_up = time.monotonic() + timeout
         while time.monotonic() < give_up:
             if self.process.poll() is not None:

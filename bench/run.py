@@ -60,6 +60,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         help="orders in the lists-at-scale phase, PostgreSQL only (default 10000 1000000; --quick: 2000 20000; "
         "none to skip)",
     )
+    parser.add_argument(
+        "--skip", nargs="+", choices=("domain", "storm", "http"), help="sections left out (the baselines always run)"
+    )
     return parser.parse_args(argv)
 
 
@@ -79,6 +82,8 @@ def _suite_args(args: argparse.Namespace) -> list[str]:
             out += [f"--{name.replace('_', '-')}", str(value)]
     if args.concurrency:
         out += ["--concurrency", *map(str, args.concurrency)]
+    if args.skip:
+        out += ["--skip", *args.skip]
     if args.storm_processes is not None:
         out += ["--storm-processes", *map(str, args.storm_processes)]
     if args.scale_sizes is not None:

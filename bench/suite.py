@@ -19,6 +19,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+SECTIONS = ("domain", "storm", "http")
+
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.suite")
@@ -30,6 +32,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--http-seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--scale-sizes", type=int, nargs="*", default=[10_000, 1_000_000])
+    parser.add_argument("--skip", nargs="*", default=[], choices=SECTIONS, help="sections left out")
     return parser.parse_args(argv)
 
 
@@ -117,10 +120,11 @@ def main(argv: list[str] | None = None) -> int:
             for n in sorted({1, 4, *args.concurrency})
         ]
         cast = phase("seed domain", lambda: make_cast("dom", buyers=20, sellers=5))
-        result["domain"] = phase("domain", lambda: domain.throughput(cast, seconds=args.seconds))
-        ledger_check("domain")
+        if "domain" not in args.skip:
+            result["domain"] = phase("domain", lambda: domain.throughput(cast, seconds=args.seconds))
+            ledger_check("domain")
 
-        modes = args.storm_processes
+        modes = args.storm_processes if "storm" not in args.skip else []
         if modes is None:
             modes = [0, 2] if connection.vendor == "postgresql" else [0]
         # Each drain twice: by the worker as it runs (deadlines, then the e-mail outbox, in turns)
@@ -134,19 +138,21 @@ def main(argv: list[str] | None = None) -> int:
             for only in (False, True)
         ]
         failures.extend(f"storm ({s['mode']}): {p}" for s in result["storm"] for p in s["problems"])
-        ledger_check("deadline storm")
+        if modes:
+            ledger_check("deadline storm")
 
-        fixture = phase("seed http", http_load.seed)
-        result["queries_per_request"] = phase("queries", lambda: http_load.queries_per_request(fixture))
-        result["http"] = phase(
-            "http", lambda: http_load.run(fixture, concurrencies=args.concurrency, seconds=args.http_seconds)
-        )
-        failures.extend(
-            f"http {row['scenario']} x{row['concurrency']}: {row['server_errors']} server errors {row['status']}"
-            for row in result["http"]["rows"]
-            if row["server_errors"]
-        )
-        ledger_check("http")
+        if "http" not in args.skip:
+            fixture = phase("seed http", http_load.seed)
+            result["queries_per_request"] = phase("queries", lambda: http_load.queries_per_request(fixture))
+            result["http"] = phase(
+                "http", lambda: http_load.run(fixture, concurrencies=args.concurrency, seconds=args.http_seconds)
+            )
+            failures.extend(
+                f"http {row['scenario']} x{row['concurrency']}: {row['server_errors']} server errors {row['status']}"
+                for row in result["http"]["rows"]
+                if row["server_errors"]
+            )
+            ledger_check("http")
         # Last: its rows are bulk-inserted without ledger entries (see bench/scale.py).
         if args.scale_sizes:
             lists = phase("lists at scale", lambda: scale.lists_at_scale(sizes=args.scale_sizes))

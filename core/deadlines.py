@@ -45,17 +45,28 @@ def registered_kinds() -> frozenset[str]:
 
 def schedule(*, kind: str, due_at: datetime, subject: models.Model, party: str = "") -> Deadline:
     """Stores a deadline for `subject` in the caller's transaction."""
-    if kind not in _HANDLERS:
-        raise KeyError(f"no handler registered for deadline kind {kind!r}")
-    return Deadline.objects.create(
-        kind=kind,
-        due_at=due_at,
-        subject_type=subject_type_of(subject),
-        subject_id=subject.pk,
-        case_id=case_id_of(subject),
-        party=party,
-        created_at=clock.now(),
-    )
+    return schedule_many(subject, [(kind, due_at, party)])[0]
+
+
+def schedule_many(subject: models.Model, wanted: Iterable[tuple[str, datetime, str]]) -> list[Deadline]:
+    """Stores deadlines for `subject` (each as kind, due at, party) in the caller's transaction,
+    in one INSERT."""
+    rows = []
+    for kind, due_at, party in wanted:
+        if kind not in _HANDLERS:
+            raise KeyError(f"no handler registered for deadline kind {kind!r}")
+        rows.append(
+            Deadline(
+                kind=kind,
+                due_at=due_at,
+                subject_type=subject_type_of(subject),
+                subject_id=subject.pk,
+                case_id=case_id_of(subject),
+                party=party,
+                created_at=clock.now(),
+            )
+        )
+    return Deadline.objects.bulk_create(rows) if rows else []
 
 
 def due(now: datetime) -> Q:

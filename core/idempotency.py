@@ -11,6 +11,7 @@ import hashlib
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
 from core import clock
@@ -71,21 +72,37 @@ def stored(user: User, key: str, fingerprint: str) -> HttpResponse | None:
     return _replay(record)
 
 
-def remember(user: User, key: str, fingerprint: str, response: HttpResponse) -> None:
-    """Records `response` as the answer to `key`, in the caller's transaction. Only an expired
-    row may give way: a live one belongs to a request that committed after our look, and the
-    unique index refuses us then (IntegrityError, for the caller to roll back)."""
-    expired = clock.system_now() - RETENTION
-    IdempotencyKey.objects.filter(owner=user, key=key, created_at__lt=expired).delete()
-    IdempotencyKey.objects.create(
-        owner=user,
-        key=key,
-        fingerprint=fingerprint,
-        status_code=response.status_code,
-        content_type=response.get("Content-Type", "application/json"),
-        body=response.content,
-        created_at=clock.system_now(),
+_REMEMBER = """
+    INSERT INTO core_idempotencykey (owner_id, "key", fingerprint, status_code, content_type, body, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (owner_id, "key") DO UPDATE SET
+        fingerprint = excluded.fingerprint, status_code = excluded.status_code,
+        content_type = excluded.content_type, body = excluded.body, created_at = excluded.created_at
+    WHERE core_idempotencykey.created_at < %s
+    RETURNING id
+"""
+
+
+def remember(user: User, key: str, fingerprint: str, response: HttpResponse) -> bool:
+    """Records `response` as the answer to `key` in one statement, in the caller's transaction;
+    False when a live row holds the key. Only an expired row may give way (it is overwritten): a
+    live one belongs to a request that committed after our look in `stored`, and the unique index
+    refuses us then, without an error (and so without a savepoint to roll back to)."""
+    now = clock.system_now()
+    adapt = connection.ops.adapt_datetimefield_value
+    params = (
+        user.pk,
+        key,
+        fingerprint,
+        response.status_code,
+        response.get("Content-Type", "application/json"),
+        response.content,
+        adapt(now),
+        adapt(now - RETENTION),
     )
+    with connection.cursor() as cursor:
+        cursor.execute(_REMEMBER, params)
+        return cursor.fetchone() is not None
 
 
 def prune(*, older_than: timedelta = RETENTION) -> int:

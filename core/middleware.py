@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import structlog
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -381,10 +381,7 @@ class TransactionalWritesMiddleware(_Middleware):
                 return response
             if not 200 <= response.status_code < 300:
                 return response
-            try:
-                with transaction.atomic():
-                    idempotency.remember(user, key, fingerprint, response)
-            except IntegrityError:
+            if not idempotency.remember(user, key, fingerprint, response):
                 transaction.set_rollback(True)
                 lost_race = True
         if lost_race:

@@ -8,11 +8,18 @@ from accounts.models import User
 from core import locking
 from ledger.models import Account
 
+Spec = tuple[str, dict[str, object]]  # an account's key, and its fields should it be opened
+
 
 def _get_or_open(key: str, **fields: object) -> Account:
     found = Account.objects.filter(key=key).first()
     if found is not None:
         return found
+    return _open(key, **fields)
+
+
+def _open(key: str, **fields: object) -> Account:
+    """Opens an account just found missing (or, if a concurrent transaction opened it since, reads it)."""
     try:
         with transaction.atomic():
             return Account.objects.create(key=key, **fields)
@@ -20,16 +27,49 @@ def _get_or_open(key: str, **fields: object) -> Account:
         return Account.objects.get(key=key)
 
 
+def opened(*wanted: Spec) -> list[Account]:
+    """The accounts of these specs, in order: found in one query, any missing one opened."""
+    found = {account.key: account for account in Account.objects.filter(key__in=[key for key, _ in wanted])}
+    return [found.get(key) or _open(key, **fields) for key, fields in wanted]
+
+
+def wallet_spec(user: User, currency: str) -> Spec:
+    return f"wallet:{user.pk}:{currency}", {"kind": Account.Kind.WALLET, "currency": currency, "user": user}
+
+
+def escrow_spec(order_id: int, currency: str) -> Spec:
+    return f"escrow:{order_id}", {"kind": Account.Kind.ESCROW, "currency": currency, "order_id": order_id}
+
+
+def platform_fees_spec(currency: str) -> Spec:
+    return f"platform:fees:{currency}", {"kind": Account.Kind.PLATFORM_FEES, "currency": currency}
+
+
+def held_spec(user: User, currency: str) -> Spec:
+    return f"held:{user.pk}:{currency}", {"kind": Account.Kind.HELD, "currency": currency, "user": user}
+
+
 def wallet(user: User, currency: str) -> Account:
-    return _get_or_open(f"wallet:{user.pk}:{currency}", kind=Account.Kind.WALLET, currency=currency, user=user)
+    key, fields = wallet_spec(user, currency)
+    return _get_or_open(key, **fields)
 
 
 def escrow(order_id: int, currency: str) -> Account:
-    return _get_or_open(f"escrow:{order_id}", kind=Account.Kind.ESCROW, currency=currency, order_id=order_id)
+    key, fields = escrow_spec(order_id, currency)
+    return _get_or_open(key, **fields)
+
+
+def open_escrow(order_id: int, currency: str) -> Account:
+    """The escrow of an order placed in the caller's transaction: no one else can have opened it
+    (or see it) yet, so it is inserted without looking first, and is the caller's alone until commit."""
+    return Account.objects.create(
+        key=f"escrow:{order_id}", kind=Account.Kind.ESCROW, currency=currency, order_id=order_id
+    )
 
 
 def platform_fees(currency: str) -> Account:
-    return _get_or_open(f"platform:fees:{currency}", kind=Account.Kind.PLATFORM_FEES, currency=currency)
+    key, fields = platform_fees_spec(currency)
+    return _get_or_open(key, **fields)
 
 
 def clearing(provider: str, currency: str) -> Account:
@@ -45,7 +85,8 @@ def withdrawing(user: User, currency: str) -> Account:
 
 def held(user: User, currency: str) -> Account:
     """The user's proceeds of completed orders that are still held (payout hold, warranty)."""
-    return _get_or_open(f"held:{user.pk}:{currency}", kind=Account.Kind.HELD, currency=currency, user=user)
+    key, fields = held_spec(user, currency)
+    return _get_or_open(key, **fields)
 
 
 def receivable(user: User, currency: str) -> Account:
@@ -55,6 +96,12 @@ def receivable(user: User, currency: str) -> Account:
 
 def locked_wallet(user: User, currency: str) -> Account:
     """The user's wallet, opened if need be and locked for the caller's transaction: the lock
-    that serialises every check-then-move of this user's money in this currency."""
-    opened = wallet(user, currency)
+    that serialises every check-then-move of this user's money in this currency. Found and
+    locked in one query (one row: the same lock, at the same point, as by its id)."""
+    assert transaction.get_connection().in_atomic_block, "locked_wallet() needs a transaction"
+    key, fields = wallet_spec(user, currency)
+    found = Account.objects.select_for_update().filter(key=key).first()
+    if found is not None:
+        return found
+    opened = _open(key, **fields)
     return locking.lock(Account, [opened.pk])[opened.pk]

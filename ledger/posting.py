@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import BigIntegerField, Case, Value, When
 from django.utils.translation import gettext as _
 
 from core import clock, locking
@@ -50,6 +51,7 @@ def post(
     order_id: int | None = None,
     memo: str = "",
     unique_key: str | None = None,
+    locked: Sequence[Account] = (),
 ) -> Transaction:
     """Writes one balanced transaction and moves the cached balances.
 
@@ -58,10 +60,15 @@ def post(
     the provider's accounts are not locked or cached, so settlements and deposits never queue
     behind one hot row. Refuses (with nothing written) an unbalanced transaction, a zero leg, a
     currency mismatch, a wallet or escrow going below zero, and a second transaction with the
-    same `unique_key`."""
+    same `unique_key`.
+
+    `locked`: accounts the caller has already locked (or opened) in this same transaction, as
+    read under that lock; they are not read again. Every other guarded account is locked here."""
     _check_balanced(legs)
-    guarded = [leg.account.pk for leg in legs if not leg.account.may_go_negative]
-    accounts = locking.lock(Account, guarded)
+    accounts = {account.pk: account for account in locked}
+    guarded = [leg.account.pk for leg in legs if not leg.account.may_go_negative and leg.account.pk not in accounts]
+    if guarded:
+        accounts |= locking.lock(Account, guarded)
     deltas: dict[int, int] = defaultdict(int)
     for leg in legs:
         if leg.account.pk in accounts:
@@ -70,21 +77,28 @@ def post(
         account = accounts[account_id]
         if account.balance + delta < 0:
             raise InsufficientFunds(_SHORT.get(account.kind, "The account does not hold enough for this."))
-    try:
-        with transaction.atomic():
-            txn = Transaction.objects.create(
-                kind=kind, order_id=order_id, memo=memo[:200], unique_key=unique_key, created_at=clock.now()
-            )
-    except IntegrityError:
-        raise AlreadyPosted(_("This money movement has already been made.")) from None
+    fields = {"kind": kind, "order_id": order_id, "memo": memo[:200], "unique_key": unique_key}
+    if unique_key is None:  # nothing it could collide with: no savepoint to pay for
+        txn = Transaction.objects.create(**fields, created_at=clock.now())
+    else:
+        try:
+            with transaction.atomic():
+                txn = Transaction.objects.create(**fields, created_at=clock.now())
+        except IntegrityError:
+            raise AlreadyPosted(_("This money movement has already been made.")) from None
     Entry.objects.bulk_create(
         Entry(transaction=txn, account_id=leg.account.pk, amount=leg.money.amount, currency=leg.money.currency)
         for leg in legs
     )
-    for account_id, delta in deltas.items():
-        account = accounts[account_id]
-        account.balance += delta
-        account.save(update_fields=["balance"])
+    moved = {account_id: delta for account_id, delta in deltas.items() if delta}
+    for account_id, delta in moved.items():
+        accounts[account_id].balance += delta
+    if moved:  # one UPDATE for every cached balance, each set to what it is now under the lock
+        Account.objects.filter(pk__in=moved).update(
+            balance=Case(
+                *(When(pk=pk, then=Value(accounts[pk].balance)) for pk in moved), output_field=BigIntegerField()
+            )
+        )
     return txn
 
 

@@ -108,5 +108,11 @@ def wallet_view(user: User) -> WalletView:
 
 def in_debt(user: User) -> bool:
     """Does the user owe Parley money after a chargeback (in any currency)?"""
-    receivables = Account.objects.filter(user=user, kind=Account.Kind.RECEIVABLE)
-    return any(balance_of(a) < 0 for a in receivables)
+    # One query: each receivable's balance is the sum of its entries (it is not cached).
+    return (
+        Entry.objects.filter(account__user=user, account__kind=Account.Kind.RECEIVABLE)
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .filter(total__lt=0)
+        .exists()
+    )

@@ -55,7 +55,7 @@ def lock_order(order_id: int) -> Order:
 
 
 def place_order(
-    *, by: User, listing_id: int, expected_total: Money | None = None, metadata: dict[str, str] | None = None
+    *, by: User, listing_id: int | str, expected_total: Money | None = None, metadata: dict[str, str] | None = None
 ) -> Order:
     """Buys a listing: copies it onto the order, pins the policy, and moves price + fee from the
     buyer's wallet into the order's escrow. 409 `insufficient_funds` when the wallet is short.
@@ -75,7 +75,7 @@ def place_order(
         if not still_active(listing.seller_id):  # a suspension committed since the listing was read
             raise _seller_unavailable()
         # Under the wallet's lock, so a chargeback cannot slip in between the check and the order.
-        accounts.locked_wallet(by, listing.currency)
+        wallet = accounts.locked_wallet(by, listing.currency)
         if in_debt(by):
             raise Conflict(
                 _("Ordering is blocked until the debt from a chargeback is repaid: a deposit repays it first."),
@@ -108,14 +108,13 @@ def place_order(
             placed_at=clock.now(),
             metadata=checked_metadata,
         )
+        escrow = accounts.open_escrow(order.pk, order.currency)
         post(
             kind=Transaction.Kind.ORDER_FUNDED,
-            legs=[
-                Leg(accounts.wallet(by, order.currency), -order.total),
-                Leg(accounts.escrow(order.pk, order.currency), order.total),
-            ],
+            legs=[Leg(wallet, -order.total), Leg(escrow, order.total)],
             order_id=order.pk,
             memo=f"escrow for {order.public_id}",
+            locked=[wallet, escrow],
         )
         audit.record(
             events.ORDER_PLACED,
@@ -143,19 +142,23 @@ def place_order(
 def _schedule_delivery_deadlines(order: Order) -> None:
     """`delivery_due` (reminded before) and `auto_cancel_after`, from the order's own policy."""
     policy, placed = order.policy, order.placed_at
+    timers = []
     if (due := rules.delivery_due_at(policy, placed_at=placed)) is not None:
-        deadlines.schedule(kind=DELIVERY_DUE, due_at=due, subject=order, party="seller")
+        timers.append((DELIVERY_DUE, due, "seller"))
         if (remind_at := rules.reminder_at(policy, due_at=due, now=placed)) is not None:
-            deadlines.schedule(kind=DELIVERY_REMINDER, due_at=remind_at, subject=order, party="seller")
+            timers.append((DELIVERY_REMINDER, remind_at, "seller"))
     if (cancel_at := rules.auto_cancel_at(policy, placed_at=placed)) is not None:
-        deadlines.schedule(kind=AUTO_CANCEL, due_at=cancel_at, subject=order, party="seller")
+        timers.append((AUTO_CANCEL, cancel_at, "seller"))
+    deadlines.schedule_many(order, timers)
 
 
-def _buyable(listing_id: int, *, by: User, lock: bool = False) -> Listing:
+def _buyable(listing_id: int | str, *, by: User, lock: bool = False) -> Listing:
+    """The listing by its id, or by its public id (a string, as the API names it)."""
     listings = Listing.objects.select_related("seller")
     if lock:
         listings = listings.select_for_update(of=("self",))
-    listing = listings.filter(pk=listing_id, is_active=True).first()
+    by_id = {"public_id": listing_id} if isinstance(listing_id, str) else {"pk": listing_id}
+    listing = listings.filter(**by_id, is_active=True).first()
     if listing is None:
         raise NotFound(_("No such listing, or it is no longer for sale."))
     if listing.seller_id == by.pk:
@@ -196,9 +199,10 @@ def deliver(*, order_id: int, by: User, note: str = "") -> Order:
         audit.record(events.ORDER_DELIVERED, subject=order, by=by, role="seller", data={"has_note": bool(note)})
         deadlines.cancel(subject=order, kinds=DELIVERY_DEADLINES, reason="delivered")
         due = rules.guarantee_ends_at(order.policy, delivered_at=now)
-        deadlines.schedule(kind=AUTO_COMPLETE, due_at=due, subject=order, party="buyer")
+        timers = [(AUTO_COMPLETE, due, "buyer")]
         if (remind_at := rules.reminder_at(order.policy, due_at=due, now=now)) is not None:
-            deadlines.schedule(kind=GUARANTEE_REMINDER, due_at=remind_at, subject=order, party="buyer")
+            timers.append((GUARANTEE_REMINDER, remind_at, "buyer"))
+        deadlines.schedule_many(order, timers)
         notify(
             users=[order.buyer],
             code="order.delivered",
@@ -316,19 +320,21 @@ def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str
     The caller holds the order's lock and has checked its verdict. The settlement's unique key
     makes a second settlement of the same order impossible, whatever races."""
     split = rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=buyer_refund)
-    escrow = accounts.escrow(order.pk, order.currency)
-    legs = [Leg(escrow, -order.total)]
-    if split.to_buyer.amount:
-        legs.append(Leg(accounts.wallet(order.buyer, order.currency), split.to_buyer))
+    currency = order.currency
     hold_until = rules.hold_ends_at(
         order.policy, warranty=order.warranty, completed=status == Order.Status.COMPLETED, at=clock.now()
     )
+    moves: list[tuple[accounts.Spec, Money]] = [(accounts.escrow_spec(order.pk, currency), -order.total)]
+    if split.to_buyer.amount:
+        moves.append((accounts.wallet_spec(order.buyer, currency), split.to_buyer))
     if split.seller_payout.amount:
         # Proceeds under a payout hold or a warranty wait in the seller's held account.
-        to = accounts.held if hold_until is not None else accounts.wallet
-        legs.append(Leg(to(order.seller, order.currency), split.seller_payout))
+        to = accounts.held_spec if hold_until is not None else accounts.wallet_spec
+        moves.append((to(order.seller, currency), split.seller_payout))
     if split.platform_fee.amount:
-        legs.append(Leg(accounts.platform_fees(order.currency), split.platform_fee))
+        moves.append((accounts.platform_fees_spec(currency), split.platform_fee))
+    found = accounts.opened(*(spec for spec, _ in moves))  # one query for all of them
+    legs = [Leg(account, money) for account, (_, money) in zip(found, moves, strict=True)]
     post(
         kind=Transaction.Kind.ORDER_SETTLED,
         legs=legs,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from core.ids import new_public_id
 from core.models import AuditEvent
@@ -40,8 +40,7 @@ def queue_deliveries(event: AuditEvent, subject: models.Model) -> list[WebhookDe
         payload=payload,
         created_at=event.created_at,
     )
-    active = WebhookEndpoint.objects.filter(is_active=True).values_list("pk", "event_filter")
-    endpoint_ids = [pk for pk, filters in active if matches(filters, event.code)]
+    endpoint_ids = [pk for pk, filters in active_endpoints() if matches(filters, event.code)]
     if not endpoint_ids:
         return []
     return WebhookDelivery.objects.bulk_create(
@@ -55,6 +54,32 @@ def queue_deliveries(event: AuditEvent, subject: models.Model) -> list[WebhookDe
         )
         for pk in endpoint_ids
     )
+
+
+_CACHED = "_parley_active_webhook_endpoints"
+_CHANGED = object()  # an endpoint was saved or deleted in this transaction: no more caching
+
+
+def active_endpoints() -> list[tuple[int, list[str]]]:
+    """The active endpoints and their filters, read once per outermost transaction: a request or
+    a batch of deadlines that records several events looks them up once. A transaction that
+    saves or deletes an endpoint (`endpoints_changed`, connected in `apps.py`) reads them afresh
+    every time from then on, so a savepoint rolled back can never leave a stale reading."""
+    connection = transaction.get_connection()
+    outermost = connection.atomic_blocks[0] if connection.in_atomic_block else None
+    cached = getattr(outermost, _CACHED, None)
+    if cached is not None and cached is not _CHANGED:
+        return cached
+    active = list(WebhookEndpoint.objects.filter(is_active=True).values_list("pk", "event_filter"))
+    if outermost is not None and cached is None:
+        setattr(outermost, _CACHED, active)
+    return active
+
+
+def endpoints_changed(**_: object) -> None:
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        setattr(connection.atomic_blocks[0], _CACHED, _CHANGED)
 
 
 def matches(filters: list[str], code: str) -> bool:

@@ -11,13 +11,13 @@ from pydantic import Field
 from accounts.models import User
 from api.permissions import caller
 from api.schemas import ERRORS, AllowedAction, DeadlineOut, MoneyIn, MoneyOut
-from catalog.queries import get_listing
 from chat import queries as chat_queries
 from chat.models import Message
 from core import clock, limits
 from core.pagination import keyset_page
 from integrations.metadata import METADATA_HELP
 from orders import actions, queries
+from orders.models import Order
 from orders.queries import OrderView
 
 router = Router(tags=["orders"])
@@ -73,6 +73,11 @@ class OrderOut(Schema):
             allowed_actions=[AllowedAction(**v.as_dict()) for v in view.allowed_actions],
             deadlines=[DeadlineOut(**asdict(d)) for d in view.deadlines],
         )
+
+    @classmethod
+    def mine(cls, user: User, order: Order) -> OrderOut:
+        """`order` as `user` sees it now, from the row an action just returned (no second read)."""
+        return cls.of(queries.order_view(order, viewer=user, now=clock.now()))
 
     @classmethod
     def read(cls, user: User, public_id: str) -> OrderOut:
@@ -144,10 +149,12 @@ class MessagePage(Schema):
 @router.post("/orders", response={201: OrderOut, **ERRORS})
 def place(request: HttpRequest, payload: PlaceOrderIn) -> Status[OrderOut]:
     user = caller(request)
-    listing = get_listing(payload.listing_id)
     expected = payload.expected_total.to_money() if payload.expected_total is not None else None
-    order = actions.place_order(by=user, listing_id=listing.pk, expected_total=expected, metadata=payload.metadata)
-    return Status(201, OrderOut.read(user, order.public_id))
+    # The listing is read once, locked, by the action; the answer is the order it made.
+    order = actions.place_order(
+        by=user, listing_id=payload.listing_id, expected_total=expected, metadata=payload.metadata
+    )
+    return Status(201, OrderOut.mine(user, order))
 
 
 @router.get("/orders", response={200: OrderPage, **ERRORS})
@@ -177,16 +184,15 @@ def detail(request: HttpRequest, order_id: str) -> OrderOut:
 def deliver(request: HttpRequest, order_id: str, payload: DeliverIn) -> OrderOut:
     user = caller(request)
     order = queries.get_order_for(user, order_id)
-    actions.deliver(order_id=order.pk, by=user, note=payload.note)
-    return OrderOut.read(user, order_id)
+    # The answer is the order as the action left it (read under its lock), not a third read.
+    return OrderOut.mine(user, actions.deliver(order_id=order.pk, by=user, note=payload.note))
 
 
 @router.post("/orders/{order_id}/confirm", response={200: OrderOut, **ERRORS})
 def confirm(request: HttpRequest, order_id: str) -> OrderOut:
     user = caller(request)
     order = queries.get_order_for(user, order_id)
-    actions.confirm(order_id=order.pk, by=user)
-    return OrderOut.read(user, order_id)
+    return OrderOut.mine(user, actions.confirm(order_id=order.pk, by=user))
 
 
 @router.post("/orders/{order_id}/cancel", response={200: OrderOut, **ERRORS})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -25,10 +26,13 @@ MAX_EMAIL_ATTEMPTS = 8
 SEND_LEASE = timedelta(minutes=5)  # how long a claimed e-mail is left to the worker sending it
 
 
-def notify(*, users: Iterable[User], code: str, title: Text, body: Text = "", link: str = "") -> list[Notification]:
+def notify(
+    *, users: Iterable[User], code: str, title: Text, body: Text = "", link: str = "", about: Any = None
+) -> list[Notification]:
     """Notifies each user (once, however often they are listed), in the caller's transaction:
     one insert for the notifications and one for their e-mails, however many users. Chat
-    messages (`mail.DIGESTED`) join a digest instead of an e-mail each."""
+    messages (`mail.DIGESTED`) join a digest instead of an e-mail each. `about`: the order or
+    ticket the link leads to, when the caller holds it (else the e-mail reads it from the link)."""
     now = clock.now()
     recipients = list({user.pk: user for user in users}.values())
     if not recipients:
@@ -43,7 +47,8 @@ def notify(*, users: Iterable[User], code: str, title: Text, body: Text = "", li
             )
     created = Notification.objects.bulk_create(notes)
     emails = []
-    about = mail.subject_of(link) if any(user.email for user in recipients) else None
+    if about is None and any(user.email for user in recipients):
+        about = mail.subject_of(link)
     for note, user in zip(created, recipients, strict=True):
         if not user.email:
             continue

@@ -128,6 +128,7 @@ def place_order(
             users=[order.seller],
             code="order.placed",
             link=link(order),
+            about=order,
             title=lambda: (
                 _("New order %(public_id)s: %(title)s") % {"public_id": order.public_id, "title": listing.title}
             ),
@@ -207,6 +208,7 @@ def deliver(*, order_id: int, by: User, note: str = "") -> Order:
             users=[order.buyer],
             code="order.delivered",
             link=link(order),
+            about=order,
             title=lambda: _("Order %(public_id)s was delivered") % {"public_id": order.public_id},
             body=lambda: (
                 _(
@@ -230,6 +232,7 @@ def confirm(*, order_id: int, by: User) -> Order:
             users=[order.seller],
             code="order.completed",
             link=link(order),
+            about=order,
             title=lambda: _("Order %(public_id)s is complete") % {"public_id": order.public_id},
             body=lambda: (
                 _("%(username)s confirmed delivery. You were paid %(seller_payout)s.")
@@ -253,6 +256,7 @@ def auto_complete(*, order_id: int, by: SystemActor) -> Order:
             users=[order.buyer, order.seller],
             code="order.auto_completed",
             link=link(order),
+            about=order,
             title=lambda: _("Order %(public_id)s completed by itself") % {"public_id": order.public_id},
             body=lambda: (
                 _(
@@ -282,6 +286,7 @@ def cancel(*, order_id: int, by: User, reason: str = "") -> Order:
             users=[order.buyer, order.seller],
             code="order.cancelled",
             link=link(order),
+            about=order,
             title=lambda: _("Order %(public_id)s was cancelled") % {"public_id": order.public_id},
             body=lambda: (
                 _("%(to_buyer)s went back to %(username)s's wallet.")
@@ -303,6 +308,7 @@ def auto_cancel(*, order_id: int, by: SystemActor) -> Order:
             users=[order.buyer, order.seller],
             code="order.auto_cancelled",
             link=link(order),
+            about=order,
             title=lambda: (
                 _("Order %(public_id)s was cancelled: it was not delivered in time") % {"public_id": order.public_id}
             ),
@@ -375,6 +381,7 @@ def post_message(*, order_id: int, by: User, body: str) -> Message:
             users=others,
             code="order.message",
             link=link(order) + "#chat",
+            about=order,
             title=lambda: _("New message on order %(public_id)s") % {"public_id": order.public_id},
             body=lambda: (
                 _("%(who)s wrote: %(text)s")

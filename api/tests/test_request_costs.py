@@ -22,6 +22,8 @@ from testsupport import factories
 # idempotency row stored by one upsert, the answer built from the order the action returned,
 # a settlement's accounts found in one query, webhook endpoints read once per transaction.
 # (confirm here is the seller's first sale: it opens their wallet and the fee account.)
+# The e-mail names the item and the other side from the order the action holds (`notify(about=)`),
+# not from a second read.
 MAX_QUERIES = {
     "place": 26,
     "detail": 5,

@@ -20,7 +20,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Q
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, RecoveryCode, SecondFactor, User
 from catalog.models import Listing
 from chat.models import Message
 from core import audit, clock
@@ -65,6 +65,8 @@ def export_user(user: User) -> dict[str, Any]:
             "is_active": user.is_active,
             "date_joined": _plain(user.date_joined),
             "last_login": _plain(user.last_login),
+            "email_verified_at": _plain(user.email_verified_at),
+            "second_factor": SecondFactor.objects.filter(user=user, confirmed_at__isnull=False).exists(),
         },
         "api_tokens": _rows(
             ApiToken.objects.filter(user=user).order_by("id"),
@@ -187,6 +189,8 @@ def erase_user(*, user_id: int, by: User) -> User:
         user.is_superuser = False
         user.save()
         ApiToken.objects.filter(user=user).delete()
+        SecondFactor.objects.filter(user=user).delete()
+        RecoveryCode.objects.filter(user=user).delete()
         Notification.objects.filter(user=user).delete()
         if address:
             OutboundEmail.objects.filter(to=address, status=OutboundEmail.Status.PENDING).delete()

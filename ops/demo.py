@@ -29,6 +29,9 @@ from tickets import contacts
 
 logger = logging.getLogger("parley.demo")
 PASSWORD = "parley-demo"
+# The demo's staff member has a second factor like any staff member; its key is public, printed
+# in `make run`'s banner, so anyone trying the demo can add it to an authenticator app.
+STAFF_TOTP_SECRET = "PARLEYDEMOCAROLSTAFFKEY234567ABC"
 
 
 def _user(username: str, *, staff: bool = False) -> User:
@@ -146,6 +149,9 @@ def _seed() -> bool:
         return False
     alice, bob = _user("alice"), _user("bob")
     carol = _user("carol", staff=True)
+    from accounts.twofactor import enrol_for_tests
+
+    enrol_for_tests(carol, STAFF_TOTP_SECRET)
     payments.deposit(by=alice, amount=Money(500_00, "USD"))
     catalogue = _listings(bob)
     if settings.TEST_CLOCK_ENABLED:

@@ -14,8 +14,9 @@ ALIASES = {
     "settings-doc": "settings_doc",
     "files-check": "files_check",
     "api-key": "api_key",
+    "demo-code": "demo_code",
 }
-KEYLESS = frozenset({"ledger_check"})
+KEYLESS = frozenset({"ledger_check", "demo_code"})
 
 
 def main(argv: list[str] | None = None) -> int:

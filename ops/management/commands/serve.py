@@ -20,6 +20,8 @@ BANNER = """
 {demo}  Press Ctrl-C to stop the web server and the worker.
 """
 DEMO_LINES = """  Log in as alice (buyer), bob (seller) or carol (staff); the password is parley-demo.
+  carol's second factor: add the key PARLEYDEMOCAROLSTAFFKEY234567ABC to an authenticator app,
+  or print the current code with: parley demo-code
   The test clock is on: staff can move time forward from the staff console or the API.
 """
 DEMO_KEY_LINE = """  Demo API key (examples/integrator.py): {secret}

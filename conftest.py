@@ -119,6 +119,7 @@ def policy_file(tmp_path: Any, settings: Any) -> Iterator[Any]:
 
 
 _plain_force_login = Client.force_login
+_plain_login = Client.login
 
 
 def password_only_login(client: Client, user: User) -> None:
@@ -129,7 +130,8 @@ def password_only_login(client: Client, user: User) -> None:
 
 @pytest.fixture(autouse=True)
 def _staff_sessions_have_their_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`client.force_login(staff)` stands for a complete log-in, second factor included."""
+    """`client.force_login(staff)` and `client.login(...)` stand for a complete log-in,
+    second factor included."""
 
     def force_login(self: Client, user: Any, backend: str | None = None) -> None:
         _plain_force_login(self, user, backend)
@@ -140,7 +142,18 @@ def _staff_sessions_have_their_second_factor(monkeypatch: pytest.MonkeyPatch) ->
             session[SESSION_KEY] = True
             session.save()
 
+    def login(self: Client, **credentials: Any) -> bool:
+        done = _plain_login(self, **credentials)
+        if done and User.objects.filter(username=credentials.get("username"), is_staff=True).exists():
+            from web.secondfactor import SESSION_KEY
+
+            session = self.session
+            session[SESSION_KEY] = True
+            session.save()
+        return done
+
     monkeypatch.setattr(Client, "force_login", force_login)
+    monkeypatch.setattr(Client, "login", login)
 
 
 @pytest.fixture

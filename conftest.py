@@ -131,6 +131,44 @@ def policy_file(tmp_path: Any, settings: Any) -> Iterator[Any]:
     active.configured_policy.cache_clear()
 
 
+_plain_force_login = Client.force_login
+_plain_login = Client.login
+
+
+def password_only_login(client: Client, user: User) -> None:
+    """Logs `client` in as `user` without the second factor (a staff session that has not
+    passed it: the web refuses it every staff page)."""
+    _plain_force_login(client, user)
+
+
+@pytest.fixture(autouse=True)
+def _staff_sessions_have_their_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`client.force_login(staff)` and `client.login(...)` stand for a complete log-in,
+    second factor included."""
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        _plain_force_login(self, user, backend)
+        if getattr(user, "is_staff", False):
+            from web.secondfactor import SESSION_KEY
+
+            session = self.session
+            session[SESSION_KEY] = True
+            session.save()
+
+    def login(self: Client, **credentials: Any) -> bool:
+        done = _plain_login(self, **credentials)
+        if done and User.objects.filter(username=credentials.get("username"), is_staff=True).exists():
+            from web.secondfactor import SESSION_KEY
+
+            session = self.session
+            session[SESSION_KEY] = True
+            session.save()
+        return done
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+    monkeypatch.setattr(Client, "login", login)
+
+
 @pytest.fixture
 def make_user(db: None) -> Any:
     counter = iter(range(1, 10_000))
@@ -155,7 +193,8 @@ class ApiClient:
         if user is not None:
             from accounts.actions import issue_token
 
-            self.token = issue_token(user=user)
+            # As `POST /auth/token` with a second factor: staff tokens carry staff rights.
+            self.token = issue_token(user=user, second_factor=True)
 
     def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
         headers = dict(extra or {})

@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts import events, login, usernames
+from accounts import events, login, recovery, usernames
 from accounts.models import ApiToken, User
 from core import audit, clock, ratelimit
 from core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
@@ -53,6 +53,7 @@ def sign_up(*, username: str, password: str, email: str) -> User:
                 raise IntegrityError
             user = User.objects.create_user(username=username, email=email, password=password)
             audit.record(events.USER_SIGNED_UP, subject=user, by=user, role="user")
+            recovery.send_verification(user)
     except IntegrityError:
         raise Conflict(_("That username is taken."), code="username_taken") from None
     return user
@@ -80,8 +81,10 @@ def check_login(*, username: str, password: str, client: str) -> User:
     return user
 
 
-def issue_token(*, user: User, label: str = "") -> str:
-    """Creates an API token for `user` and returns it; only its digest is kept."""
+def issue_token(*, user: User, label: str = "", second_factor: bool = False) -> str:
+    """Creates an API token for `user` and returns it; only its digest is kept. `second_factor`
+    says a second factor was checked for it: only then does a staff member's token carry staff
+    rights (`api.auth`)."""
     limit, window = settings.TOKEN_RATE_LIMIT
     ratelimit.guard("token", str(user.pk), limit=limit, window=window)
     ratelimit.count("token", str(user.pk), window=window)
@@ -91,6 +94,7 @@ def issue_token(*, user: User, label: str = "") -> str:
         digest=token_digest(token),
         prefix=token[:10],
         label=label[:100],
+        second_factor=second_factor,
         created_at=clock.now(),
         # Real time, not the test clock: a credential's life is not a business deadline.
         expires_at=clock.system_now() + timedelta(days=settings.API_TOKEN_TTL_DAYS),

@@ -13,6 +13,18 @@ USER_PROVISIONED = event("user.provisioned", "The marketplace's backend created 
 USER_LOGIN_LINK_CREATED = event("user.login_link_created", "The marketplace's backend made a one-time login link")
 USER_ERASED = event("user.erased", "{actor} erased the person's data; ledger lines and case records are kept")
 TOKEN_REVOKED = event("token.revoked", "{actor} revoked an API token")
+USER_SECOND_FACTOR_ENROLLED = event(
+    "user.second_factor_enrolled", "{actor} set up an authenticator app as a second factor"
+)
+USER_SECOND_FACTOR_REMOVED = event("user.second_factor_removed", "{actor} removed their second factor")
+USER_RECOVERY_CODE_USED = event("user.recovery_code_used", "{actor} logged in with a recovery code")
+USER_PASSWORD_RESET_REQUESTED = event(
+    "user.password_reset_requested", "A password reset link was sent to the account's e-mail address"
+)
+USER_PASSWORD_RESET = event("user.password_reset", "{actor} chose a new password through a reset link")
+USER_EMAIL_VERIFIED = event("user.email_verified", "{actor} confirmed their e-mail address")
+USER_EMAIL_CHANGED = event("user.email_changed", "{actor} changed their e-mail address")
+USER_DATA_EXPORTED = event("user.data_exported", "{actor} downloaded the person's data")
 LISTING_CREATED = event("listing.created", "{actor} listed it")
 LISTING_UPDATED = event("listing.updated", "{actor} changed the listing")
 USER_SUSPENDED = event("user.suspended", "{actor} suspended the account: {reason}")

@@ -18,7 +18,13 @@ SUSPENSION_EVENTS = ("user.suspended", "user.reinstated")
 
 def user_for_token(token: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
-    found = (
+    found = live_token(token)
+    return found.user if found else None
+
+
+def live_token(token: str) -> ApiToken | None:
+    """The unrevoked, unexpired token of an active user (with the user), or None."""
+    return (
         ApiToken.objects.select_related("user")
         .filter(
             digest=token_digest(token),
@@ -28,7 +34,6 @@ def user_for_token(token: str) -> User | None:
         )
         .first()
     )
-    return found.user if found else None
 
 
 def staff_member(username: str) -> User | None:

@@ -5,7 +5,12 @@ Two kinds of bearer: a user's token (`pk_…`, from `POST /auth/token`) and a ma
 key (`psk_…`). A key alone reaches only the endpoints marked *key* (`key_only`,
 `key_or_staff`); with `Parley-On-Behalf-Of: usr_…` it acts as that user with exactly that
 user's permissions (`bearer`), as its scopes allow (`integrations.scopes`). A user's token
-never reaches the *key* endpoints, nor can it act on behalf of anyone."""
+never reaches the *key* endpoints, nor can it act on behalf of anyone.
+
+A staff member's token carries staff rights only if it was issued after a second factor
+(`POST /auth/token` with `otp`): any other staff token acts as an ordinary user, and what
+only staff may do answers 403 `second_factor_required`. A key with scope `staff` acting on
+behalf of staff is the marketplace's credential and is not affected."""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from django.utils.translation import gettext
 from ninja.security import HttpBearer
 
 from accounts.models import User
-from accounts.queries import user_for_token
+from accounts.queries import live_token
 from core import locale
 from core.errors import DomainError, Forbidden, NotFound
 from integrations import scopes
@@ -36,6 +41,8 @@ class Caller:
     user: User | None = None
     key: ApiKey | None = None
     refusal: DomainError | None = None
+    # A staff member's token issued without a second factor: it acts without staff rights.
+    staff_without_second_factor: bool = False
 
 
 def api_caller(request: HttpRequest) -> Caller:
@@ -54,13 +61,18 @@ def api_caller(request: HttpRequest) -> Caller:
 def _resolve(request: HttpRequest, token: str) -> Caller:
     on_behalf = request.headers.get(ON_BEHALF_OF, "").strip()
     if not token.startswith(SECRET_PREFIX):
-        user = user_for_token(token)
+        found = live_token(token)
+        user = found.user if found else None
         if user is not None and on_behalf:
             return Caller(
                 refusal=Forbidden(
                     gettext("Only an API key may send %(ON_BEHALF_OF)s.") % {"ON_BEHALF_OF": ON_BEHALF_OF}
                 )
             )
+        if found is not None and user is not None and user.is_staff and not found.second_factor:
+            # This request's copy of the user only: every staff check sees an ordinary user.
+            user.is_staff = False
+            return Caller(user=user, staff_without_second_factor=True)
         return Caller(user=user)
     key = key_for_secret(token)
     if key is None or not on_behalf:

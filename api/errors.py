@@ -14,7 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from core.errors import DomainError, RateLimited, StrOrPromise
+from core.errors import DomainError, Forbidden, RateLimited, StrOrPromise
 from core.http import PROBLEM_CODES, busy_response, database_busy
 
 logger = logging.getLogger("parley.api")
@@ -69,9 +69,21 @@ def _validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _staff_without_second_factor(request: HttpRequest) -> bool:
+    from api.auth import api_caller
+
+    return api_caller(request).staff_without_second_factor
+
+
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        if exc.status == 403 and _staff_without_second_factor(request):
+            exc = Forbidden(
+                "Staff rights need a token issued with a second factor: POST /auth/token with "
+                "username, password and otp (a code of your authenticator app or a recovery code).",
+                code="second_factor_required",
+            )
         response = problem(
             api,
             request,

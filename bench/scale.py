@@ -174,7 +174,7 @@ def _time(name: str, call: Any, *, orders: int) -> dict[str, Any]:
 def _measure(people: dict[str, Any], *, orders: int) -> list[dict[str, Any]]:
     client = Client(HTTP_HOST="127.0.0.1")
     buyer_auth = {"Authorization": f"Bearer {issue_token(user=people['buyer'], label='scale')}"}
-    staff_auth = {"Authorization": f"Bearer {issue_token(user=people['staff'], label='scale')}"}
+    staff_auth = {"Authorization": f"Bearer {issue_token(user=people['staff'], label='scale', second_factor=True)}"}
 
     def get(path: str, headers: dict[str, str]) -> Any:
         def call() -> None:

@@ -34,6 +34,9 @@ from tickets.models import Ticket
 
 logger = logging.getLogger("parley.demo")
 PASSWORD = "parley-demo"
+# The demo's staff member has a second factor like any staff member; its key is public, printed
+# in `make run`'s banner, so anyone trying the demo can add it to an authenticator app.
+STAFF_TOTP_SECRET = "PARLEYDEMOCAROLSTAFFKEY234567ABC"
 
 
 @cache
@@ -157,6 +160,9 @@ def _seed(*, desk: bool) -> bool:
         return False
     alice, bob = _user("alice"), _user("bob")
     carol = _user("carol", staff=True)
+    from accounts.twofactor import enrol_for_tests
+
+    enrol_for_tests(carol, STAFF_TOTP_SECRET)
     payments.deposit(by=alice, amount=Money(500_00, "USD"))
     catalogue = _listings(bob)
     if desk and settings.TEST_CLOCK_ENABLED:

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts import events as accounts_events
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, RecoveryCode, SecondFactor, User
 from catalog.models import Listing
 from chat.models import Message
 from core import audit, clock
@@ -67,6 +67,8 @@ def export_user(user: User) -> dict[str, Any]:
             "is_active": user.is_active,
             "date_joined": _plain(user.date_joined),
             "last_login": _plain(user.last_login),
+            "email_verified_at": _plain(user.email_verified_at),
+            "second_factor": SecondFactor.objects.filter(user=user, confirmed_at__isnull=False).exists(),
         },
         "api_tokens": _rows(
             ApiToken.objects.filter(user=user).order_by("id"),
@@ -189,6 +191,8 @@ def erase_user(*, user_id: int, by: User) -> User:
         user.is_superuser = False
         user.save()
         ApiToken.objects.filter(user=user).delete()
+        SecondFactor.objects.filter(user=user).delete()
+        RecoveryCode.objects.filter(user=user).delete()
         Notification.objects.filter(user=user).delete()
         if address:
             OutboundEmail.objects.filter(to=address, status=OutboundEmail.Status.PENDING).delete()

@@ -15,8 +15,9 @@ ALIASES = {
     "files-check": "files_check",
     "api-key": "api_key",
     "compile-translations": "compile_translations",
+    "demo-code": "demo_code",
 }
-KEYLESS = frozenset({"ledger_check", "compile_translations", "makemessages"})
+KEYLESS = frozenset({"ledger_check", "compile_translations", "makemessages", "demo_code"})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "core.middleware.WriteThrottleMiddleware",
     "core.middleware.TransactionalWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "web.secondfactor.StaffSecondFactorRequired",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "core.middleware.DomainErrorPages",
@@ -402,6 +403,14 @@ LOGIN_MAX_DELAY = int(os.environ.get("PARLEY_LOGIN_MAX_DELAY", "300"))
 LOGIN_SUCCESS_LIMIT = (int(os.environ.get("PARLEY_LOGIN_SUCCESS_LIMIT", "30")), 3600)
 TOKEN_RATE_LIMIT = (int(os.environ.get("PARLEY_TOKEN_LIMIT", "20")), 3600)
 API_TOKEN_TTL_DAYS = int(os.environ.get("PARLEY_TOKEN_TTL_DAYS", "30"))
+# Second factor (accounts/twofactor.py): wrong codes per user per five minutes before every
+# code is refused for the rest of the window. Password reset (accounts/recovery.py): requests
+# per address and per e-mail per hour; a reset link lives an hour and works once; an e-mail
+# verification link lives three days.
+SECOND_FACTOR_RATE_LIMIT = (5, 300)
+PASSWORD_RESET_RATE_LIMIT = (5, 3600)
+PASSWORD_RESET_TIMEOUT = 3600
+EMAIL_VERIFICATION_MAX_AGE = 3 * 86400
 # Ticket attachments (tickets/attachments.py): how many files and bytes one ticket may hold,
 # and how many one person (staff excepted) may attach in 24 hours.
 TICKET_ATTACHMENTS_PER_TICKET = int(os.environ.get("PARLEY_TICKET_FILES", "50"))

@@ -6,12 +6,13 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from accounts import actions, preferences, queries
+from accounts import actions, preferences, queries, twofactor
 from accounts.models import ApiToken, User
 from api.auth import api_key, key_or_staff
 from api.routers import integrations
 from api.schemas import ERRORS, MoneyOut
 from core import limits
+from core.errors import NotAuthenticated
 from core.http import client_ip
 from integrations import scopes
 from ledger import queries as ledger_queries
@@ -52,6 +53,9 @@ class MePatch(Schema):
 class TokenIn(Schema):
     username: str = Field(min_length=1, max_length=limits.USERNAME)
     password: str = Field(min_length=1, max_length=limits.PASSWORD)
+    # A code of the user's authenticator app, or a recovery code: required once the user has a
+    # second factor, and what gives a staff member's token staff rights.
+    otp: str | None = Field(default=None, min_length=1, max_length=40)
 
 
 class TokenOut(Schema):
@@ -81,7 +85,16 @@ router.get(
 @router.post("/auth/token", response={200: TokenOut, **ERRORS}, auth=None)
 def token(request: HttpRequest, payload: TokenIn) -> TokenOut:
     user = actions.check_login(username=payload.username, password=payload.password, client=client_ip(request))
-    return TokenOut(token=actions.issue_token(user=user, label="api"))
+    second_factor = False
+    if twofactor.has_factor(user):
+        if payload.otp is None:
+            raise NotAuthenticated(
+                "This account has a second factor: send otp (a code of the authenticator app or a recovery code).",
+                code="second_factor_required",
+            )
+        twofactor.verify(user=user, code=payload.otp)
+        second_factor = True
+    return TokenOut(token=actions.issue_token(user=user, label="api", second_factor=second_factor))
 
 
 @router.get("/me", response={200: MeOut, **ERRORS})

@@ -56,19 +56,35 @@ def person(transactional_db: None) -> Any:
         if staff:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
+            from accounts.twofactor import enrol_for_tests
+
+            enrol_for_tests(user)
         return user
 
     return make
 
 
+def _log_in(page: Any, base: str, username: str) -> None:
+    """Username and password, then, for someone with an authenticator, its current code."""
+    from accounts.models import SecondFactor
+    from accounts.twofactor import current_code
+
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    device = SecondFactor.objects.filter(user__username=username, confirmed_at__isnull=False).first()
+    if device is not None:
+        page.wait_for_url(f"{base}/login/code/")
+        page.get_by_label("Code").fill(current_code(device.secret, after=device.last_step))
+        page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"{base}/")
+
+
 @pytest.fixture
 def login(live_server: Any) -> Any:
     def do(page: Any, username: str) -> None:
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{live_server.url}/")
+        _log_in(page, live_server.url, username)
 
     return do
 
@@ -107,11 +123,7 @@ def page_for(browser: Any, live_server: Any, browser_context_args: dict[str, Any
         context = browser.new_context(**browser_context_args)
         contexts.append(context)
         page = context.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{live_server.url}/")
+        _log_in(page, live_server.url, username)
         return page
 
     yield open_as

@@ -235,6 +235,7 @@ GROUPS: dict[str, tuple[Var, ...]] = {
         Var("PARLEY_FAIRNESS_EXAMPLES", "10", "examples per path of the never-more, never-for-nothing property test"),
         Var("PARLEY_MACHINE_PROFILE", "`dispute-machine`", "Hypothesis profile of the dispute state-machine test"),
         Var("PARLEY_TEST_GUNICORN_PORT", "8151", "port the production-path tests start gunicorn on"),
+        Var("PARLEY_BENCH_PORT", "a free port", "port `make bench` starts gunicorn on"),
         Var("PARLEY_PGBOUNCER_PORT", "8152", "port `scripts/pgbouncer-smoke` starts PgBouncer on"),
         Var("PARLEY_SMOKE_PORT", "8153", "port `scripts/pgbouncer-smoke` starts gunicorn on"),
         Var("PARLEY_TEST_S3_PORT", "8155", "port the storage tests start a local S3 server (moto) on"),

@@ -64,14 +64,14 @@ def person(transactional_db: None) -> Any:
     return make
 
 
-def _log_in(page: Any, base: str, username: str) -> None:
+def _log_in(page: Any, base: str, username: str, *, password: str = PASSWORD) -> None:
     """Username and password, then, for someone with an authenticator, its current code."""
     from accounts.models import SecondFactor
     from accounts.twofactor import current_code
 
     page.goto(f"{base}/login/")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     device = SecondFactor.objects.filter(user__username=username, confirmed_at__isnull=False).first()
     if device is not None:

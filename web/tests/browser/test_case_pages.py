@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -19,10 +18,11 @@ from policy.active import configured_policy
 from testsupport import factories
 from tickets import actions as ticket_actions
 from tickets.tests.samples import png
+from web.tests.browser.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/casepages-shots")
+SHOTS = SCREENSHOTS / "case-pages"
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 NOTE = "I would like to keep a share: the box was opened."

@@ -4,9 +4,6 @@ and a phone's size."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
@@ -14,10 +11,11 @@ from disputes.models import Dispute
 from ops import deadlines
 from testsupport import factories
 from tickets import actions as tickets
+from web.tests.browser.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(os.environ.get("PARLEY_DESK_SHOTS", "test-results/desk"))
+SHOTS = SCREENSHOTS / "desk"
 SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 

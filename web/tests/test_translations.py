@@ -156,7 +156,9 @@ def unmarked_text(text: str) -> list[tuple[int, str]]:
             found.append((text.count("\n", 0, match.start()) + 1, match.group(0)))
     text = TAG.sub(_blank, text)
     for number, line in enumerate(text.splitlines(), start=1):
-        words = [w for w in WORD.findall(line) if w.rstrip("-") not in ALLOWED_WORDS and not w.startswith(("http", "usr_"))]
+        words = [
+            w for w in WORD.findall(line) if w.rstrip("-") not in ALLOWED_WORDS and not w.startswith(("http", "usr_"))
+        ]
         if words:
             found.append((number, line.strip()))
     return sorted(found)

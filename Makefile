@@ -39,6 +39,7 @@ var/secret-key:
 run: $(STAMP) var/secret-key $(MO)
 	@PARLEY_SECRET_KEY="$$(cat var/secret-key)" PARLEY_TEST_CLOCK=$${PARLEY_TEST_CLOCK:-1} \
 	  PARLEY_DEMO=$${PARLEY_DEMO:-1} PARLEY_HTTPS=$${PARLEY_HTTPS:-0} PARLEY_LOG_FORMAT=$${PARLEY_LOG_FORMAT:-plain} \
+	  PARLEY_STAFF_SECOND_FACTOR=$${PARLEY_STAFF_SECOND_FACTOR:-0} \
 	  PARLEY_PUBLIC_URL=$${PARLEY_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
 	  PARLEY_LOG_FILE=$${PARLEY_LOG_FILE:-var/log/parley.log} PARLEY_MAIL_DIR=$${PARLEY_MAIL_DIR:-var/log/mail} \
 	  $(BIN)/parley serve --port $(PORT)

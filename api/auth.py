@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from ninja.security import HttpBearer
@@ -69,7 +70,13 @@ def _resolve(request: HttpRequest, token: str) -> Caller:
                     gettext("Only an API key may send %(ON_BEHALF_OF)s.") % {"ON_BEHALF_OF": ON_BEHALF_OF}
                 )
             )
-        if found is not None and user is not None and user.is_staff and not found.second_factor:
+        if (
+            found is not None
+            and user is not None
+            and user.is_staff
+            and not found.second_factor
+            and settings.STAFF_SECOND_FACTOR
+        ):
             # This request's copy of the user only: every staff check sees an ordinary user.
             user.is_staff = False
             return Caller(user=user, staff_without_second_factor=True)

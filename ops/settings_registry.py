@@ -41,6 +41,11 @@ GROUPS: dict[str, tuple[Var, ...]] = {
         Var("PARLEY_DEBUG", "off", "Django's debug pages and plain static files; never in production"),
         Var("PARLEY_POLICY", "`standard`", "`standard`, `igitems`, `difmark`, or a path to a policy file"),
         Var("PARLEY_SIGNUP_OPEN", "on", "whether anyone may create an account"),
+        Var(
+            "PARLEY_STAFF_SECOND_FACTOR",
+            "on (off in `make run`)",
+            "staff must pass a second factor for staff pages and staff API rights; only a sandbox turns it off",
+        ),
         Var("PARLEY_DEMO", "on in `make run`", "seed demo data on an empty database"),
         Var(
             "PARLEY_TEST_CLOCK",

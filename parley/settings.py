@@ -408,6 +408,9 @@ API_TOKEN_TTL_DAYS = int(os.environ.get("PARLEY_TOKEN_TTL_DAYS", "30"))
 # per address and per e-mail per hour; a reset link lives an hour and works once; an e-mail
 # verification link lives three days.
 SECOND_FACTOR_RATE_LIMIT = (5, 300)
+# Staff, who move money, must pass a second factor (accounts/twofactor.py). Only a sandbox turns
+# this off (`make run`), where the API contract's demo logs in as carol with a password alone.
+STAFF_SECOND_FACTOR = env_flag("PARLEY_STAFF_SECOND_FACTOR", default=True)
 PASSWORD_RESET_RATE_LIMIT = (5, 3600)
 PASSWORD_RESET_TIMEOUT = 3600
 EMAIL_VERIFICATION_MAX_AGE = 3 * 86400

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
@@ -49,6 +50,7 @@ class StaffSecondFactorRequired:
             user is not None
             and user.is_authenticated
             and user.is_staff
+            and settings.STAFF_SECOND_FACTOR
             and not checked(request)
             and not request.path.startswith(self._open_paths())
         ):

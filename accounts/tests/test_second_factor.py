@@ -194,3 +194,28 @@ def test_auth_token_asks_for_the_code_once_there_is_a_second_factor(make_user):
     assert client.get("/api/v1/ledger/check", headers=_bearer(good.json()["token"])).status_code == 200
     replay = _token(client, username="sam", password=PASSWORD, otp=code)
     assert replay.status_code == 401 and replay.json()["code"] == "second_factor_invalid"
+
+
+def test_a_sandbox_without_the_staff_second_factor_gives_a_password_token_staff_rights(make_user, settings):
+    """`make run` (PARLEY_STAFF_SECOND_FACTOR=0): the API contract's demo logs in as staff with a
+    password alone; the same token is refused staff calls wherever the second factor is on."""
+    make_user("sam", staff=True)
+    client = Client()
+    token = _token(client, username="sam", password=PASSWORD).json()["token"]
+    settings.STAFF_SECOND_FACTOR = False
+    assert client.get("/api/v1/ledger/check", headers=_bearer(token)).status_code == 200
+    assert client.get("/api/v1/me", headers=_bearer(token)).json()["is_staff"] is True
+    settings.STAFF_SECOND_FACTOR = True
+    refused = client.get("/api/v1/ledger/check", headers=_bearer(token))
+    assert refused.status_code == 403 and refused.json()["code"] == "second_factor_required"
+
+
+def test_a_sandbox_without_the_staff_second_factor_lets_staff_pages_open(make_user, settings):
+    staff = make_user("sam", staff=True)
+    client = Client()
+    client.post("/login/", {"username": "sam", "password": PASSWORD})
+    settings.STAFF_SECOND_FACTOR = False
+    assert client.get("/staff/").status_code == 200
+    settings.STAFF_SECOND_FACTOR = True
+    assert client.get("/staff/").status_code == 302
+    assert staff.is_staff

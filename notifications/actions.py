@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -84,8 +85,8 @@ def send_due_emails(*, limit: int = 50) -> int:
     """Sends pending e-mails; returns how many were attempted.
 
     No database lock is held while talking to the mail server: each e-mail is claimed in a short
-    transaction (its next attempt moved a lease ahead, so another worker leaves it alone), sent,
-    and its result recorded in a second one. A worker that dies mid-send leaves the e-mail to be
+    transaction (leased on the wall clock, so another worker leaves it alone), sent, and its
+    result recorded in a second one. A worker that dies mid-send leaves the e-mail to be
     retried when the lease ends (delivery is at least once). Failures back off; the cap marks it
     failed. Sending never blocks the action that queued the e-mail."""
     attempted = 0
@@ -96,9 +97,9 @@ def send_due_emails(*, limit: int = 50) -> int:
                 send_mail(email)
             except Exception as exc:  # any transport failure: retry later
                 logger.warning("e-mail %s failed (attempt %s): %s", email.pk, email.attempts, exc)
-                _record(email.pk, error=f"{type(exc).__name__}: {exc}")
+                _record(email, error=f"{type(exc).__name__}: {exc}")
             else:
-                _record(email.pk, error=None)
+                _record(email, error=None)
     return attempted
 
 
@@ -122,31 +123,40 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
 
 
 def _claim() -> OutboundEmail | None:
+    """The earliest due e-mail no worker holds, its attempt counted (the claim's token) and
+    leased on the wall clock, in one short transaction."""
     with transaction.atomic():
-        now = clock.now()
+        wall = clock.system_now()
         email = (
             OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
+            .filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=clock.now())
+            .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=wall))
             .order_by("next_attempt_at", "id")
             .first()
         )
         if email is None:
             return None
         email.attempts += 1
-        email.next_attempt_at = now + SEND_LEASE
-        email.save(update_fields=["attempts", "next_attempt_at"])
+        email.leased_until = wall + SEND_LEASE
+        email.save(update_fields=["attempts", "leased_until"])
         return email
 
 
-def _record(email_id: int, *, error: str | None) -> None:
-    with transaction.atomic():
-        email = OutboundEmail.objects.select_for_update().get(pk=email_id)
-        now = clock.now()
-        if error is None:
-            email.status, email.sent_at = OutboundEmail.Status.SENT, now
-        else:
-            email.last_error = error[:2000]
-            email.next_attempt_at = now + timedelta(seconds=min(60 * 2**email.attempts, 6 * 3600))
-            if email.attempts >= MAX_EMAIL_ATTEMPTS:
-                email.status = OutboundEmail.Status.FAILED
-        email.save()
+def _record(email: OutboundEmail, *, error: str | None) -> None:
+    """Stores the outcome of the attempt `email` was claimed for, unless its lease ran out and
+    another worker has claimed it since (that worker's outcome is the one that counts)."""
+    now = clock.now()
+    changes: dict[str, object] = {"leased_until": None}
+    if error is None:
+        changes.update(status=OutboundEmail.Status.SENT, sent_at=now)
+    else:
+        changes.update(
+            last_error=error[:2000], next_attempt_at=now + timedelta(seconds=min(60 * 2**email.attempts, 6 * 3600))
+        )
+        if email.attempts >= MAX_EMAIL_ATTEMPTS:
+            changes.update(status=OutboundEmail.Status.FAILED)
+    mine = OutboundEmail.objects.filter(pk=email.pk, status=OutboundEmail.Status.PENDING, attempts=email.attempts)
+    if not mine.update(**changes):
+        logger.warning(
+            "e-mail %s: attempt %s finished after its lease; its result is dropped", email.pk, email.attempts
+        )

@@ -49,7 +49,10 @@ class OutboundEmail(models.Model):
     digest_key = models.CharField(max_length=120, blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()  # on Parley's clock (the test clock moves retries)
+    # While a worker sends it: until when it is left to that worker, on the wall clock, so moving
+    # the test clock never hands an e-mail in flight to a second worker.
+    leased_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext
 
@@ -155,16 +156,17 @@ def send_due_webhooks(*, limit: int = 50, budget: float = ROUND_BUDGET) -> int:
 
 
 def _claim(*, skip_endpoints: set[int]) -> WebhookDelivery | None:
-    """The earliest due delivery no other worker holds, its attempt counted and its next
-    attempt moved a lease ahead, in one short transaction. Deliveries of an endpoint disabled
+    """The earliest due delivery no other worker holds, its attempt counted (the claim's token)
+    and leased on the wall clock, in one short transaction. Deliveries of an endpoint disabled
     meanwhile fail here instead."""
     while True:
         with transaction.atomic():
-            now = clock.now()
+            wall = clock.system_now()
             delivery = (
                 WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("endpoint")
-                .filter(status=Status.PENDING, next_attempt_at__lte=now)
+                .filter(status=Status.PENDING, next_attempt_at__lte=clock.now())
+                .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=wall))
                 .exclude(endpoint_id__in=skip_endpoints)
                 .order_by("next_attempt_at", "id")
                 .first()
@@ -173,8 +175,8 @@ def _claim(*, skip_endpoints: set[int]) -> WebhookDelivery | None:
                 return None
             if delivery.endpoint.is_active:
                 delivery.attempts += 1
-                delivery.next_attempt_at = now + SEND_LEASE
-                delivery.save(update_fields=["attempts", "next_attempt_at"])
+                delivery.leased_until = wall + SEND_LEASE
+                delivery.save(update_fields=["attempts", "leased_until"])
                 return delivery
             delivery.status, delivery.last_error = Status.FAILED, "The endpoint was disabled."
             delivery.save(update_fields=["status", "last_error"])
@@ -184,7 +186,11 @@ def _record(delivery: WebhookDelivery, result: sender.Attempt) -> None:
     """Stores the attempt's outcome, unless the lease ran out and another worker has claimed the
     delivery since (its outcome is the one that counts)."""
     now = clock.now()
-    changes: dict[str, object] = {"last_status_code": result.status_code, "last_error": result.error[:2000]}
+    changes: dict[str, object] = {
+        "last_status_code": result.status_code,
+        "last_error": result.error[:2000],
+        "leased_until": None,
+    }
     if result.ok:
         changes.update(status=Status.SENT, sent_at=now)
     elif delivery.attempts >= MAX_ATTEMPTS:
@@ -315,9 +321,9 @@ def retry_delivery(*, endpoint: WebhookEndpoint, event_id: str, by: Actor) -> We
         if delivery is None:
             raise NotFound(gettext("No such delivery for this endpoint."))
         delivery.status = Status.PENDING
-        delivery.next_attempt_at = clock.now()
+        delivery.next_attempt_at, delivery.leased_until = clock.now(), None
         delivery.attempts = min(delivery.attempts, MAX_ATTEMPTS - 1)  # room for this one more try
-        delivery.save(update_fields=["status", "next_attempt_at", "attempts"])
+        delivery.save(update_fields=["status", "next_attempt_at", "leased_until", "attempts"])
         audit.record("webhook.delivery_retried", subject=endpoint, by=by, role=_role(by), data={"event_id": event_id})
     return delivery
 

@@ -66,8 +66,11 @@ class WebhookDelivery(models.Model):
     event_code = models.CharField(max_length=64)
     payload = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)  # also the claim's token: a stale result is dropped
+    next_attempt_at = models.DateTimeField()  # on Parley's clock (the test clock moves retries)
+    # While a worker sends it: until when it is left to that worker, on the wall clock (see
+    # notifications.models.OutboundEmail.leased_until).
+    leased_until = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     # The request that queued this work, so the worker logs under the same id (core.requestid).

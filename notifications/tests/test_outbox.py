@@ -82,3 +82,49 @@ def test_unread_badge_counts_unread_notifications(client, make_user, count):
     assert (f'<span class="count">{count}</span>' in page) == (count > 0)
     actions.mark_all_read(user=user)
     assert '<span class="count">' not in client.get("/").content.decode()
+
+
+def _lease_runs_out(email: OutboundEmail) -> None:
+    """As if the lease's minutes went by on the wall clock (the worker holding it died)."""
+    OutboundEmail.objects.filter(pk=email.pk).update(leased_until=clock.system_now() - timedelta(seconds=1))
+
+
+def test_a_claimed_email_is_not_sent_again_when_the_test_clock_jumps(make_user):
+    # Found by the scale-out test: a worker was sending when the test clock moved 30 days, and a
+    # second worker took the same e-mail, because the lease was measured on the test clock.
+    actions.notify(users=[make_user()], code="test", title="Hello")
+    claimed = actions._claim()
+    assert claimed is not None
+
+    clock.freeze_test_clock(clock.now() + timedelta(days=30))
+
+    assert actions.send_due_emails() == 0
+    assert mail.outbox == []
+
+
+def test_a_claimed_email_is_left_alone_until_its_lease_ends_on_the_wall_clock(make_user):
+    actions.notify(users=[make_user()], code="test", title="Hello")
+    claimed = actions._claim()  # a worker took it, then died
+    assert claimed is not None
+    assert actions.send_due_emails() == 0
+
+    _lease_runs_out(claimed)
+
+    assert actions.send_due_emails() == 1
+    email = OutboundEmail.objects.get()
+    assert (email.status, email.attempts, email.leased_until) == (OutboundEmail.Status.SENT, 2, None)
+    assert len(mail.outbox) == 1
+
+
+def test_a_late_result_does_not_overwrite_the_newer_claims(make_user):
+    actions.notify(users=[make_user()], code="test", title="Hello")
+    stale = actions._claim()
+    assert stale is not None
+    _lease_runs_out(stale)
+    assert actions.send_due_emails() == 1  # another worker re-claimed and sent it
+    sent_at = OutboundEmail.objects.get().sent_at
+
+    actions._record(stale, error="ConnectionResetError")  # the first worker's answer, too late
+
+    email = OutboundEmail.objects.get()
+    assert (email.status, email.sent_at, email.last_error) == (OutboundEmail.Status.SENT, sent_at, "")

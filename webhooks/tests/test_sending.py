@@ -38,6 +38,11 @@ def later(seconds: float) -> None:
     clock.freeze_test_clock(clock.now() + timedelta(seconds=seconds))
 
 
+def lease_runs_out() -> None:
+    """As if the lease's minutes went by on the wall clock (the worker holding it died)."""
+    WebhookDelivery.objects.update(leased_until=clock.system_now() - timedelta(seconds=1))
+
+
 def test_the_receiver_gets_a_post_whose_signature_verifies_independently(receiver, endpoint, event):
     hook = endpoint(receiver.url)
     event()
@@ -217,7 +222,7 @@ def test_a_claimed_delivery_is_left_alone_until_its_lease_ends(receiver, endpoin
     assert actions._claim(skip_endpoints=set()) is not None  # a worker took it, then died
 
     assert actions.send_due_webhooks() == 0
-    later(actions.SEND_LEASE.total_seconds())
+    lease_runs_out()
     assert actions.send_due_webhooks() == 1
 
     delivery = hook.deliveries.get()
@@ -229,7 +234,7 @@ def test_a_late_result_does_not_overwrite_a_newer_claim(receiver, endpoint, even
     hook = endpoint(receiver.url)
     event()
     stale = actions._claim(skip_endpoints=set())
-    later(actions.SEND_LEASE.total_seconds())
+    lease_runs_out()
     assert actions.send_due_webhooks() == 1  # another worker re-claimed and sent it
 
     actions._record(stale, sender.Attempt(None, "ConnectionResetError"))
@@ -286,3 +291,17 @@ def test_https_connects_to_the_checked_address_and_verifies_the_url_host(
         assert delivery.status == Status.PENDING
         assert "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
         assert tls_receiver.requests == []
+
+
+def test_a_claimed_delivery_is_not_sent_again_when_the_test_clock_jumps(receiver, endpoint, event):
+    # The lease is measured on the wall clock: moving the test clock 30 days while a worker is
+    # sending must not hand the same delivery to a second worker.
+    hook = endpoint(receiver.url)
+    event()
+    assert actions._claim(skip_endpoints=set()) is not None
+
+    later(30 * 86400)
+
+    assert actions.send_due_webhooks() == 0
+    assert receiver.requests == []
+    assert hook.deliveries.get().attempts == 1

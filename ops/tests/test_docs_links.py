@@ -25,13 +25,13 @@ def local_links(page: Path) -> list[str]:
     return [t for t in targets if not re.match(r"^[a-z][a-z0-9+.-]*:", t, re.IGNORECASE) and not t.startswith("#")]
 
 
-def test_the_pages_have_local_links_to_check():
+def test_the_pages_have_local_links_to_check() -> None:
     assert ROOT / "docs" / "operations.md" in PAGES
     assert sum(len(local_links(page)) for page in PAGES) >= 10
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_every_local_link_resolves(page):
+def test_every_local_link_resolves(page: Path) -> None:
     broken = []
     for target in local_links(page):
         path = unquote(target.split("#", 1)[0].split("?", 1)[0])

@@ -29,7 +29,7 @@ READYZ_IN_A_PROCESS = (
 )
 
 
-def test_readyz_fails_when_the_database_does_not_answer():
+def test_readyz_fails_when_the_database_does_not_answer() -> None:
     """A real process whose database refuses connections (nothing listens on port 1): /readyz
     says 503 and names the database, and does not try the checks that need it."""
     done = subprocess.run(

@@ -1,6 +1,6 @@
-"""Evidence and ticket attachments in S3-compatible storage, against a real S3 server on 127.0.0.1 (moto's server mode):
-uploads land in the bucket and not on disk, downloads still check who asks, and the sweep of
-orphaned uploads works on a bucket as on a folder."""
+"""Evidence and ticket attachments in S3-compatible storage, against a real S3 server on
+127.0.0.1 (moto's server mode): uploads land in the bucket and not on disk, downloads still
+check who asks, and the sweep of orphaned uploads works on a bucket as on a folder."""
 
 from __future__ import annotations
 

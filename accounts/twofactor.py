@@ -95,7 +95,9 @@ def verify(*, user: User, code: str) -> str:
     with transaction.atomic():
         _guard(user)
         device = SecondFactor.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
-        if device is not None and code.isdigit():
+        # Six digits are the app's code; anything longer is a recovery code, which may be digits
+        # alone (12 hex digits are, about one time in 280).
+        if device is not None and len(code) == 6 and code.isdigit():
             step = _matching_step(device.secret, code, after=device.last_step)
             if step is not None:
                 device.last_step = step

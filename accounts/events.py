@@ -22,6 +22,8 @@ USER_PASSWORD_RESET_REQUESTED = event(
     "user.password_reset_requested", "A password reset link was sent to the account's e-mail address"
 )
 USER_PASSWORD_RESET = event("user.password_reset", "{actor} chose a new password through a reset link")
+USER_PASSWORD_CHANGED = event("user.password_changed", "{actor} changed their password")
+USER_RECOVERY_CODES_RENEWED = event("user.recovery_codes_renewed", "{actor} replaced their recovery codes")
 USER_EMAIL_VERIFIED = event("user.email_verified", "{actor} confirmed their e-mail address")
 USER_EMAIL_CHANGED = event("user.email_changed", "{actor} changed their e-mail address")
 USER_DATA_EXPORTED = event("user.data_exported", "{actor} downloaded the person's data")

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from accounts import events
 from accounts.models import RecoveryCode, SecondFactor, User
 from core import audit, clock, ratelimit
-from core.errors import NotAuthenticated, RateLimited, ValidationFailed
+from core.errors import Conflict, NotAuthenticated, RateLimited, ValidationFailed
 
 ISSUER = "Parley"
 RECOVERY_CODES = 10
@@ -95,7 +95,9 @@ def verify(*, user: User, code: str) -> str:
     with transaction.atomic():
         _guard(user)
         device = SecondFactor.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
-        if device is not None and code.isdigit():
+        # Six digits are the app's code; anything longer is a recovery code, which may be digits
+        # alone (12 hex digits are, about one time in 280).
+        if device is not None and len(code) == 6 and code.isdigit():
             step = _matching_step(device.secret, code, after=device.last_step)
             if step is not None:
                 device.last_step = step
@@ -110,6 +112,18 @@ def verify(*, user: User, code: str) -> str:
                 return "recovery"
     _failed(user)
     raise NotAuthenticated(_("Wrong or already used code."), code="second_factor_invalid")
+
+
+def renew_recovery_codes(*, user: User) -> list[str]:
+    """Ten fresh recovery codes, shown once, in place of the old ones (used or not), which stop
+    working. Only for a user with an authenticator; the caller checked the second factor in
+    this session."""
+    with transaction.atomic():
+        if not SecondFactor.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).exists():
+            raise Conflict(_("Set up an authenticator app first."), code="no_second_factor")
+        codes = _new_recovery_codes(user)
+        audit.record(events.USER_RECOVERY_CODES_RENEWED, subject=user, by=user, role="user")
+    return codes
 
 
 def recovery_codes_left(user: User) -> int:

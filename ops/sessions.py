@@ -1,4 +1,5 @@
-"""A person's web sessions: which devices are signed in, and ending them (`/account/sessions/`).
+"""A person's web sessions: which devices are signed in (the devices section of `/account/`),
+and ending them (`POST /account/sessions/`).
 
 Django's database sessions hold no metadata, so each session records, when it signs in, when
 that was, the browser's User-Agent and the client address (`user_logged_in`). Listing a
@@ -17,7 +18,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.models import Session
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core import clock
@@ -79,6 +81,8 @@ def end(user_id: int, *, keys: set[str] | None = None, keep: str | None = None) 
 @login_required
 @require_http_methods(["GET", "POST"])
 def sessions_page(request: HttpRequest) -> HttpResponse:
+    """Ends one of the person's sessions, or all but this one; the list itself is the devices
+    section of `/account/`, where this page now leads."""
     current = request.session.session_key
     user_id = int(request.user.pk or 0)
     if request.method == "POST":
@@ -88,5 +92,4 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
         elif which and which != current:
             # Keys are the person's own: `end` only ever deletes sessions that decode to them.
             end(user_id, keys={which}, keep=current)
-        return redirect("web:account_sessions")
-    return render(request, "ops/sessions.html", {"sessions": sessions_of(user_id, current_key=current)})
+    return redirect(reverse("web:account") + "#devices")

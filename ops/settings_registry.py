@@ -203,6 +203,11 @@ GROUPS: dict[str, tuple[Var, ...]] = {
         Var("PARLEY_RETENTION_EMAIL_DAYS", "90", "days sent or given-up e-mails are kept"),
         Var("PARLEY_RETENTION_WEBHOOK_DAYS", "30", "days sent or given-up webhook deliveries are kept"),
         Var("PARLEY_RETENTION_IDEMPOTENCY_HOURS", "24", "hours idempotency records are kept before they are pruned"),
+        Var(
+            "PARLEY_RETENTION_EVENT_DAYS",
+            "30",
+            "days stored webhook events (`GET /events`) are kept; at least 30, which `GET /events` promises",
+        ),
     ),
     "Observability": (
         Var("PARLEY_LOG_LEVEL", "`INFO`", "the root log level"),

@@ -374,6 +374,12 @@ SENTRY_ENABLED = init_sentry(
 RETENTION_EMAIL_DAYS = int(os.environ.get("PARLEY_RETENTION_EMAIL_DAYS", "90"))
 RETENTION_WEBHOOK_DAYS = int(os.environ.get("PARLEY_RETENTION_WEBHOOK_DAYS", "30"))
 RETENTION_IDEMPOTENCY_HOURS = int(os.environ.get("PARLEY_RETENTION_IDEMPOTENCY_HOURS", "24"))
+# Stored webhook events (`GET /events`): PRODUCT.md §10 promises at least 30 days back.
+RETENTION_EVENT_DAYS = int(os.environ.get("PARLEY_RETENTION_EVENT_DAYS", "30"))
+if RETENTION_EVENT_DAYS < 30:
+    raise ImproperlyConfigured(
+        f"PARLEY_RETENTION_EVENT_DAYS={RETENTION_EVENT_DAYS} is below 30: GET /events must reach 30 days back."
+    )
 # Load balancers and scrapers may ask over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 

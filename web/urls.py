@@ -2,6 +2,7 @@ from django.urls import path
 
 from ops import sessions as ops_sessions
 from web.views import (
+    account,
     accounts,
     contacts,
     disputes,
@@ -30,7 +31,7 @@ urlpatterns = [
     path("password-reset/", accounts.password_reset_view, name="password_reset"),
     path("password-reset/<str:uid>/<str:token>/", accounts.password_reset_confirm_view, name="password_reset_confirm"),
     path("verify-email/<str:token>/", accounts.verify_email_view, name="verify_email"),
-    path("account/", accounts.account_view, name="account"),
+    path("account/", account.account_view, name="account"),
     path("account/two-factor/", accounts.two_factor_view, name="two_factor"),
     path("account/sessions/", ops_sessions.sessions_page, name="account_sessions"),
     path("test-clock/advance/", home.test_clock_advance, name="test_clock_advance"),

@@ -112,6 +112,21 @@ def test_a_recovery_code_works_once(make_user):
     assert twofactor.recovery_codes_left(user) == 8
 
 
+def test_a_recovery_code_of_digits_only_is_still_a_recovery_code(make_user, monkeypatch):
+    """Recovery codes are 12 hex digits, so about one in 280 is digits alone (about one person
+    in 30 gets such a code among their ten); it must not be mistaken for an app's code."""
+    user = make_user("sam", staff=True)
+    twofactor.enrol_for_tests(user)
+    drawn = iter(["123456789012", "000000000001", *(f"abcdef{n:06d}" for n in range(8))])
+    monkeypatch.setattr(twofactor.secrets, "token_hex", lambda n: next(drawn))
+    codes = twofactor.renew_recovery_codes(user=user)
+    assert codes[:2] == ["1234-5678-9012", "0000-0000-0001"]
+    assert twofactor.verify(user=user, code=codes[0]) == "recovery"
+    assert twofactor.verify(user=user, code="000000000001") == "recovery"
+    with pytest.raises(NotAuthenticated):
+        twofactor.verify(user=user, code=codes[0])
+
+
 def test_confirming_with_a_wrong_code_is_refused(make_user):
     user = make_user("sam")
     twofactor.start(user=user)

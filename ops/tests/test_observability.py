@@ -10,15 +10,22 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db.migrations.recorder import MigrationRecorder
-from django.test import Client
+from django.db.models import Sum
+from django.test import Client, override_settings
 
-from core import clock
+from core import audit, clock
+from core.actors import SystemActor
 from core.models import Deadline
+from ledger.models import Entry
 from notifications.models import OutboundEmail
 from ops.models import WorkerHeartbeat
 from ops.worker import Worker
+from orders import actions as orders
 from parley.logconfig import logging_config
 from testsupport import factories
+from webhooks import actions as webhooks
+from webhooks.models import WebhookDelivery
+from webhooks.tests.receiver import Receiver
 
 
 @pytest.fixture
@@ -181,3 +188,55 @@ def test_metrics_show_requests_deadlines_outbox_and_money(client, make_user):
     later = _samples(client.get("/metrics").content.decode())
     assert later["parley_deadlines_due"] >= 1
     assert later["parley_deadline_lag_seconds"] > 0
+
+
+def _scrape() -> dict[str, float]:
+    """What a scraper with the token reads now."""
+    with override_settings(METRICS_TOKEN="scrape-secret-2"):
+        answer = Client().get("/metrics", headers={"Authorization": "Bearer scrape-secret-2"})
+    assert answer.status_code == 200
+    return _samples(answer.content.decode())
+
+
+def test_money_moved_grows_by_what_the_ledger_moved(make_user):
+    buyer, seller = make_user(), make_user()
+    before = _scrape()
+    deposited = 'parley_money_moved_minor_total{currency="USD",kind="deposit"}'
+    settled = 'parley_money_moved_minor_total{currency="USD",kind="order_settled"}'
+
+    order = factories.delivered_order(buyer, seller, price=25_00)
+    funded = _scrape()
+    fee_and_price = Entry.objects.filter(transaction__kind="deposit", amount__gt=0).aggregate(s=Sum("amount"))["s"]
+    assert funded[deposited] - before.get(deposited, 0) == fee_and_price >= 25_00
+    assert funded.get(settled, 0) == before.get(settled, 0)
+
+    orders.confirm(order_id=order.pk, by=buyer)
+    paid = _scrape()
+    credits = Entry.objects.filter(transaction__kind="order_settled", amount__gt=0).aggregate(s=Sum("amount"))["s"]
+    assert paid[settled] - funded.get(settled, 0) == credits >= 25_00
+    assert paid[deposited] == funded[deposited]
+
+
+def test_webhook_failures_count_retrying_then_given_up_deliveries(make_user):
+    staff = make_user("hooks", staff=True)
+    receiver = Receiver().start()
+    try:
+        webhooks.create_endpoint(by=staff, url=receiver.url, events=())
+        receiver.script(*[500] * webhooks.MAX_ATTEMPTS)
+        assert _scrape()['parley_webhook_failures{state="retrying"}'] == 0
+        audit.record("order.delivered", subject=staff, by=SystemActor("test"), role="system", data={})
+
+        webhooks.send_due_webhooks()
+        first = _scrape()
+        assert first['parley_webhook_failures{state="retrying"}'] == 1
+        assert first['parley_webhook_failures{state="failed"}'] == 0
+
+        for _ in range(webhooks.MAX_ATTEMPTS - 1):
+            clock.freeze_test_clock(clock.now() + timedelta(hours=7))
+            webhooks.send_due_webhooks()
+    finally:
+        receiver.stop()
+    given_up = _scrape()
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.FAILED
+    assert given_up['parley_webhook_failures{state="failed"}'] == 1
+    assert given_up['parley_webhook_failures{state="retrying"}'] == 0

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 from django.contrib.sessions.models import Session
@@ -14,12 +17,17 @@ from django.test import Client
 from accounts.models import ApiToken, User
 from chat.models import Message
 from core import clock
-from core.models import AuditEvent, IdempotencyKey
+from core.models import AuditEvent, Deadline, IdempotencyKey
+from integrations import actions as integrations
+from integrations.models import LoginLink
 from ledger.models import Entry
 from notifications.models import Notification, OutboundEmail
 from ops import retention
+from ops.tests.test_worker_processes import PROJECT_ROOT
 from orders.models import Order
 from testsupport import factories
+from webhooks import actions as webhooks
+from webhooks.models import Event, WebhookDelivery
 
 PASSWORD = "correct-horse-battery"
 
@@ -177,3 +185,65 @@ def test_retention_prunes_what_is_past_its_time_and_keeps_the_rest(make_user, se
     assert not OutboundEmail.objects.filter(pk=old.pk).exists()
     assert OutboundEmail.objects.filter(pk__in=[recent.pk, pending_old.pk]).count() == 2  # unsent mail stays
     assert list(Session.objects.values_list("session_key", flat=True)) == ["current" + "x" * 25]
+
+
+def test_retention_prunes_events_deliveries_and_login_links_by_their_settings_and_keeps_the_record(
+    make_user, settings, tclock
+):
+    """Stored webhook events follow `PARLEY_RETENTION_EVENT_DAYS`, deliveries
+    `PARLEY_RETENTION_WEBHOOK_DAYS`; spent login links go a day after expiry; the audit trail
+    and the ledger, which the law keeps, lose nothing however old."""
+    settings.RETENTION_EVENT_DAYS, settings.RETENTION_WEBHOOK_DAYS = 45, 10
+    buyer, seller, staff = make_user(), make_user(), make_user(staff=True)
+    hook = webhooks.create_endpoint(by=staff, url="http://127.0.0.1:9/parley", events=())
+    key, _ = integrations.create_key(name="shop", scopes=["act"], by=staff)
+    integrations.create_login_link(key=key, user=buyer, next_path="/orders/")
+    _finished_order(buyer, seller, tclock)
+    Deadline.objects.all().delete()  # nothing more happens on the way
+    WebhookDelivery.objects.update(status=WebhookDelivery.Status.SENT)
+    events, deliveries = Event.objects.count(), WebhookDelivery.objects.filter(endpoint=hook).count()
+    audit_trail, ledger_lines = AuditEvent.objects.count(), Entry.objects.count()
+    assert events and deliveries and LoginLink.objects.count() == 1
+
+    tclock.advance(days=11)  # past the deliveries' ten days, within the events' 45
+    removed = retention.prune()
+    assert (removed["webhook_deliveries"], removed["events"], removed["login_links"]) == (deliveries, 0, 1)
+    assert Event.objects.count() == events and not LoginLink.objects.exists()
+
+    tclock.advance(days=35)  # 46 days after the events
+    assert retention.prune()["events"] == events
+    assert not Event.objects.exists()
+    assert (AuditEvent.objects.count(), Entry.objects.count()) == (audit_trail, ledger_lines)
+
+
+def test_the_events_retention_cannot_undercut_what_get_events_promises():
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "parley.test_settings", "PARLEY_RETENTION_EVENT_DAYS": "7"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "PARLEY_RETENTION_EVENT_DAYS=7 is below 30" in done.stderr
+
+
+def test_export_then_erase_then_the_ledger_check_is_clean_and_still_counts_the_persons_lines(api, make_user, tclock):
+    """The pair the law asks for, end to end through the API, then the operator's ledger check:
+    the books balance with the person's lines kept, now under an anonymous row."""
+    buyer, seller, staff = make_user(), make_user(), make_user(staff=True)
+    _finished_order(buyer, seller, tclock)
+    before = api(staff).get("/ledger/check").json()
+    assert before["ok"] is True
+    exported = api(staff).get(f"/staff/users/{buyer.public_id}/export").json()
+    lines = sum(len(wallet["entries"]) for wallet in exported["wallets"])
+    assert lines > 0
+
+    assert api(staff).post(f"/staff/users/{buyer.public_id}/erase").status_code == 200
+
+    after = api(staff).get("/ledger/check").json()
+    assert after == {**before, "ok": True, "problems": []}  # same counts: nothing was removed
+    again = api(staff).get(f"/staff/users/{buyer.public_id}/export").json()
+    assert sum(len(wallet["entries"]) for wallet in again["wallets"]) == lines
+    assert again["profile"]["username"] == f"erased-{buyer.public_id}"

@@ -1,6 +1,6 @@
-"""Evidence in S3-compatible storage, against a real S3 server on 127.0.0.1 (moto's server mode):
-uploads land in the bucket and not on disk, downloads still check who asks, and the sweep of
-orphaned uploads works on a bucket as on a folder."""
+"""Evidence and ticket attachments in S3-compatible storage, against a real S3 server on
+127.0.0.1 (moto's server mode): uploads land in the bucket and not on disk, downloads still
+check who asks, and the sweep of orphaned uploads works on a bucket as on a folder."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import Client
 
 from api.tests.test_disputes_api import open_body
 from disputes import actions as disputes
 from disputes.models import Evidence
 from ops import orphan_files
 from testsupport import factories
-from tickets.tests.samples import png
+from tickets import actions as tickets
+from tickets.models import TicketAttachment
+from tickets.tests.samples import pdf, png
 
 PORT = int(os.environ.get("PARLEY_TEST_S3_PORT", "8155"))
 BUCKET = "parley-evidence"
@@ -146,3 +149,42 @@ def test_naming_a_bucket_switches_the_file_storage_to_s3():
         "prod",
     )
     assert options["default_acl"] is None and options["object_parameters"] == {"ServerSideEncryption": "AES256"}
+
+
+def test_ticket_attachments_round_trip_through_s3_and_downloads_still_check_who_asks(s3, api, make_user):
+    owner, staff, stranger = make_user(), make_user(staff=True), make_user()
+    ticket = tickets.open_ticket(by=owner, subject="Refund", category="payment", body="My deposit is missing.")
+    owner_api = api(owner)
+    posted = owner_api.client.post(
+        f"/api/v1/tickets/{ticket.public_id}/replies/with-files",
+        {"body": "The bank's receipt", "files": [png("receipt.png"), pdf("statement.pdf")]},
+        headers={"Authorization": f"Bearer {owner_api.token}"},
+    )
+    assert posted.status_code == 201, posted.content
+
+    attachments = list(TicketAttachment.objects.filter(message__ticket=ticket).order_by("id"))
+    assert [a.name for a in attachments] == ["receipt.png", "statement.pdf"]
+    stored = _objects(s3)
+    assert sorted(stored) == sorted(f"site-a/{a.file.name}" for a in attachments)
+    for attachment in attachments:
+        assert hashlib.sha256(stored[f"site-a/{attachment.file.name}"]).hexdigest() == attachment.sha256
+        assert not (Path(django_settings.MEDIA_ROOT) / attachment.file.name).exists()  # nothing on local disk
+
+    statement = attachments[1]
+    api_path = f"/tickets/{ticket.public_id}/attachments/{statement.public_id}"
+    web_path = f"/tickets/{ticket.public_id}/files/{statement.public_id}/"
+    for viewer in (owner, staff):
+        download = api(viewer).get(api_path)
+        assert download.status_code == 200
+        assert download["Content-Disposition"].startswith("attachment")
+        assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == statement.sha256
+        page = Client()
+        page.force_login(viewer)
+        from_page = page.get(web_path)
+        assert from_page.status_code == 200
+        assert hashlib.sha256(b"".join(from_page.streaming_content)).hexdigest() == statement.sha256
+    assert api(stranger).get(api_path).status_code == 404
+    assert api().get(api_path).status_code == 401
+    nosy = Client()
+    nosy.force_login(stranger)
+    assert nosy.get(web_path).status_code == 404

@@ -1,4 +1,5 @@
-"""/account/sessions/: a person sees where they are signed in and signs other devices out."""
+"""The devices on /account/: a person sees where they are signed in and signs other devices out
+(POST /account/sessions/)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def test_a_person_sees_their_devices_and_ends_one_or_all_others(make_user):
     tablet = _sign_in(alice.username, "Tablet Browser/3.0")
     other = _sign_in(bob.username, "Bob Browser/9.0")
 
-    page = laptop.get("/account/sessions/")
+    page = laptop.get("/account/")  # the devices section of the account page
     assert page.status_code == 200
     text = page.content.decode()
     for agent in ("Laptop Browser/1.0", "Phone Browser/2.0", "Tablet Browser/3.0"):

@@ -70,7 +70,7 @@ def test_a_users_choice_wins_over_the_browser(make_user: Any) -> None:
     user.save()
     client = Client()
     assert client.login(username=user.username, password=PASSWORD)
-    response = client.get("/profile/", headers={"Accept-Language": "ru"})
+    response = client.get("/account/", headers={"Accept-Language": "ru"})  # the profile section
     assert response.status_code == 200
     assert response["Content-Language"] == "en"
     assert "JST" in response.content.decode()
@@ -96,7 +96,7 @@ def test_profile_page_saves_choices(make_user: Any) -> None:
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.language, user.time_zone, user.optional_email) == ("ru", "Europe/Moscow", False)
-    assert client.get("/profile/")["Content-Language"] == "ru"
+    assert client.get("/account/")["Content-Language"] == "ru"
     response = client.post("/profile/", {"language": "xx", "time_zone": "Nowhere"})
     assert response.status_code == 200
     user.refresh_from_db()

@@ -152,6 +152,11 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "restart":
         twofactor.start(user=user)
         return redirect("web:two_factor")
+    if request.method == "POST" and request.POST.get("action") == "renew" and enrolled:
+        codes = twofactor.renew_recovery_codes(user=user)
+        return render(
+            request, "web/two_factor.html", {"codes": codes, "renewed": True, "enrolled": True, "nav": "account"}
+        )
     if request.method == "POST" and request.POST.get("action") == "remove" and not user.is_staff:
         twofactor.remove(user=user)
         messages.success(request, _("The second factor is removed."))
@@ -218,31 +223,6 @@ def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
     user = recovery.verify_email(token)
     messages.success(request, _("Thank you: %(email)s is confirmed.") % {"email": user.email})
     return redirect("web:account" if request.user.is_authenticated else "web:login")
-
-
-@login_required
-def account_view(request: HttpRequest) -> HttpResponse:
-    """The person's account: e-mail address (change, resend the link) and links to security."""
-    user = me(request)
-    form = EmailForm(request.POST or None, initial={"email": user.email})
-    if request.method == "POST" and request.POST.get("action") == "resend":
-        if user.email_verified_at is None:
-            recovery.send_verification(user)
-            messages.success(request, _("We sent a new confirmation link to %(email)s.") % {"email": user.email})
-        return redirect("web:account")
-    if request.method == "POST" and form.is_valid():
-        try:
-            recovery.change_email(user=user, email=form.cleaned_data["email"])
-        except DomainError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(request, _("Address changed. Open the link we sent to it to confirm it."))
-            return redirect("web:account")
-    return render(
-        request,
-        "web/account.html",
-        {"form": form, "enrolled": twofactor.has_factor(user), "nav": "account"},
-    )
 
 
 def signup_view(request: HttpRequest) -> HttpResponse:

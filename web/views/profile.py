@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,6 +50,9 @@ class ProfileForm(forms.Form):
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
+    """Saves the profile section of `/account/`; the page itself moved there."""
+    if request.method != "POST":
+        return redirect(reverse("web:account") + "#profile")
     user = me(request)
     form = ProfileForm(
         request.POST or None,
@@ -72,7 +76,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             if not user.language:
                 translation.activate(translation.get_language_from_request(request))
             messages.success(request, _("Your preferences are saved."))
-            return redirect("web:profile")
+            return redirect(reverse("web:account") + "#profile")
     return render(request, "web/profile.html", {"form": form, "nav": "profile", "person": user})
 
 

@@ -20,7 +20,7 @@ from disputes import actions, appeals, export, mediation, opening, queries, read
 from disputes.evidence import download_response
 from disputes.models import Dispute
 from disputes.outcomes import agreement_effect, has_delivery, proposal_effect, split_of
-from disputes.verdicts import party_of, status_label
+from disputes.verdicts import party_of
 from orders import queries as order_queries
 from orders.verdicts import verdict as order_verdict
 from policy import rules
@@ -52,8 +52,8 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
     if tab not in TAB_LABELS:
         tab = "open"
     page = keyset_page(queries.disputes_for(user, tab=tab), cursor=request.GET.get("cursor"), limit=25)
-    steps = lists.dispute_steps(page.items, user)
-    rows = [(d, status_label(d), party_of(d, user) or "staff", steps[d.pk]) for d in page.items]
+    cases = read_model.case_summaries(page.items, viewer=user, now=clock.now())
+    rows = [(case, lists.case_step(case, user)) for case in cases]
     return render(
         request,
         "web/disputes.html",

@@ -69,17 +69,33 @@ def schedule_many(subject: models.Model, wanted: Iterable[tuple[str, datetime, s
     return Deadline.objects.bulk_create(rows) if rows else []
 
 
+# A moment has come once the clock reaches it: a deadline at 12:00 is due at 12:00 sharp, and a
+# target at 12:00 is breached from 12:00 on. Written once, read both ways below.
+
+
+def passed(field: str, now: datetime) -> Q:
+    """The database's side of `has_passed`: the moment stored in `field` has come by `now`."""
+    return Q(**{f"{field}__lte": now})
+
+
+def has_passed(at: datetime | None, now: datetime) -> bool:
+    """Has the moment `at` come by `now`? No moment (no target) never passes."""
+    return at is not None and at <= now
+
+
 def due(now: datetime) -> Q:
     """Deadlines a worker would apply at `now`: pending, due, and not waiting to retry."""
-    return Q(status=Deadline.Status.PENDING, due_at__lte=now) & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+    return (
+        Q(status=Deadline.Status.PENDING) & passed("due_at", now) & (Q(retry_at__isnull=True) | passed("retry_at", now))
+    )
 
 
 def is_due(deadline: Deadline, now: datetime) -> bool:
     """`due()` for a row already read: would a worker apply it at `now`?"""
     return (
         deadline.status == Deadline.Status.PENDING
-        and deadline.due_at <= now
-        and (deadline.retry_at is None or deadline.retry_at <= now)
+        and has_passed(deadline.due_at, now)
+        and (deadline.retry_at is None or has_passed(deadline.retry_at, now))
     )
 
 

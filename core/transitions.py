@@ -36,6 +36,20 @@ class Transition:
 
 
 @dataclass(frozen=True, slots=True)
+class StepChange:
+    """A change of a sub-state kept beside the status (a dispute's return or redelivery step):
+    from which steps an action may run, and the step it leaves the subject at."""
+
+    sources: frozenset[str]
+    target: str
+    refusal: str = ""  # why not, at another step (marked with gettext_noop, translated when said)
+
+    @classmethod
+    def of(cls, sources: Iterable[str], target: str, refusal: str = "") -> StepChange:
+        return cls(frozenset(sources), target, refusal)
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """Whether `action` is allowed now, and if not: why, the error code, and when it will be."""
 
@@ -91,6 +105,15 @@ def check(
             _("Not possible while %(value)s.") % {"value": describe_state or state.replace("_", " ")},
         )
     return Verdict.yes(action)
+
+
+def check_step(table: Mapping[str, StepChange], action: str, *, step: str) -> Verdict:
+    """The step table's verdict on `action` at `step`; an action the table does not name keeps
+    whatever step the subject is at."""
+    change = table.get(action)
+    if change is None or step in change.sources:
+        return Verdict.yes(action)
+    return Verdict(action, False, "not_allowed_in_state", _(change.refusal) if change.refusal else None)
 
 
 def first_refusal(*verdicts: Verdict) -> Verdict:

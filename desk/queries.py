@@ -35,6 +35,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core import deadlines
 from core.errors import ValidationFailed
 from core.money import Money
 from core.pagination import decode_cursor, encode_cursor
@@ -240,7 +241,7 @@ def _dispute_rows(filters: Filters, now: datetime, after: Position | None = None
     if filters.q:
         qs = qs.filter(_search(filters.q))
     if filters.status == "breached":
-        qs = qs.filter(decision_due_at__lte=now)
+        qs = qs.filter(deadlines.passed("decision_due_at", now))
     return qs.filter(_after(after, due="due", rank=RANK["dispute"])).order_by("due", "id")
 
 
@@ -271,7 +272,7 @@ def _dispute_item(d: Any, now: datetime) -> InboxItem:
         waiting_on="the administration",
         assignee=d.assignee.username if d.assignee else None,
         link=f"/staff/disputes/{d.public_id}/",
-        breach=target is not None and target <= now,
+        breach=deadlines.has_passed(target, now),
         waiting=target is None,
         detail=f"{d.get_reason_display()} · {d.order.buyer.username} → {d.order.seller.username}{appeal}",
         amount=d.order.price,
@@ -298,7 +299,7 @@ def _info_rows(filters: Filters, now: datetime, after: Position | None = None) -
     if filters.q:
         qs = qs.filter(Q(public_id__istartswith=filters.q) | _search(filters.q, case="dispute__"))
     if filters.status == "breached":
-        qs = qs.filter(due_at__lte=now)
+        qs = qs.filter(deadlines.passed("due_at", now))
     return qs.filter(_after(after, due="due_at", rank=RANK["info_request"])).order_by("due_at", "id")
 
 
@@ -315,7 +316,7 @@ def _info_item(r: InfoRequest, now: datetime) -> InboxItem:
         waiting_on=r.party,
         assignee=r.dispute.assignee.username if r.dispute.assignee else None,
         link=f"/staff/disputes/{r.dispute.public_id}/",
-        breach=r.due_at <= now,
+        breach=deadlines.has_passed(r.due_at, now),
         detail=r.question[:140],
         amount=order.price,
         reason=str(r.dispute.get_reason_display()),

@@ -261,6 +261,7 @@ def mark_returned(*, dispute_id: int, by: User, note: str = "") -> Dispute:
         dispute = lifecycle.lock(dispute_id)
         now = clock.now()
         verdict(dispute, "mark_returned", by=by, now=now).require()
+        lifecycle.take_step(dispute, "mark_returned")
         dispute.return_shipped_at = now
         lifecycle.cancel(dispute, RETURN_SHIP, reason="returned")
         lifecycle.schedule(
@@ -290,6 +291,7 @@ def confirm_return(*, dispute_id: int, by: User) -> Dispute:
         order = dispute.order
         keep = dispute.return_keep_percent or 0
         refund = rules.return_refund(order.policy, price=order.price, seller_keep_percent=keep)
+        lifecycle.take_step(dispute, "confirm_return")
         audit.record(events.DISPUTE_RETURN_RECEIVED, subject=dispute, by=by, role="seller")
         lifecycle.resolve(
             dispute,
@@ -312,6 +314,7 @@ def redeliver(*, dispute_id: int, by: User, note: str = "") -> Dispute:
         dispute = lifecycle.lock(dispute_id)
         now = clock.now()
         verdict(dispute, "redeliver", by=by, now=now).require()
+        lifecycle.take_step(dispute, "redeliver")
         dispute.redelivered_at, dispute.redelivery_note = now, note
         lifecycle.cancel(dispute, REDELIVERY, reason="redelivered")
         lifecycle.schedule(
@@ -338,6 +341,7 @@ def confirm_redelivery(*, dispute_id: int, by: User) -> Dispute:
     with transaction.atomic():
         dispute = lifecycle.lock(dispute_id)
         verdict(dispute, "confirm_redelivery", by=by, now=clock.now()).require()
+        lifecycle.take_step(dispute, "confirm_redelivery")
         audit.record(events.DISPUTE_REDELIVERY_CONFIRMED, subject=dispute, by=by, role="buyer")
         lifecycle.resolve(dispute, buyer_refund=0, outcome="delivered", decided_by="agreement", by=by, role="buyer")
         lifecycle.finish(dispute)

@@ -81,17 +81,17 @@ def _missed(deadline: Deadline, *, rule: str, still_due: str) -> str:
     with transaction.atomic():
         dispute = lifecycle.lock(deadline.subject_id)
         verdict(dispute, "missed_step", by=by, now=clock.now()).require()
-        pending = {
-            "ship": dispute.status == Dispute.Status.AWAITING_RETURN and dispute.return_shipped_at is None,
-            "receive": dispute.status == Dispute.Status.AWAITING_RETURN and dispute.return_shipped_at is not None,
-            "redeliver": dispute.status == Dispute.Status.AWAITING_REDELIVERY and dispute.redelivered_at is None,
-        }[still_due]
-        if not pending:
+        if dispute.step != MISSED_STEP[still_due]:
             raise NotAllowedInState(_("That step was taken in time."))
         audit.record(events.DISPUTE_STEP_MISSED, subject=dispute, by=by, role="system", data={"step": still_due})
+        lifecycle.take_step(dispute, "missed_step")
         lifecycle.escalate(dispute, by=by, role="system")
         lifecycle.finish(dispute)
     return f"escalated: missed {still_due}"
+
+
+# The step each missed deadline leaves undone, by the name its event gives it.
+MISSED_STEP = {"ship": "return_shipping", "receive": "return_receiving", "redeliver": "redelivering"}
 
 
 @handles(RETURN_SHIP)
@@ -117,8 +117,7 @@ def redelivery_not_confirmed(deadline: Deadline) -> str:
     with transaction.atomic():
         dispute = lifecycle.lock(deadline.subject_id)
         verdict(dispute, "redelivery_timeout", by=by, now=clock.now()).require()
-        if dispute.redelivered_at is None:
-            raise NotAllowedInState(_("Nothing was redelivered."))
+        lifecycle.take_step(dispute, "redelivery_timeout")
         lifecycle.resolve(dispute, buyer_refund=0, outcome="delivered", decided_by="timeout", by=by, role="system")
         lifecycle.finish(dispute)
     return "order completed after redelivery"

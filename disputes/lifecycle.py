@@ -29,6 +29,7 @@ from disputes.kinds import (
 )
 from disputes.models import Dispute, InfoRequest, Proposal
 from disputes.outcomes import Effect
+from disputes.states import STEP_TRANSITIONS, STEP_WAITS_ON
 from notifications.actions import Text, notify
 from orders import actions as order_actions
 from policy import rules
@@ -84,8 +85,19 @@ def respond(dispute: Dispute, *, by: User, now: datetime) -> None:
     audit.record(events.DISPUTE_RESPONDED, subject=dispute, by=by, role="seller")
 
 
+def take_step(dispute: Dispute, change: str) -> None:
+    """Moves the case along the step table (`states.STEP_TRANSITIONS`). The actions' verdicts
+    have checked the step already; a change the table does not allow here is a bug, not a
+    refusal to show anyone."""
+    rule = STEP_TRANSITIONS[change]
+    if dispute.step not in rule.sources:
+        raise AssertionError(f"{change} at step {dispute.step!r}")
+    dispute.step = rule.target
+
+
 def escalate(dispute: Dispute, *, by: Actor, role: str) -> None:
     now = clock.now()
+    take_step(dispute, "escalate")
     dispute.status = Dispute.Status.ESCALATED
     dispute.escalated_at = now
     dispute.escalated_by = role
@@ -137,6 +149,7 @@ def lapse_proposals(dispute: Dispute, *, now: datetime) -> None:
 
 def enter_return(dispute: Dispute, *, keep_percent: int, by: Actor, role: str) -> None:
     now = clock.now()
+    take_step(dispute, "enter_return")
     dispute.status = Dispute.Status.AWAITING_RETURN
     dispute.return_keep_percent = keep_percent
     dispute.return_shipped_at = None
@@ -155,6 +168,7 @@ def enter_return(dispute: Dispute, *, keep_percent: int, by: Actor, role: str) -
 
 def enter_redelivery(dispute: Dispute, *, by: Actor, role: str) -> None:
     now = clock.now()
+    take_step(dispute, "enter_redelivery")
     dispute.status = Dispute.Status.AWAITING_REDELIVERY
     dispute.redelivered_at = None
     lapse_proposals(dispute, now=now)
@@ -214,6 +228,7 @@ def resolve(
 ) -> None:
     """Ends the dispute: settles the order's escrow once, closes everything still open, and
     stores the statement of reasons (also in the `dispute.resolved` event, hence its webhook)."""
+    take_step(dispute, "resolve")
     split = order_actions.settle_dispute(dispute.order, buyer_refund=buyer_refund, by=by, role=role)
     dispute.status = Dispute.Status.RESOLVED
     dispute.resolved_at = clock.now()
@@ -289,10 +304,8 @@ def finish(dispute: Dispute) -> None:
     elif status == Dispute.Status.NEGOTIATING:
         authors = set(dispute.proposals.filter(status=Proposal.Status.OPEN).values_list("author_role", flat=True))
         buyer, seller = ("seller" in authors, "buyer" in authors) if authors else (True, True)
-    elif status == Dispute.Status.AWAITING_RETURN:
-        buyer, seller = dispute.return_shipped_at is None, dispute.return_shipped_at is not None
-    elif status == Dispute.Status.AWAITING_REDELIVERY:
-        buyer, seller = dispute.redelivered_at is not None, dispute.redelivered_at is None
+    elif dispute.step:  # a return's or a redelivery's step waits on one party
+        buyer, seller = STEP_WAITS_ON[dispute.step] == "buyer", STEP_WAITS_ON[dispute.step] == "seller"
     elif status == Dispute.Status.ESCALATED:
         asked = set(dispute.info_requests.filter(status=InfoRequest.Status.OPEN).values_list("party", flat=True))
         buyer, seller, staff = "buyer" in asked, "seller" in asked, not asked

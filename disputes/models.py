@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import limits
 from core.ids import PublicIdField
+from disputes.states import NO_STEP, STEP_STATUS
 
 
 class Reason(models.TextChoices):
@@ -47,7 +48,25 @@ OPENING_REASONS = tuple(r for r in Reason if r not in (Reason.ACCOUNT_RECOVERED,
 REQUEST_KINDS = tuple(k for k in ProposalKind if k != ProposalKind.WITHDRAW)
 
 
+def step_beside_status() -> models.Q:
+    """A step stands beside its own status, and each status that has steps is at one of them."""
+    with_steps = sorted(set(STEP_STATUS.values()))
+    beside = models.Q(step=NO_STEP) & ~models.Q(status__in=with_steps)
+    for status in with_steps:
+        beside |= models.Q(status=status, step__in=sorted(s for s, of in STEP_STATUS.items() if of == status))
+    return beside
+
+
 class Dispute(models.Model):
+    class Step(models.TextChoices):
+        """Whose move it is inside a return or a redelivery (`disputes.states.STEP_TRANSITIONS`)."""
+
+        NONE = NO_STEP, "—"
+        RETURN_SHIPPING = "return_shipping", "The buyer sends the item back"
+        RETURN_RECEIVING = "return_receiving", "The seller confirms it arrived"
+        REDELIVERING = "redelivering", "The seller delivers again"
+        REDELIVERY_CONFIRMING = "redelivery_confirming", "The buyer confirms the new delivery"
+
     class Status(models.TextChoices):
         AWAITING_SELLER = "awaiting_seller", "Awaiting the seller"
         NEGOTIATING = "negotiating", "Negotiating"
@@ -73,6 +92,7 @@ class Dispute(models.Model):
     description = models.TextField(max_length=limits.LONG_TEXT)
     requested_outcome = models.JSONField()  # {"kind": ..., "refund_amount"?: int}
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.AWAITING_SELLER)
+    step = models.CharField(max_length=24, choices=Step.choices, default=Step.NONE, blank=True)
     opened_at = models.DateTimeField()
     terms_accepted_at = models.DateTimeField()
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -128,6 +148,7 @@ class Dispute(models.Model):
             models.UniqueConstraint(
                 fields=["order"], condition=~models.Q(status="resolved"), name="one_open_dispute_per_order"
             ),
+            models.CheckConstraint(condition=step_beside_status(), name="dispute_step_beside_status"),
         ]
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["status", "id"], name="dispute_status"),

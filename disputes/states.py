@@ -13,13 +13,24 @@ awaiting_seller ──seller responds──▶ negotiating ──proposal accept
                   └─ a party appeals ─▶ appealed ─ another staff member decides, finally ─▶ (its effect)
 ```
 In `decided` and `appealed` the money stays in escrow and the order stays `disputed`.
+
+Inside `awaiting_return` and `awaiting_redelivery` the case moves through steps (`Dispute.step`,
+`STEP_TRANSITIONS`): each step says whose move it is and which deadline runs.
+```
+awaiting_return:      return_shipping ──the buyer sent it──▶ return_receiving ──the seller confirms──▶ (resolved)
+awaiting_redelivery:  redelivering ──delivered again──▶ redelivery_confirming ──confirmed / window ends──▶ (resolved)
+at any step:          ──a party escalates, or the step is missed──▶ (escalated)
+```
 """
 
 from __future__ import annotations
 
-from core.transitions import Transition
+from django.utils.translation import gettext_noop
+
+from core.transitions import StepChange, Transition
 
 T = Transition.of
+S = StepChange.of
 
 OPEN = ["awaiting_seller", "negotiating", "awaiting_return", "awaiting_redelivery", "escalated", "decided", "appealed"]
 TALKING = ["awaiting_seller", "negotiating", "escalated"]
@@ -63,6 +74,48 @@ TRANSITIONS: dict[str, Transition] = {
     "missed_step": T(["awaiting_return", "awaiting_redelivery"], "escalated", ["system"]),
     "redelivery_timeout": T(["awaiting_redelivery"], "resolved", ["system"]),
     "forfeit": T(["escalated"], "resolved", ["system"]),
+}
+
+# The steps of a return and of a redelivery, each beside its one status and waiting on one party;
+# every other status has no step. The database keeps a step beside its status (a check constraint).
+NO_STEP = ""
+STEP_STATUS: dict[str, str] = {
+    "return_shipping": "awaiting_return",
+    "return_receiving": "awaiting_return",
+    "redelivering": "awaiting_redelivery",
+    "redelivery_confirming": "awaiting_redelivery",
+}
+STEP_WAITS_ON: dict[str, str] = {
+    "return_shipping": "buyer",
+    "return_receiving": "seller",
+    "redelivering": "seller",
+    "redelivery_confirming": "buyer",
+}
+ANY_STEP = [NO_STEP, *STEP_STATUS]
+
+# The step table: keyed by the action (or, for entering and resolving, by the lifecycle step
+# every agreement, decision and settlement goes through). An action it does not name keeps the
+# step. The actions' verdicts check it; `lifecycle.take_step` applies it.
+STEP_TRANSITIONS: dict[str, StepChange] = {
+    "enter_return": S([NO_STEP], "return_shipping"),
+    "enter_redelivery": S([NO_STEP], "redelivering"),
+    "mark_returned": S(
+        ["return_shipping"], "return_receiving", gettext_noop("You already marked the item as returned.")
+    ),
+    "confirm_return": S(["return_receiving"], NO_STEP, gettext_noop("The buyer has not sent the item back yet.")),
+    "redeliver": S(
+        ["redelivering"], "redelivery_confirming", gettext_noop("You already delivered; the buyer must confirm.")
+    ),
+    "confirm_redelivery": S(
+        ["redelivery_confirming"], NO_STEP, gettext_noop("The seller has not delivered again yet.")
+    ),
+    "redelivery_timeout": S(["redelivery_confirming"], NO_STEP, gettext_noop("Nothing was redelivered.")),
+    "missed_step": S(
+        ["return_shipping", "return_receiving", "redelivering"], NO_STEP, gettext_noop("That step was taken in time.")
+    ),
+    "escalate": S(ANY_STEP, NO_STEP),
+    # A case resolves once its step is done: the step's own action leaves it first.
+    "resolve": S([NO_STEP], NO_STEP),
 }
 
 # The actions a person may take on the dispute page, in the order the page shows them.

@@ -13,10 +13,10 @@ from core import locale
 from core.actors import Actor
 from core.deadlines import due
 from core.models import Deadline
-from core.transitions import Verdict, check
+from core.transitions import Verdict, check, check_step
 from disputes.kinds import ESCALATING, REMINDER_SUFFIX, SELLER_RESPONSE
 from disputes.models import Dispute, InfoRequest, Proposal
-from disputes.states import PERSON_ACTIONS, TRANSITIONS
+from disputes.states import PERSON_ACTIONS, STEP_TRANSITIONS, TRANSITIONS
 from orders.verdicts import roles_of as order_roles
 from policy import rules
 
@@ -70,6 +70,9 @@ def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime, passed: 
                 )
                 % {"due_at": locale.when(passed.due_at)},
             )
+    at_step = check_step(STEP_TRANSITIONS, action, step=dispute.step)
+    if not at_step.allowed:
+        return at_step
     if action == "decide" and dispute.status == Dispute.Status.APPEALED and _is(by, dispute.first_decider_id):
         return Verdict(action, False, "forbidden", _("An appeal is decided by another staff member than the first."))
     special = _SPECIAL.get(action)
@@ -120,7 +123,7 @@ def _escalate(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verd
         return Verdict(
             "escalate", False, "forbidden", _("Under these rules only the %(only)s can escalate.") % {"only": only}
         )
-    if dispute.status == Dispute.Status.AWAITING_REDELIVERY and dispute.redelivered_at is not None and "buyer" in roles:
+    if dispute.step == Dispute.Step.REDELIVERY_CONFIRMING and "buyer" in roles:
         # The buyer disputes what was delivered again: the parties' agreement has run its
         # course, so the case may go to the administration before the confirmation window ends.
         return Verdict.yes("escalate")
@@ -135,34 +138,6 @@ def _escalate(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verd
             available_at=opens_at,
         )
     return Verdict.yes("escalate")
-
-
-def _mark_returned(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
-    if dispute.return_shipped_at is not None:
-        return Verdict("mark_returned", False, "not_allowed_in_state", _("You already marked the item as returned."))
-    return Verdict.yes("mark_returned")
-
-
-def _confirm_return(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
-    # The steps come in order: the buyer sends the item back, then the seller confirms it came.
-    if dispute.return_shipped_at is None:
-        return Verdict("confirm_return", False, "not_allowed_in_state", _("The buyer has not sent the item back yet."))
-    return Verdict.yes("confirm_return")
-
-
-def _redeliver(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
-    if dispute.redelivered_at is not None:
-        return Verdict("redeliver", False, "not_allowed_in_state", _("You already delivered; the buyer must confirm."))
-    return Verdict.yes("redeliver")
-
-
-def _confirm_redelivery(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
-    # As with the order itself, nobody confirms a delivery that has not happened yet.
-    if dispute.redelivered_at is None:
-        return Verdict(
-            "confirm_redelivery", False, "not_allowed_in_state", _("The seller has not delivered again yet.")
-        )
-    return Verdict.yes("confirm_redelivery")
 
 
 def _answer_info(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:
@@ -209,10 +184,6 @@ _SPECIAL = {
     "appeal": _appeal,
     "accept_decision": _accept_decision,
     "escalate": _escalate,
-    "mark_returned": _mark_returned,
-    "confirm_return": _confirm_return,
-    "redeliver": _redeliver,
-    "confirm_redelivery": _confirm_redelivery,
     "answer_info": _answer_info,
 }
 

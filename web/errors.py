@@ -9,8 +9,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 
@@ -47,6 +49,22 @@ def refusals_as_messages(view: Callable[..., HttpResponse]) -> Callable[..., Htt
             return back(request)
 
     return wrapper
+
+
+View = Callable[..., HttpResponse]
+
+
+def posted(guard: Callable[[View], View] = login_required) -> Callable[[View], View]:
+    """For every view that carries out an action on a POST: POST only (405 otherwise), behind
+    `guard` (logged in by default; `staff_only` for the administration's), and a refusal shown
+    as an error message on the previous page."""
+
+    def decorate(view: View) -> View:
+        wrapped = require_POST(guard(refusals_as_messages(view)))
+        wrapped.posted_action = True  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
 
 
 def add_to_form(form: forms.Form, exc: DomainError) -> None:

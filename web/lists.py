@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from disputes import queries as dispute_queries
 from disputes.models import Dispute
+from disputes.read_model import CaseSummary
 from orders import queries as order_queries
 from orders.models import Order
 from tickets import queries as ticket_queries
@@ -79,6 +80,11 @@ def order_steps(orders: Sequence[Order], viewer: User) -> dict[int, NextStep | N
 def dispute_steps(disputes: Sequence[Dispute], viewer: User) -> dict[int, NextStep | None]:
     views = dispute_queries.deadlines_of_many(disputes)
     return {d.pk: _first(views[d.pk], d.order.buyer, d.order.seller, viewer) for d in disputes}
+
+
+def case_step(case: CaseSummary, viewer: User) -> NextStep | None:
+    """A dispute's "respond by" from its read model (the deadlines it read at its instant)."""
+    return _first(case.deadlines, case.order.buyer, case.order.seller, viewer)
 
 
 def ticket_step(ticket: Ticket, viewer: User) -> NextStep | None:

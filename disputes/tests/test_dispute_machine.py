@@ -39,7 +39,7 @@ from core import clock
 from core.errors import DomainError, ValidationFailed
 from core.models import AuditEvent, Deadline
 from core.transitions import Verdict
-from disputes import actions, appeals, mediation, opening, queries
+from disputes import actions, appeals, mediation, opening, queries, states
 from disputes.models import Dispute, InfoRequest, Proposal, ProposalKind, Reason
 from disputes.outcomes import delivered_in_fact, has_delivery, standing_request
 from disputes.tests.support import PRESETS, bring_to_administration, settlement_amounts, settlement_legs
@@ -106,6 +106,18 @@ BY_CLOCK = {
     "decided": {"awaiting_return", "resolved"},  # the appeal window closes
     "appealed": set(),
     "resolved": set(),
+}
+# The step table (disputes.states.STEP_TRANSITIONS) as edges: where a case's step may go next.
+STEP_EDGES = {
+    step: {rule.target for rule in states.STEP_TRANSITIONS.values() if step in rule.sources}
+    for step in (states.NO_STEP, *states.STEP_STATUS)
+}
+# The move each step waits for.
+NEXT_MOVE = {
+    "return_shipping": "mark_returned",
+    "return_receiving": "confirm_return",
+    "redelivering": "redeliver",
+    "redelivery_confirming": "confirm_redelivery",
 }
 ROLE = st.sampled_from(ROLES)
 SEED = {
@@ -186,6 +198,7 @@ class DisputeMachine(RuleBasedStateMachine):
         self.changed = True  # whether the last step wrote anything (if not, the invariants still hold)
         self.placed = 2  # by `seed`
         self.seen: dict[int, str] = {}  # dispute -> status after the previous step
+        self.seen_steps: dict[int, str] = {}  # dispute -> its return or redelivery step then
         self.expected: dict[int, dict[str, int]] = {}  # dispute -> the split its agreement previewed
 
     def teardown(self) -> None:
@@ -446,11 +459,7 @@ class DisputeMachine(RuleBasedStateMachine):
     def return_or_redelivery_step(self, dispute_id: int, role: str, step: str) -> None:
         dispute = self.dispute(dispute_id)
         if step == "next":  # the step the case waits for
-            shipped, redelivered = dispute.return_shipped_at is not None, dispute.redelivered_at is not None
-            if dispute.status == Dispute.Status.AWAITING_REDELIVERY:
-                step = "confirm_redelivery" if redelivered else "redeliver"
-            else:
-                step = "confirm_return" if shipped else "mark_returned"
+            step = NEXT_MOVE.get(dispute.step, "mark_returned")
         if role == "due":
             role = "buyer" if step in ("mark_returned", "confirm_redelivery") else "seller"
         by = self.actor(dispute.order, role, dispute)
@@ -649,6 +658,19 @@ class DisputeMachine(RuleBasedStateMachine):
                 self.expected.pop(dispute.pk, None)  # whatever was agreed, the administration decides now
             elif status == Dispute.Status.RESOLVED and before != status:
                 self.check_resolution(dispute)
+
+    @invariant()
+    def steps_follow_their_table(self) -> None:
+        """Mirrors the diagram's check on the step table: a step stands beside its status, and
+        moves only along the table."""
+        if not self.changed:
+            return
+        for pk, status, step in Dispute.objects.values_list("pk", "status", "step"):
+            assert states.STEP_STATUS.get(step, status) == status, f"{step} beside {status}"
+            assert (step == states.NO_STEP) == (status not in states.STEP_STATUS.values())
+            before = self.seen_steps.get(pk)
+            assert before in (None, step) or step in STEP_EDGES[before], f"step {before!r} -> {step!r}"
+            self.seen_steps[pk] = step
 
     def check_resolution(self, dispute: Dispute) -> None:
         order = dispute.order

@@ -55,3 +55,11 @@ def test_dashboard_with_disputes_and_tickets(make_user, client, tclock, who):
     desk = Desk(owner=make_user("owner"), buyer=make_user("buyer"), staff=make_user("agent", staff=True))
     client.force_login(getattr(desk, who))
     assert_same_cost(desk, lambda: client.get("/"))
+
+
+@pytest.mark.parametrize(("who", "path"), [("buyer", "/disputes/"), ("staff", "/disputes/?tab=escalated")])
+def test_dispute_list(make_user, client, tclock, who, path):
+    """The party dispute list maps the read model's summaries: still a fixed number of queries."""
+    desk = Desk(owner=make_user("owner"), buyer=make_user("buyer"), staff=make_user("agent", staff=True))
+    client.force_login(getattr(desk, who))
+    assert_same_cost(desk, lambda: client.get(path))

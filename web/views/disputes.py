@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from chat import actions as chat_actions
 from chat import queries as chat_queries
@@ -20,7 +19,7 @@ from disputes import actions, appeals, export, mediation, opening, queries, read
 from disputes.evidence import download_response
 from disputes.models import Dispute
 from disputes.outcomes import agreement_effect, has_delivery, proposal_effect, split_of
-from disputes.verdicts import party_of, status_label
+from disputes.verdicts import party_of
 from orders import queries as order_queries
 from orders.verdicts import verdict as order_verdict
 from policy import rules
@@ -28,7 +27,7 @@ from policy.active import configured_policy
 from policy.rules import Split
 from web import lists, live
 from web.auth import me
-from web.errors import add_to_form, refusals_as_messages
+from web.errors import add_to_form, posted
 from web.forms import AnswerForm, DisputeForm, EvidenceForm, NoteForm, ProposalForm, amount_in_minor_units
 from web.live import live_page
 from web.presenters import obligations
@@ -52,8 +51,8 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
     if tab not in TAB_LABELS:
         tab = "open"
     page = keyset_page(queries.disputes_for(user, tab=tab), cursor=request.GET.get("cursor"), limit=25)
-    steps = lists.dispute_steps(page.items, user)
-    rows = [(d, status_label(d), party_of(d, user) or "staff", steps[d.pk]) for d in page.items]
+    cases = read_model.case_summaries(page.items, viewer=user, now=clock.now())
+    rows = [(case, lists.case_step(case, user)) for case in cases]
     return render(
         request,
         "web/disputes.html",
@@ -222,9 +221,7 @@ def _dispute_for_post(request: HttpRequest, public_id: str) -> Dispute:
     return queries.get_dispute_for(me(request), public_id)
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def dispute_message(request: HttpRequest, public_id: str) -> HttpResponse:
     dispute = _dispute_for_post(request, public_id)
     body = request.POST.get("body", "")
@@ -232,9 +229,7 @@ def dispute_message(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect(dispute_url(dispute) + "#chat")
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def dispute_propose(request: HttpRequest, public_id: str) -> HttpResponse:
     """Sends a proposal; a refused one comes back on the case page with what was typed."""
     dispute = _dispute_for_post(request, public_id)
@@ -258,9 +253,7 @@ def dispute_propose(request: HttpRequest, public_id: str) -> HttpResponse:
     return dispute_detail(request, public_id, proposal_form=form)
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def dispute_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
     """The buyer withdraws the dispute: no acceptance needed, the seller is paid at once."""
     dispute = _dispute_for_post(request, public_id)
@@ -276,9 +269,7 @@ def dispute_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect(dispute_url(dispute))
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def proposal_answer(request: HttpRequest, public_id: str, proposal_id: str, answer: str) -> HttpResponse:
     user = me(request)
     dispute = _dispute_for_post(request, public_id)
@@ -323,9 +314,7 @@ STEPS = {
 }
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def dispute_step(request: HttpRequest, public_id: str, step: str) -> HttpResponse:
     dispute = _dispute_for_post(request, public_id)
     if step not in STEPS:
@@ -336,9 +325,7 @@ def dispute_step(request: HttpRequest, public_id: str, step: str) -> HttpRespons
     return redirect(dispute_url(dispute))
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def dispute_answer(request: HttpRequest, public_id: str, request_id: str) -> HttpResponse:
     dispute = _dispute_for_post(request, public_id)
     info = queries.get_info_request_for(dispute, request_id)
@@ -347,9 +334,7 @@ def dispute_answer(request: HttpRequest, public_id: str, request_id: str) -> Htt
     return redirect(dispute_url(dispute))
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def dispute_evidence(request: HttpRequest, public_id: str) -> HttpResponse:
     dispute = _dispute_for_post(request, public_id)
     form = EvidenceForm(request.POST, request.FILES)

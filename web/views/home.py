@@ -6,7 +6,6 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from core.errors import ValidationFailed
 from ops import deadlines
@@ -14,7 +13,7 @@ from policy.active import configured_policy
 from policy.rules import humane
 from web import lists
 from web.auth import me
-from web.errors import back, refusals_as_messages
+from web.errors import back, posted
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -33,9 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
-@require_POST
-@staff_member_required(login_url="web:login")
-@refusals_as_messages
+@posted(staff_member_required(login_url="web:login"))
 def test_clock_advance(request: HttpRequest) -> HttpResponse:
     try:
         seconds = int(request.POST.get("seconds", ""))

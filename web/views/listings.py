@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from catalog import actions, queries
@@ -16,7 +15,7 @@ from orders import actions as order_actions
 from policy.active import configured_policy
 from policy.rules import buyer_fee
 from web.auth import me
-from web.errors import add_to_form, refusals_as_messages
+from web.errors import add_to_form, posted
 from web.forms import ListingForm
 
 
@@ -102,9 +101,7 @@ def edit(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "web/listing_form.html", {"form": form, "listing": listing, "nav": "listings"})
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def buy(request: HttpRequest, public_id: str) -> HttpResponse:
     listing = queries.get_listing(public_id)
     expected = _shown_total(request.POST.get("expected_total", ""))

@@ -6,7 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from chat import actions as chat_actions
 from chat import queries as chat_queries
@@ -18,7 +17,7 @@ from orders import actions, queries
 from policy import rules
 from web import lists, live
 from web.auth import me
-from web.errors import refusals_as_messages
+from web.errors import posted
 from web.forms import CancelForm, DeliverForm, MessageForm
 from web.live import live_page
 from web.presenters import obligations
@@ -101,9 +100,7 @@ def order_chat(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def order_message(request: HttpRequest, public_id: str) -> HttpResponse:
     order = queries.get_order_for(me(request), public_id)
     form = MessageForm(request.POST)
@@ -113,9 +110,7 @@ def order_message(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect(f"{order_url(order.public_id)}#chat")
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def order_deliver(request: HttpRequest, public_id: str) -> HttpResponse:
     order = queries.get_order_for(me(request), public_id)
     form = DeliverForm(request.POST)
@@ -126,9 +121,7 @@ def order_deliver(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect(order_url(public_id))
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def order_confirm(request: HttpRequest, public_id: str) -> HttpResponse:
     order = queries.get_order_for(me(request), public_id)
     actions.confirm(order_id=order.pk, by=me(request))
@@ -136,9 +129,7 @@ def order_confirm(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect(order_url(public_id))
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def order_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
     order = queries.get_order_for(me(request), public_id)
     form = CancelForm(request.POST)

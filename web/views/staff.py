@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
-from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core import clock
@@ -27,7 +26,7 @@ from ledger import queries as ledger_queries
 from policy import rules
 from tickets import queries as ticket_queries
 from web.auth import me
-from web.errors import back, refusals_as_messages
+from web.errors import back, posted
 from web.forms import amount_in_minor_units
 from web.presenters import obligations
 
@@ -150,9 +149,7 @@ def decision_preview(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "web/_split.html", {"split": split})
 
 
-@require_POST
-@staff_only
-@refusals_as_messages
+@posted(staff_only)
 def decide(request: HttpRequest, public_id: str) -> HttpResponse:
     dispute = queries.get_dispute_for(me(request), public_id)
     terms = _decision_terms(request, dispute)
@@ -183,9 +180,7 @@ def decide(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect("web:staff_case", public_id=public_id)
 
 
-@require_POST
-@staff_only
-@refusals_as_messages
+@posted(staff_only)
 def request_info(request: HttpRequest, public_id: str) -> HttpResponse:
     dispute = queries.get_dispute_for(me(request), public_id)
     mediation.request_info(
@@ -198,9 +193,7 @@ def request_info(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect("web:staff_case", public_id=public_id)
 
 
-@require_POST
-@staff_only
-@refusals_as_messages
+@posted(staff_only)
 def assign(request: HttpRequest, public_id: str) -> HttpResponse:
     dispute = queries.get_dispute_for(me(request), public_id)
     name = request.POST.get("assignee", "") or None
@@ -209,9 +202,7 @@ def assign(request: HttpRequest, public_id: str) -> HttpResponse:
     return back(request, reverse("web:staff_case", args=[public_id]))
 
 
-@require_POST
-@staff_only
-@refusals_as_messages
+@posted(staff_only)
 def staff_message(request: HttpRequest, public_id: str) -> HttpResponse:
     dispute = queries.get_dispute_for(me(request), public_id)
     actions.post_message(dispute_id=dispute.pk, by=me(request), body=request.POST.get("body", ""))

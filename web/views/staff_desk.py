@@ -21,7 +21,7 @@ from desk.models import CannedReply
 from disputes import actions as dispute_actions
 from disputes import queries as dispute_queries
 from web.auth import me
-from web.errors import back, refusals_as_messages
+from web.errors import back, posted, refusals_as_messages
 from web.views.staff import staff_only
 
 
@@ -54,9 +54,7 @@ def next_case(request: HttpRequest) -> HttpResponse:
     return redirect(found.link)
 
 
-@require_POST
-@staff_only
-@refusals_as_messages
+@posted(staff_only)
 def add_note(request: HttpRequest, public_id: str) -> HttpResponse:
     dispute = dispute_queries.get_dispute_for(me(request), public_id)
     dispute_actions.add_internal_note(dispute_id=dispute.pk, by=me(request), body=request.POST.get("body", ""))
@@ -102,9 +100,7 @@ def _save(request: HttpRequest, public_id: str | None) -> HttpResponse:
     return redirect("web:staff_canned")
 
 
-@require_POST
-@staff_only
-@refusals_as_messages
+@posted(staff_only)
 def canned_delete(request: HttpRequest, public_id: str) -> HttpResponse:
     desk_actions.delete_canned_reply(by=me(request), public_id=public_id)
     messages.success(request, _("Canned reply deleted."))

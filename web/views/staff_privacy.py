@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from accounts import events as accounts_events
 from accounts import queries
@@ -20,7 +19,7 @@ from core import audit
 from core.errors import ValidationFailed
 from ops import privacy
 from web.auth import me
-from web.errors import refusals_as_messages
+from web.errors import posted
 from web.views.staff import staff_only
 
 
@@ -62,9 +61,7 @@ def export_download(request: HttpRequest, public_id: str) -> HttpResponse:
     return response
 
 
-@require_POST
-@staff_only
-@refusals_as_messages
+@posted(staff_only)
 def erase(request: HttpRequest, public_id: str) -> HttpResponse:
     person = queries.get_user(public_id)
     form = EraseForm(request.POST)

@@ -9,14 +9,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounts import actions, queries
 from accounts.actions import SUSPENSION_REASON_LIMIT
 from accounts.suspension import CONSEQUENCES, REINSTATEMENT
 from core.errors import ValidationFailed
 from web.auth import me
-from web.errors import refusals_as_messages
+from web.errors import posted
 from web.views.staff import staff_only
 
 
@@ -59,9 +58,7 @@ def user_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-@require_POST
-@staff_only
-@refusals_as_messages
+@posted(staff_only)
 def user_suspend(request: HttpRequest, public_id: str) -> HttpResponse:
     person = queries.get_user(public_id)
     actions.suspend(user_id=person.pk, by=me(request), reason=_reason(request))
@@ -69,9 +66,7 @@ def user_suspend(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect("web:staff_user", public_id=public_id)
 
 
-@require_POST
-@staff_only
-@refusals_as_messages
+@posted(staff_only)
 def user_reinstate(request: HttpRequest, public_id: str) -> HttpResponse:
     person = queries.get_user(public_id)
     actions.reinstate(user_id=person.pk, by=me(request), reason=_reason(request))

@@ -7,7 +7,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from core import clock
 from core.errors import DomainError, ValidationFailed
@@ -20,7 +19,7 @@ from tickets.models import Ticket
 from tickets.verdicts import verdict
 from web import lists, live
 from web.auth import me
-from web.errors import add_to_form, back, refusals_as_messages
+from web.errors import add_to_form, back, posted
 from web.forms import LinkDisputeForm, TicketForm, TicketReplyForm
 from web.live import live_page
 
@@ -97,9 +96,7 @@ def ticket_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def ticket_reply(request: HttpRequest, public_id: str) -> HttpResponse:
     ticket = queries.get_ticket_for(me(request), public_id)
     form = TicketReplyForm(request.POST, request.FILES)
@@ -115,9 +112,7 @@ def ticket_reply(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect(ticket_url(public_id) + "#thread")
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def ticket_resolve(request: HttpRequest, public_id: str) -> HttpResponse:
     ticket = queries.get_ticket_for(me(request), public_id)
     actions.resolve(ticket_id=ticket.pk, by=me(request))
@@ -125,9 +120,7 @@ def ticket_resolve(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect(ticket_url(public_id))
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def ticket_reopen(request: HttpRequest, public_id: str) -> HttpResponse:
     ticket = queries.get_ticket_for(me(request), public_id)
     actions.reopen(ticket_id=ticket.pk, by=me(request))
@@ -135,9 +128,7 @@ def ticket_reopen(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect(ticket_url(public_id))
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def ticket_assign(request: HttpRequest, public_id: str) -> HttpResponse:
     ticket = queries.get_ticket_for(me(request), public_id)
     assignee = request.POST.get("assignee", "").strip() or None
@@ -149,9 +140,7 @@ def ticket_assign(request: HttpRequest, public_id: str) -> HttpResponse:
     return back(request, ticket_url(public_id))
 
 
-@require_POST
-@login_required
-@refusals_as_messages
+@posted()
 def ticket_link_dispute(request: HttpRequest, public_id: str) -> HttpResponse:
     ticket = queries.get_ticket_for(me(request), public_id)
     form = LinkDisputeForm(request.POST)

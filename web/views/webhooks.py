@@ -9,11 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from web.auth import me
-from web.errors import add_to_form, refusals_as_messages
+from web.errors import add_to_form, posted
 from web.forms import WebhookForm
 from web.views.staff import staff_only
 from webhooks import actions, queries
@@ -77,9 +76,7 @@ def endpoint_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-@require_POST
-@staff_only
-@refusals_as_messages
+@posted(staff_only)
 def endpoint_disable(request: HttpRequest, public_id: str) -> HttpResponse:
     endpoint = queries.get_endpoint_for(me(request), public_id)
     actions.disable_endpoint(endpoint_id=endpoint.pk, by=me(request))

@@ -125,18 +125,24 @@ def reset_password(*, uid: str, token: str, password: str) -> User:
 def change_password(*, user: User, current: str, password: str) -> User:
     """A signed-in person's new password, given their current one. As after a reset, the
     person's other web sessions stop working (the password hash they are bound to changed); the
-    caller keeps its own (`update_session_auth_hash`)."""
+    caller keeps its own (`update_session_auth_hash`). Wrong guesses of the current password are
+    counted per person like failed log-ins, so an open session is no way to try passwords."""
+    ident, window = str(user.pk), settings.LOGIN_RATE_LIMIT[1]
+    ratelimit.guard("password-check", ident, limit=settings.LOGIN_ATTEMPT_LIMIT, window=window)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        if not locked.check_password(current):
-            raise ValidationFailed(_("That is not your current password."), fields={"current": [_("Wrong password.")]})
-        try:
-            validate_password(password, locked)
-        except ValidationError as exc:
-            raise ValidationFailed(_("Choose another password."), fields={"password": list(exc.messages)}) from None
-        locked.set_password(password)
-        locked.save(update_fields=["password"])
-        audit.record(events.USER_PASSWORD_CHANGED, subject=locked, by=locked, role="user")
+        right = locked.check_password(current)
+        if right:
+            try:
+                validate_password(password, locked)
+            except ValidationError as exc:
+                raise ValidationFailed(_("Choose another password."), fields={"password": list(exc.messages)}) from None
+            locked.set_password(password)
+            locked.save(update_fields=["password"])
+            audit.record(events.USER_PASSWORD_CHANGED, subject=locked, by=locked, role="user")
+    if not right:
+        ratelimit.count("password-check", ident, window=window)  # outside the transaction: it stays counted
+        raise ValidationFailed(_("That is not your current password."), fields={"current": [_("Wrong password.")]})
     user.password = locked.password
     return locked
 

@@ -99,3 +99,20 @@ def test_renewing_codes_takes_the_second_factor_of_this_session(make_user: Any) 
     answer = client.post("/account/two-factor/", {"action": "renew"})
     assert answer["Location"] == "/login/code/"
     assert not RecoveryCode.objects.filter(user=sam).exists()
+
+
+def test_guessing_the_current_password_is_limited_like_a_log_in(make_user: Any, settings: Any) -> None:
+    # A session left open must not let someone try passwords without end: wrong guesses are
+    # counted per person, as log-ins are, and past the limit even the right one waits.
+    settings.LOGIN_ATTEMPT_LIMIT = 3
+    alice = make_user("alice")
+    laptop = _sign_in("alice", "Laptop Browser/1.0")
+    for _ in range(3):
+        wrong = laptop.post("/account/", {"action": "password", "current": "not-it-at-all", "password": NEW_PASSWORD})
+        assert "Current password: Wrong password." in wrong.content.decode()
+
+    held = laptop.post("/account/", {"action": "password", "current": PASSWORD, "password": NEW_PASSWORD})
+
+    assert held.status_code == 200 and "Too many attempts" in held.content.decode()
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)

@@ -125,10 +125,12 @@ def reset_password(*, uid: str, token: str, password: str) -> User:
 def change_password(*, user: User, current: str, password: str) -> User:
     """A signed-in person's new password, given their current one. As after a reset, the
     person's other web sessions stop working (the password hash they are bound to changed); the
-    caller keeps its own (`update_session_auth_hash`). Wrong guesses of the current password are
-    counted per person like failed log-ins, so an open session is no way to try passwords."""
-    ident, window = str(user.pk), settings.LOGIN_RATE_LIMIT[1]
-    ratelimit.guard("password-check", ident, limit=settings.LOGIN_ATTEMPT_LIMIT, window=window)
+    caller keeps its own (`update_session_auth_hash`). Tries of the current password are
+    counted per person like log-ins, so an open session is no way to try passwords."""
+    # Counted and checked in one atomic step before the password is: parallel guesses each count.
+    ratelimit.hit(
+        "password-check", str(user.pk), limit=settings.LOGIN_ATTEMPT_LIMIT, window=settings.LOGIN_RATE_LIMIT[1]
+    )
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         right = locked.check_password(current)
@@ -141,7 +143,6 @@ def change_password(*, user: User, current: str, password: str) -> User:
             locked.save(update_fields=["password"])
             audit.record(events.USER_PASSWORD_CHANGED, subject=locked, by=locked, role="user")
     if not right:
-        ratelimit.count("password-check", ident, window=window)  # outside the transaction: it stays counted
         raise ValidationFailed(_("That is not your current password."), fields={"current": [_("Wrong password.")]})
     user.password = locked.password
     return locked
@@ -189,21 +190,41 @@ def verify_email(token: str) -> User:
     return user
 
 
-def change_email(*, user: User, email: str) -> User:
-    """The user changes their address: it is unverified until the link sent to it is opened."""
+def change_email(*, user: User, email: str, current: str = "") -> User:
+    """The user changes their address: it is unverified until the link sent to it is opened.
+    A person with a password gives it (tried as often as a log-in): an open session alone must
+    not be enough to move the account, and its password resets, to another address. The old
+    address is told."""
     email = email.strip()
     try:
         validate_email(email)
     except ValidationError as exc:
         raise ValidationFailed(_("Some fields are not valid."), fields={"email": list(exc.messages)}) from None
+    if user.has_usable_password():
+        ratelimit.hit(
+            "password-check", str(user.pk), limit=settings.LOGIN_ATTEMPT_LIMIT, window=settings.LOGIN_RATE_LIMIT[1]
+        )
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.has_usable_password() and not locked.check_password(current):
+            raise ValidationFailed(_("That is not your current password."), fields={"current": [_("Wrong password.")]})
         if locked.email.lower() == email.lower():
             raise Conflict(_("That is already your address."), code="same_email")
+        old = locked.email
         locked.email = email
         locked.email_verified_at = None
         locked.save(update_fields=["email", "email_verified_at"])
         audit.record(events.USER_EMAIL_CHANGED, subject=locked, by=locked, role="user")
         send_verification(locked)
+        if old:
+            _mail(
+                old,
+                _("Your e-mail address was changed"),
+                _(
+                    "The e-mail address of your account %(username)s was changed to %(email)s. If you "
+                    "did not change it, reset your password now and tell the support team."
+                )
+                % {"username": locked.username, "email": email},
+            )
     user.email, user.email_verified_at = locked.email, None
     return locked

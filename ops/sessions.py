@@ -20,6 +20,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_http_methods
 
 from core import clock
@@ -37,9 +38,16 @@ def _remember_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwa
     request.session[ADDRESS] = client_ip(request)
 
 
+def ref_of(session_key: str) -> str:
+    """How a page names a session: a keyed hash of its key. The key itself is the sign-in
+    cookie, so it never appears in a page (a cached copy or an injected script could use it)."""
+    return salted_hmac("parley.sessions.ref", session_key).hexdigest()[:32]
+
+
 @dataclass(frozen=True, slots=True)
 class SignedIn:
     key: str
+    ref: str
     started: datetime | None
     agent: str
     address: str
@@ -57,6 +65,7 @@ def sessions_of(user_id: int, *, current_key: str | None = None) -> list[SignedI
         found.append(
             SignedIn(
                 key=session.session_key,
+                ref=ref_of(session.session_key),
                 started=datetime.fromisoformat(started) if started else None,
                 agent=str(data.get(AGENT, "")),
                 address=str(data.get(ADDRESS, "")),
@@ -67,11 +76,12 @@ def sessions_of(user_id: int, *, current_key: str | None = None) -> list[SignedI
     return sorted(found, key=lambda s: (not s.current, s.started or s.expires), reverse=False)
 
 
-def end(user_id: int, *, keys: set[str] | None = None, keep: str | None = None) -> int:
-    """Ends the person's sessions named in `keys` (all of them when None), except `keep`."""
+def end(user_id: int, *, refs: set[str] | None = None, keep: str | None = None) -> int:
+    """Ends the person's sessions named by their `refs` (all of them when None), except the one
+    whose key is `keep`."""
     ended = 0
     for signed_in in sessions_of(user_id):
-        if signed_in.key == keep or (keys is not None and signed_in.key not in keys):
+        if signed_in.key == keep or (refs is not None and signed_in.ref not in refs):
             continue
         Session.objects.filter(session_key=signed_in.key).delete()
         ended += 1
@@ -89,7 +99,7 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
         which = request.POST.get("end", "")
         if which == "others":
             end(user_id, keep=current)
-        elif which and which != current:
-            # Keys are the person's own: `end` only ever deletes sessions that decode to them.
-            end(user_id, keys={which}, keep=current)
+        elif which:
+            # Only the person's own: `end` only ever deletes sessions that decode to them.
+            end(user_id, refs={which}, keep=current)
     return redirect(reverse("web:account") + "#devices")

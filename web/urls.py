@@ -123,7 +123,7 @@ urlpatterns = [
     # API tokens: listed and revoked by their owner.
     path("tokens/", token_views.tokens, name="tokens"),
     # A person's language, time zone and optional mail.
-    path("profile/", profile_views.profile, name="profile"),
+    path("profile/", account.profile_save, name="profile"),
     path("mail/unsubscribe/<str:token>/", profile_views.unsubscribe, name="unsubscribe"),
     path("tokens/<str:public_id>/revoke/", token_views.revoke, name="token_revoke"),
 ]

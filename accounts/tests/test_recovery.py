@@ -116,7 +116,7 @@ def test_changing_the_address_needs_a_new_verification_and_the_old_link_dies(mak
     old_link = _link("vera@example.org")
     client = Client()
     client.force_login(user)
-    client.post("/account/", {"action": "change", "email": "vera@example.net"})
+    client.post("/account/", {"action": "change", "email": "vera@example.net", "current": PASSWORD})
     user.refresh_from_db()
     assert user.email == "vera@example.net" and user.email_verified_at is None
     assert client.get(old_link).status_code == 404
@@ -128,3 +128,34 @@ def test_changing_the_address_needs_a_new_verification_and_the_old_link_dies(mak
 def test_a_forged_verification_link_is_refused(make_user):
     make_user("vera", email="vera@example.org")
     assert Client().get("/verify-email/not-a-signed-token/").status_code == 404
+
+
+def test_changing_the_address_needs_the_password_and_tells_the_old_address(make_user):
+    # An open session alone must not move the account (and its password resets) elsewhere.
+    user = make_user("vera", email="vera@example.org")
+    client = Client()
+    client.force_login(user)
+    refused = client.post("/account/", {"action": "change", "email": "thief@example.net", "current": "not-it"})
+    assert "Current password: Wrong password." in refused.content.decode()
+    user.refresh_from_db()
+    assert user.email == "vera@example.org"
+    assert not OutboundEmail.objects.filter(to="thief@example.net").exists()
+
+    client.post("/account/", {"action": "change", "email": "vera@example.net", "current": PASSWORD})
+
+    told = OutboundEmail.objects.get(to="vera@example.org")
+    assert "vera@example.net" in told.body and "reset your password" in told.body
+
+
+def test_a_person_without_a_password_changes_the_address_without_one(make_user):
+    user = make_user("vera", email="vera@example.org")
+    user.set_unusable_password()
+    user.save()
+    client = Client()
+    client.force_login(user)
+    assert 'name="current"' not in client.get("/account/").content.decode().split('id="password"')[0]
+
+    client.post("/account/", {"action": "change", "email": "vera@example.net"})
+
+    user.refresh_from_db()
+    assert user.email == "vera@example.net"

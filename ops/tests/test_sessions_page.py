@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib.sessions.models import Session
 from django.test import Client
 
+from ops import sessions
+
 PASSWORD = "correct-horse-battery"
 
 
@@ -31,11 +33,15 @@ def test_a_person_sees_their_devices_and_ends_one_or_all_others(make_user):
     assert "Bob Browser" not in text
     assert text.count("this device") == 1
 
+    # The page names each device by a reference, never by its session key (the sign-in cookie).
     phone_key = phone.session.session_key
-    assert laptop.post("/account/sessions/", {"end": phone_key}).status_code == 302
+    assert phone_key not in text and tablet.session.session_key not in text
+    assert sessions.ref_of(phone_key) in text
+    assert laptop.post("/account/sessions/", {"end": sessions.ref_of(phone_key)}).status_code == 302
     assert phone.get("/wallet/").status_code == 302  # signed out
     assert tablet.get("/wallet/").status_code == 200
-    # Someone else's session key ends nothing.
+    # Someone else's session ends nothing, by its reference or its key.
+    laptop.post("/account/sessions/", {"end": sessions.ref_of(other.session.session_key)})
     laptop.post("/account/sessions/", {"end": other.session.session_key})
     assert other.get("/wallet/").status_code == 200
 

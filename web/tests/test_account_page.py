@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from accounts import twofactor
@@ -63,6 +64,7 @@ def test_a_password_change_needs_the_current_one_and_signs_out_the_other_devices
     assert done["Location"] == "/account/#password"
     alice.refresh_from_db()
     assert alice.check_password(NEW_PASSWORD)
+    assert Session.objects.count() == 1  # the other device's session is gone, not just refused
     assert laptop.get("/wallet/").status_code == 200  # this device stays signed in
     assert phone.get("/wallet/").status_code == 302  # the other is signed out
     assert not Client().login(username="alice", password=PASSWORD)

@@ -99,6 +99,9 @@ def test_profile_page_saves_choices(make_user: Any) -> None:
     assert client.get("/account/")["Content-Language"] == "ru"
     response = client.post("/profile/", {"language": "xx", "time_zone": "Nowhere"})
     assert response.status_code == 200
+    # The refusal is shown on the account page, in its profile section, beside the other sections.
+    assert b'data-testid="account-profile"' in response.content and b'data-testid="account-devices"' in response.content
+    assert b'aria-invalid="true"' in response.content or b"errorlist" in response.content
     user.refresh_from_db()
     assert user.language == "ru"
 

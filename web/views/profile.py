@@ -3,24 +3,16 @@ in, and whether optional mail reaches them. The same choices as `PATCH /api/v1/m
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils import translation
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts import preferences
 from core import locale
-from core.errors import ValidationFailed
 from notifications import mail
-from web.auth import me
 
 
 def _language_choices() -> list[tuple[str, str]]:
@@ -46,38 +38,6 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Mail about decisions, deadlines and money is always sent."),
     )
-
-
-@login_required
-def profile(request: HttpRequest) -> HttpResponse:
-    """Saves the profile section of `/account/`; the page itself moved there."""
-    if request.method != "POST":
-        return redirect(reverse("web:account") + "#profile")
-    user = me(request)
-    form = ProfileForm(
-        request.POST or None,
-        initial={"language": user.language, "time_zone": user.time_zone, "optional_email": user.optional_email},
-    )
-    if request.method == "POST" and form.is_valid():
-        data: dict[str, Any] = form.cleaned_data
-        try:
-            preferences.set_preferences(
-                user=user,
-                language=data["language"],
-                time_zone=data["time_zone"],
-                optional_email=bool(data["optional_email"]),
-            )
-        except ValidationFailed as exc:
-            for field, problems in exc.fields.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
-        else:
-            locale.activate_for(user)
-            if not user.language:
-                translation.activate(translation.get_language_from_request(request))
-            messages.success(request, _("Your preferences are saved."))
-            return redirect(reverse("web:account") + "#profile")
-    return render(request, "web/profile.html", {"form": form, "nav": "profile", "person": user})
 
 
 @csrf_exempt  # the signed token is the credential; mail clients post here for one-click unsubscribe (RFC 8058)

@@ -10,11 +10,10 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core import clock, locale, requestid
+from core import clock, lease, locale, requestid
 from core.errors import NotFound
 from notifications import mail
 from notifications.models import Notification, OutboundEmail
@@ -85,8 +84,8 @@ def send_due_emails(*, limit: int = 50) -> int:
     """Sends pending e-mails; returns how many were attempted.
 
     No database lock is held while talking to the mail server: each e-mail is claimed in a short
-    transaction (leased on the wall clock, so another worker leaves it alone), sent, and its
-    result recorded in a second one. A worker that dies mid-send leaves the e-mail to be
+    transaction (leased on the database's clock, so another worker leaves it alone), sent, and
+    its result recorded in a second one. A worker that dies mid-send leaves the e-mail to be
     retried when the lease ends (delivery is at least once). Failures back off; the cap marks it
     failed. Sending never blocks the action that queued the e-mail."""
     attempted = 0
@@ -124,21 +123,23 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
 
 def _claim() -> OutboundEmail | None:
     """The earliest due e-mail no worker holds, its attempt counted (the claim's token) and
-    leased on the wall clock, in one short transaction."""
+    leased on the database's clock, in one short transaction."""
     with transaction.atomic():
-        wall = clock.system_now()
+        now = clock.now()
         email = (
             OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=clock.now())
-            .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=wall))
+            .filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
+            .filter(lease.free())
             .order_by("next_attempt_at", "id")
             .first()
         )
         if email is None:
             return None
         email.attempts += 1
-        email.leased_until = wall + SEND_LEASE
-        email.save(update_fields=["attempts", "leased_until"])
+        email.next_attempt_at = now + SEND_LEASE  # so a worker of the release before this one leaves it alone
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            attempts=email.attempts, next_attempt_at=email.next_attempt_at, leased_until=lease.until(SEND_LEASE)
+        )
         return email
 
 

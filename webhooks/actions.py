@@ -20,12 +20,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext
 
 from accounts.models import User
-from core import audit, clock, requestid
+from core import audit, clock, lease, requestid
 from core.actors import Actor, SystemActor
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.ids import new_public_id
@@ -157,16 +156,16 @@ def send_due_webhooks(*, limit: int = 50, budget: float = ROUND_BUDGET) -> int:
 
 def _claim(*, skip_endpoints: set[int]) -> WebhookDelivery | None:
     """The earliest due delivery no other worker holds, its attempt counted (the claim's token)
-    and leased on the wall clock, in one short transaction. Deliveries of an endpoint disabled
-    meanwhile fail here instead."""
+    and leased on the database's clock, in one short transaction. Deliveries of an endpoint
+    disabled meanwhile fail here instead."""
     while True:
         with transaction.atomic():
-            wall = clock.system_now()
+            now = clock.now()
             delivery = (
                 WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("endpoint")
-                .filter(status=Status.PENDING, next_attempt_at__lte=clock.now())
-                .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=wall))
+                .filter(status=Status.PENDING, next_attempt_at__lte=now)
+                .filter(lease.free())
                 .exclude(endpoint_id__in=skip_endpoints)
                 .order_by("next_attempt_at", "id")
                 .first()
@@ -175,8 +174,13 @@ def _claim(*, skip_endpoints: set[int]) -> WebhookDelivery | None:
                 return None
             if delivery.endpoint.is_active:
                 delivery.attempts += 1
-                delivery.leased_until = wall + SEND_LEASE
-                delivery.save(update_fields=["attempts", "leased_until"])
+                # Moved ahead too, so a worker of the release before this one leaves it alone.
+                delivery.next_attempt_at = now + SEND_LEASE
+                WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                    attempts=delivery.attempts,
+                    next_attempt_at=delivery.next_attempt_at,
+                    leased_until=lease.until(SEND_LEASE),
+                )
                 return delivery
             delivery.status, delivery.last_error = Status.FAILED, "The endpoint was disabled."
             delivery.save(update_fields=["status", "last_error"])
@@ -198,7 +202,12 @@ def _record(delivery: WebhookDelivery, result: sender.Attempt) -> None:
         logger.warning("webhook %s to %s failed for good: %s", delivery.event_id, delivery.endpoint.url, result.error)
     else:
         changes.update(next_attempt_at=now + jittered(retry_delay(delivery.attempts)))
-    WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING, attempts=delivery.attempts).update(**changes)
+    mine = WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING, attempts=delivery.attempts)
+    if not mine.update(**changes):
+        logger.warning(
+            "webhook %s: attempt %s finished after its lease; its result is dropped", delivery.pk, delivery.attempts
+        )
+        return  # nor does it count for the endpoint's health: the newer claim's result will
     _track_health(delivery.endpoint_id, ok=result.ok, now=now)
 
 
@@ -320,6 +329,11 @@ def retry_delivery(*, endpoint: WebhookEndpoint, event_id: str, by: Actor) -> We
         delivery = WebhookDelivery.objects.select_for_update().filter(endpoint=endpoint, event_id=event_id).first()
         if delivery is None:
             raise NotFound(gettext("No such delivery for this endpoint."))
+        if delivery.status == Status.PENDING and lease.held(delivery.leased_until):
+            # A second, simultaneous send would also reuse the attempt number the first holds.
+            raise Conflict(
+                gettext("This delivery is being sent right now; look again in a moment."), code="not_allowed_in_state"
+            )
         delivery.status = Status.PENDING
         delivery.next_attempt_at, delivery.leased_until = clock.now(), None
         delivery.attempts = min(delivery.attempts, MAX_ATTEMPTS - 1)  # room for this one more try

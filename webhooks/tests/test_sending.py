@@ -15,6 +15,7 @@ from standardwebhooks import Webhook
 
 from core import audit, clock
 from core.actors import SystemActor
+from core.errors import Conflict
 from ops.worker import Worker
 from webhooks import actions, sender
 from webhooks.models import WebhookDelivery
@@ -39,8 +40,10 @@ def later(seconds: float) -> None:
 
 
 def lease_runs_out() -> None:
-    """As if the lease's minutes went by on the wall clock (the worker holding it died)."""
+    """As if the lease's minutes went by (the worker holding it died): on the database's clock,
+    which the lease is measured on, and on Parley's, which the claim also moved ahead on."""
     WebhookDelivery.objects.update(leased_until=clock.system_now() - timedelta(seconds=1))
+    later(actions.SEND_LEASE.total_seconds())
 
 
 def test_the_receiver_gets_a_post_whose_signature_verifies_independently(receiver, endpoint, event):
@@ -305,3 +308,33 @@ def test_a_claimed_delivery_is_not_sent_again_when_the_test_clock_jumps(receiver
     assert actions.send_due_webhooks() == 0
     assert receiver.requests == []
     assert hook.deliveries.get().attempts == 1
+
+
+def test_a_retry_while_the_delivery_is_being_sent_is_refused(receiver, endpoint, event):
+    # A second, simultaneous send would also reuse the attempt number the first worker holds.
+    staff = SystemActor("integrator key")
+    hook = endpoint(receiver.url)
+    event()
+    in_flight = actions._claim(skip_endpoints=set())
+    assert in_flight is not None
+
+    with pytest.raises(Conflict):
+        actions.retry_delivery(endpoint=hook, event_id=in_flight.event_id, by=staff)
+
+    assert actions.send_due_webhooks() == 0
+    lease_runs_out()
+    retried = actions.retry_delivery(endpoint=hook, event_id=in_flight.event_id, by=staff)
+    assert retried.status == Status.PENDING
+
+
+def test_a_late_failure_does_not_count_against_the_endpoint(receiver, endpoint, event):
+    hook = endpoint(receiver.url)
+    event()
+    stale = actions._claim(skip_endpoints=set())
+    lease_runs_out()
+    assert actions.send_due_webhooks() == 1  # another worker re-claimed and sent it
+
+    actions._record(stale, sender.Attempt(None, "ConnectionResetError"))
+
+    hook.refresh_from_db()
+    assert hook.failing_since is None

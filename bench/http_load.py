@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -177,12 +177,14 @@ def scenarios(fx: Fixture, *, concurrency: int = 1) -> dict[str, MakeRequest]:
         "GET /orders/{id}": detail,
         "GET /disputes/{id}": dispute,
         "GET /orders": order_list,
-        "POST /orders": place,
+        PLACE: place,
         PAIR: pair,
     }
 
 
 BARE = "GET /healthz (bare request)"
+PLACE = "POST /orders"
+LOCKED = "OperationalError: database is locked"
 PAIR = "deliver + confirm (requests)"
 
 
@@ -277,6 +279,11 @@ class Server:
     def pids(self) -> list[int]:
         return [self.process.pid, *self.workers()]
 
+    def locked_errors(self) -> int:
+        """How many requests so far failed on SQLite's write lock (each logs the error it raised)."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace").count(LOCKED)
+
     def tail(self) -> str:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")[-3000:]
@@ -356,6 +363,7 @@ def closed_loop(server: Server, make: MakeRequest, *, concurrency: int, seconds:
     for thread in threads:
         thread.start()
     app_before, db_before = proc.cpu_of(server.pids()), proc.cpu_of(db_backends())
+    locked_before = server.locked_errors() if connection.vendor == "sqlite" else 0
     client_before = time.process_time()
     start.wait()
     began = time.perf_counter()
@@ -392,6 +400,8 @@ def closed_loop(server: Server, make: MakeRequest, *, concurrency: int, seconds:
         "app_cpu_ms_per_req": app_cpu / n * ms if n and on_proc else None,
         "db_cpu_ms_per_req": db_cpu / n * ms if n and on_proc and connection.vendor == "postgresql" else None,
         "client_cpu_ms_per_req": client_cpu / n * ms if n else None,
+        # SQLite only: requests that failed because another writer held the database too long.
+        "database_locked": server.locked_errors() - locked_before if connection.vendor == "sqlite" else None,
     }
 
 
@@ -399,7 +409,15 @@ def rss(server: Server) -> dict[str, float | None]:
     return {str(pid): proc.rss_mib(pid) for pid in server.workers()}
 
 
-def run(fx: Fixture, *, concurrencies: list[int], seconds: float, warmup: float = 2.0) -> dict[str, Any]:
+def run(
+    fx: Fixture,
+    *,
+    concurrencies: list[int],
+    seconds: float,
+    warmup: float = 2.0,
+    extra: Sequence[tuple[str, int]] = (),
+) -> dict[str, Any]:
+    """Every scenario at every concurrency, then the `extra` (scenario, concurrency) rows."""
     with serving() as server:
         rss_start = rss(server)
         warm = scenarios(fx, concurrency=max(concurrencies))
@@ -415,6 +433,9 @@ def run(fx: Fixture, *, concurrencies: list[int], seconds: float, warmup: float 
                 if name == PAIR:
                     row["pairs_per_s"] = row["rps"] / 2
                 rows.append(row)
+        for name, concurrency in extra:
+            make = scenarios(fx, concurrency=concurrency)[name]
+            rows.append({"scenario": name} | closed_loop(server, make, concurrency=concurrency, seconds=seconds))
         return {
             "server": " ".join(gunicorn_command(port=server.port)[2:]) + " (PARLEY_TEST_CLOCK=0)",
             "rows": [r for r in rows if "concurrency" in r],

@@ -110,7 +110,8 @@ def _http(http: dict[str, Any], ceiling: float, raw: list[dict[str, Any]] | None
                 _num(r["p50_ms"], 1),
                 _num(r["p95_ms"], 1),
                 _num(r["p99_ms"], 1),
-                " ".join(f"{code}x{n}" for code, n in r["status"].items()),
+                " ".join(f"{code}x{n}" for code, n in r["status"].items())
+                + ("" if r.get("database_locked") is None else f" (db locked x{r['database_locked']})"),
                 _num(r["app_cpu_ms_per_req"], 2),
                 _num(r["db_cpu_ms_per_req"], 2),
                 _num(r["client_cpu_ms_per_req"], 2),

@@ -52,6 +52,13 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         nargs="*",
         help="storm drains: 0 = in this process, n = n worker processes (default: 0 2 on PostgreSQL, 0 on SQLite)",
     )
+    parser.add_argument(
+        "--bulk-storm-orders",
+        type=int,
+        help="PostgreSQL: also a storm of this many orders due at once (e.g. 10000), bulk-seeded as copies of "
+        "one made through the actions, drained by --bulk-storm-processes workers (default 2), deadlines only",
+    )
+    parser.add_argument("--bulk-storm-processes", type=int, help="worker processes for the bulk storm (default 2)")
     parser.add_argument("--concurrency", type=int, nargs="+", help="HTTP client threads (default 1 4 16)")
     parser.add_argument(
         "--scale-sizes",
@@ -71,6 +78,8 @@ def _suite_args(args: argparse.Namespace) -> list[str]:
         "seconds": args.seconds,
         "http_seconds": args.http_seconds,
         "storm_orders": args.storm_orders,
+        "bulk_storm_orders": args.bulk_storm_orders,
+        "bulk_storm_processes": args.bulk_storm_processes,
     }
     if args.quick:
         chosen = {"baseline_seconds": 1, "seconds": 1, "http_seconds": 2, "storm_orders": 100} | {

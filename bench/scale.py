@@ -71,13 +71,13 @@ def _insert_orders(people: dict[str, Any], *, start: int, stop: int) -> None:
                 """
                 INSERT INTO orders_order (public_id, buyer_id, seller_id, listing_id, listing_snapshot, kind,
                     currency, price_amount, fee_amount, policy_version_id, status, placed_at, delivered_at,
-                    completed_at, delivery_note)
+                    completed_at, delivery_note, metadata)
                 SELECT 'ord_scale' || g, b.ids[1 + (g / 11) %% %(n)s], s.ids[1 + (g / 7) %% %(n)s],
                     l.ids[1 + (g / 7) %% %(n)s],
                     '{"title": "Scale item"}'::jsonb, 'product', 'USD', 1000, 50, %(policy)s,
                     CASE WHEN g %% 50 = 0 THEN 'disputed' WHEN g %% 5 = 0 THEN
                         (CASE WHEN g %% 2 = 0 THEN 'delivered' ELSE 'paid' END) ELSE 'completed' END,
-                    %(now)s - make_interval(secs => %(stop)s - g), NULL, NULL, ''
+                    %(now)s - make_interval(secs => %(stop)s - g), NULL, NULL, '', '{}'::jsonb
                 FROM generate_series(%(low)s + 1, %(high)s) AS g,
                     (SELECT array_agg(id ORDER BY id) AS ids FROM accounts_user WHERE id = ANY(%(buyers)s)) AS b,
                     (SELECT array_agg(id ORDER BY id) AS ids FROM accounts_user WHERE id = ANY(%(sellers)s)) AS s,
@@ -99,7 +99,8 @@ def _insert_orders(people: dict[str, Any], *, start: int, stop: int) -> None:
                 """
                 INSERT INTO disputes_dispute (public_id, order_id, reason, description, requested_outcome, status,
                     opened_at, terms_accepted_at, escalated_at, escalated_by, waiting_on_buyer, waiting_on_seller,
-                    waiting_on_staff, redelivery_note, outcome, decided_by, resolution_note, seller_error)
+                    waiting_on_staff, redelivery_note, outcome, decided_by, resolution_note, seller_error,
+                    metadata, findings, decision_accepted_by, appealed_by, appeal_reason)
                 SELECT 'dsp_scale' || substr(o.public_id, 10), o.id, 'incorrect', 'Seeded in bulk.',
                     '{"kind": "full_refund"}'::jsonb,
                     CASE WHEN substr(o.public_id, 10)::bigint %% 250 = 0 THEN 'escalated' ELSE 'awaiting_seller' END,
@@ -107,7 +108,7 @@ def _insert_orders(people: dict[str, Any], *, start: int, stop: int) -> None:
                     CASE WHEN substr(o.public_id, 10)::bigint %% 250 = 0 THEN o.placed_at END,
                     CASE WHEN substr(o.public_id, 10)::bigint %% 250 = 0 THEN 'buyer' ELSE '' END,
                     false, substr(o.public_id, 10)::bigint %% 250 <> 0, substr(o.public_id, 10)::bigint %% 250 = 0,
-                    '', '', '', '', false
+                    '', '', '', '', false, '{}'::jsonb, '[]'::jsonb, '[]'::jsonb, '', ''
                 FROM orders_order o
                 WHERE o.public_id LIKE 'ord_scale%%' AND o.status = 'disputed'
                     AND substr(o.public_id, 10)::bigint > %(low)s AND substr(o.public_id, 10)::bigint <= %(high)s

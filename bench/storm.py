@@ -20,6 +20,7 @@ from typing import Any
 from django.db import close_old_connections, transaction
 from django.db.models import Count, Max, Min
 
+from bench import storm_seed
 from bench.cast import Cast
 from core import clock
 from core.models import Deadline
@@ -119,10 +120,18 @@ def _verify(ids: list[int], *, since: datetime) -> list[str]:
     return problems
 
 
-def storm(cast: Cast, *, orders_count: int, processes: int, deadlines_only: bool = False) -> dict[str, Any]:
+def storm(
+    cast: Cast, *, orders_count: int, processes: int, deadlines_only: bool = False, bulk: bool = False
+) -> dict[str, Any]:
     """`processes` = 0 drains in this process; otherwise that many worker processes at once.
-    `deadlines_only`: the drain applies deadlines and leaves the e-mail outbox alone."""
-    ids, seed_seconds = _delivered_orders(cast, orders_count)
+    `deadlines_only`: the drain applies deadlines and leaves the e-mail outbox alone.
+    `bulk`: the orders are copies of one made through the actions (`bench.storm_seed`)."""
+    if bulk:
+        began = time.perf_counter()
+        ids = storm_seed.delivered_orders(cast, orders_count)
+        seed_seconds = time.perf_counter() - began
+    else:
+        ids, seed_seconds = _delivered_orders(cast, orders_count)
     # Only the storm's own e-mails should be in the drain: the seeding's count as sent.
     OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING).update(
         status=OutboundEmail.Status.SENT, sent_at=clock.now()
@@ -146,7 +155,8 @@ def storm(cast: Cast, *, orders_count: int, processes: int, deadlines_only: bool
     problems = _verify(ids, since=jumped_to)
     return {
         "mode": (f"{processes} worker processes" if processes else "1 process (in-process worker loop)")
-        + (", deadlines only" if deadlines_only else ""),
+        + (", deadlines only" if deadlines_only else "")
+        + (", bulk-seeded" if bulk else ""),
         "processes": max(processes, 1),
         "orders": len(ids),
         "seed_seconds": round(seed_seconds, 2),

@@ -29,6 +29,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=5.0, help="per in-process domain operation")
     parser.add_argument("--storm-orders", type=int, default=1000)
     parser.add_argument("--storm-processes", type=int, nargs="*", default=None)
+    parser.add_argument("--bulk-storm-orders", type=int, default=0, help="PostgreSQL: a bulk-seeded storm of N")
+    parser.add_argument("--bulk-storm-processes", type=int, default=2)
     parser.add_argument("--http-seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--scale-sizes", type=int, nargs="*", default=[10_000, 1_000_000])
@@ -140,12 +142,40 @@ def main(argv: list[str] | None = None) -> int:
         failures.extend(f"storm ({s['mode']}): {p}" for s in result["storm"] for p in s["problems"])
         if modes:
             ledger_check("deadline storm")
+        if args.bulk_storm_orders and connection.vendor == "postgresql" and "storm" not in args.skip:
+            # Many sellers, so two workers' batches rarely want the same seller's wallet.
+            bulk_cast = phase("seed bulk storm people", lambda: make_cast("bulk", buyers=20, sellers=100))
+            bulk = phase(
+                f"bulk storm x{args.bulk_storm_processes} deadlines only",
+                partial(
+                    storm.storm,
+                    bulk_cast,
+                    orders_count=args.bulk_storm_orders,
+                    processes=args.bulk_storm_processes,
+                    deadlines_only=True,
+                    bulk=True,
+                ),
+            )
+            result["storm"].append(bulk)
+            failures.extend(f"storm ({bulk['mode']}): {p}" for p in bulk["problems"])
+            ledger_check("bulk deadline storm")
 
         if "http" not in args.skip:
             fixture = phase("seed http", http_load.seed)
             result["queries_per_request"] = phase("queries", lambda: http_load.queries_per_request(fixture))
+            # SQLite, the embedded default, has one writer: the money move at 8 clients, beside
+            # the bare request at 8, shows what its lock costs (and whether any request hit it).
+            extra = (
+                []
+                if connection.vendor == "postgresql" or 8 in args.concurrency
+                else [
+                    (http_load.BARE, 8),
+                    (http_load.PLACE, 8),
+                ]
+            )
             result["http"] = phase(
-                "http", lambda: http_load.run(fixture, concurrencies=args.concurrency, seconds=args.http_seconds)
+                "http",
+                lambda: http_load.run(fixture, concurrencies=args.concurrency, seconds=args.http_seconds, extra=extra),
             )
             failures.extend(
                 f"http {row['scenario']} x{row['concurrency']}: {row['server_errors']} server errors {row['status']}"

@@ -116,7 +116,8 @@ def cancel(*, subject: models.Model, kinds: Iterable[str] | None = None, reason:
     )
     if kinds is not None:
         qs = qs.filter(kind__in=list(kinds))
-    ids = list(qs.select_for_update(skip_locked=True).values_list("id", flat=True))
-    return Deadline.objects.filter(id__in=ids).update(
+    # One statement: the rows are claimed (FOR UPDATE SKIP LOCKED) by the subquery and updated.
+    claimable = qs.select_for_update(skip_locked=True).values("id")
+    return Deadline.objects.filter(id__in=claimable).update(
         status=Deadline.Status.CANCELLED, outcome=reason[:200], fired_at=clock.now()
     )

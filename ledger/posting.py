@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import BigIntegerField, Case, Value, When
 from django.utils.translation import gettext as _
 
@@ -78,14 +78,12 @@ def post(
         if account.balance + delta < 0:
             raise InsufficientFunds(_SHORT.get(account.kind, "The account does not hold enough for this."))
     fields = {"kind": kind, "order_id": order_id, "memo": memo[:200], "unique_key": unique_key}
-    if unique_key is None:  # nothing it could collide with: no savepoint to pay for
+    if unique_key is None:  # nothing it could collide with
         txn = Transaction.objects.create(**fields, created_at=clock.now())
     else:
-        try:
-            with transaction.atomic():
-                txn = Transaction.objects.create(**fields, created_at=clock.now())
-        except IntegrityError:
-            raise AlreadyPosted(_("This money movement has already been made.")) from None
+        txn = Transaction(**fields, created_at=clock.now())
+        if not _insert_unless_key_taken(txn):
+            raise AlreadyPosted(_("This money movement has already been made."))
     Entry.objects.bulk_create(
         Entry(transaction=txn, account_id=leg.account.pk, amount=leg.money.amount, currency=leg.money.currency)
         for leg in legs
@@ -100,6 +98,35 @@ def post(
             )
         )
     return txn
+
+
+def _insert_unless_key_taken(txn: Transaction) -> bool:
+    """Inserts the transaction row unless one with its unique key exists; False, with nothing
+    written, when it does. The key is decided by the INSERT itself (`ON CONFLICT (unique_key)
+    DO NOTHING`), so no savepoint is needed to survive the collision. On PostgreSQL an INSERT
+    racing a concurrent one with the same key waits for it, as a plain INSERT would, and then
+    writes nothing if that one committed."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    fields = [field for field in Transaction._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(txn, add=True), connection) for field in fields]
+    key, pk = Transaction._meta.get_field("unique_key"), Transaction._meta.pk
+    assert pk is not None
+    # Only the model's own table and column names are spliced in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(Transaction._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote(key.column)}) DO NOTHING RETURNING {quote(pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    txn.pk = row[0]
+    txn._state.adding = False
+    txn._state.db = connection.alias
+    return True
 
 
 def _check_balanced(legs: Sequence[Leg]) -> None:

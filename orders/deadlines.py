@@ -23,7 +23,7 @@ def auto_complete(deadline: Deadline) -> str:
 
 @handles(actions.GUARANTEE_REMINDER)
 def guarantee_reminder(deadline: Deadline) -> str:
-    order = Order.objects.select_related("buyer", "policy_version").get(pk=deadline.subject_id)
+    order = Order.objects.select_related("buyer", "seller", "policy_version").get(pk=deadline.subject_id)
     if order.status != Order.Status.DELIVERED or order.delivered_at is None:
         raise NotAllowedInState(_("The order is no longer waiting for the buyer."))
     ends = rules.guarantee_ends_at(order.policy, delivered_at=order.delivered_at)
@@ -31,6 +31,7 @@ def guarantee_reminder(deadline: Deadline) -> str:
         users=[order.buyer],
         code="order.guarantee_ending",
         link=actions.link(order),
+        about=order,
         title=lambda: (
             _("Order %(public_id)s: confirm or dispute before %(ends)s")
             % {"public_id": order.public_id, "ends": locale.when(ends)}
@@ -59,6 +60,7 @@ def delivery_due(deadline: Deadline) -> str:
         users=[order.buyer, order.seller],
         code="order.delivery_overdue",
         link=actions.link(order),
+        about=order,
         title=lambda: _("Order %(public_id)s was not delivered in time") % {"public_id": order.public_id},
         body=lambda: _("%(username)s may now cancel it for a full refund.") % {"username": order.buyer.username},
     )
@@ -67,7 +69,7 @@ def delivery_due(deadline: Deadline) -> str:
 
 @handles(actions.DELIVERY_REMINDER)
 def delivery_reminder(deadline: Deadline) -> str:
-    order = Order.objects.select_related("seller", "policy_version").get(pk=deadline.subject_id)
+    order = Order.objects.select_related("buyer", "seller", "policy_version").get(pk=deadline.subject_id)
     due = rules.delivery_due_at(order.policy, placed_at=order.placed_at)
     if order.status != Order.Status.PAID or due is None:
         raise NotAllowedInState(_("The order is no longer waiting for delivery."))
@@ -75,6 +77,7 @@ def delivery_reminder(deadline: Deadline) -> str:
         users=[order.seller],
         code="order.delivery_due_soon",
         link=actions.link(order),
+        about=order,
         title=lambda: (
             _("Order %(public_id)s: deliver before %(due)s") % {"public_id": order.public_id, "due": locale.when(due)}
         ),

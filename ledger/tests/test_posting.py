@@ -209,3 +209,28 @@ def test_entries_and_transactions_cannot_be_changed_through_the_orm(one_entry):
     entry.refresh_from_db()
     assert entry.amount in (1_00, -1_00)
     assert Entry.objects.filter(transaction=txn).count() == 2
+
+
+def test_a_movement_with_a_unique_key_is_written_in_one_statement_without_a_savepoint(books):
+    # The unique key decides in the INSERT itself (ON CONFLICT DO NOTHING): the first posting
+    # writes its transaction row with one statement, a second one writes nothing and is refused.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clearing, _, alice_usd = books[0], books[1], books[2]
+    legs = [Leg(clearing, Money(-5_00, "USD")), Leg(alice_usd, Money(5_00, "USD"))]
+    with transaction.atomic(), CaptureQueriesContext(connection) as first:
+        txn = post(kind="deposit", legs=legs, unique_key="once", memo="first")
+    rows = _rows()
+    with pytest.raises(AlreadyPosted), transaction.atomic(), CaptureQueriesContext(connection) as second:
+        post(kind="deposit", legs=legs, unique_key="once", memo="second")
+
+    for captured in (first, second):
+        inner = [q["sql"] for q in captured.captured_queries]
+        assert not [sql for sql in inner if "SAVEPOINT" in sql.upper()]
+        assert len([sql for sql in inner if sql.startswith('INSERT INTO "ledger_transaction"')]) == 1
+    assert _rows() == rows
+    stored = Transaction.objects.get(unique_key="once")
+    assert (stored.pk, stored.public_id, stored.memo, stored.kind) == (txn.pk, txn.public_id, "first", "deposit")
+    assert stored.created_at == txn.created_at
+    assert sorted(stored.entries.values_list("amount", flat=True)) == [-5_00, 5_00]

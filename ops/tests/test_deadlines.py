@@ -263,3 +263,33 @@ def test_a_batch_takes_at_most_its_size_earliest_first(order):
     assert [d.pk for d in first.applied] == [d.pk for d in reversed(made)][:3]
     assert engine.run_due(limit=10) == 2
     assert Deadline.objects.filter(status=Deadline.Status.DONE).count() == 5
+
+
+def test_withdrawing_a_subjects_deadlines_is_one_statement_and_touches_only_its_pending_ones(people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    placed, other = factories.paid_order(*people), factories.paid_order(*people)
+    kept = Deadline.objects.filter(subject_type="order", subject_id=placed.pk).first()
+    assert kept is not None
+    kept.status, kept.outcome = Deadline.Status.DONE, "ran before"
+    kept.save(update_fields=["status", "outcome"])
+    pending = set(
+        Deadline.objects.filter(subject_id=placed.pk, status=Deadline.Status.PENDING).values_list("pk", flat=True)
+    )
+    assert pending
+
+    with CaptureQueriesContext(connection) as captured:
+        withdrawn = deadlines.cancel(subject=placed, reason="order cancelled")
+
+    assert withdrawn == len(pending)
+    statements = [q["sql"] for q in captured.captured_queries if "core_testclock" not in q["sql"]]
+    assert len(statements) == 1, statements
+    rows = Deadline.objects.filter(subject_id=placed.pk, subject_type="order")
+    assert {d.pk: (d.status, d.outcome) for d in rows} == {
+        kept.pk: (Deadline.Status.DONE, "ran before"),
+        **dict.fromkeys(pending, (Deadline.Status.CANCELLED, "order cancelled")),
+    }
+    assert set(Deadline.objects.filter(subject_id=other.pk).values_list("status", flat=True)) == {
+        Deadline.Status.PENDING
+    }

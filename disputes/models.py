@@ -57,6 +57,18 @@ def step_beside_status() -> models.Q:
     return beside
 
 
+def step_matches_its_times() -> models.Q:
+    """A step agrees with the times its moves leave: the return is sent once it is shipped, the
+    item redelivered once it is. A writer that moved a time but not the step (the code of an
+    earlier release) fails loudly instead of leaving a case that no move can finish."""
+    return (
+        (~models.Q(step="return_shipping") | models.Q(return_shipped_at__isnull=True))
+        & (~models.Q(step="return_receiving") | models.Q(return_shipped_at__isnull=False))
+        & (~models.Q(step="redelivering") | models.Q(redelivered_at__isnull=True))
+        & (~models.Q(step="redelivery_confirming") | models.Q(redelivered_at__isnull=False))
+    )
+
+
 class Dispute(models.Model):
     class Step(models.TextChoices):
         """Whose move it is inside a return or a redelivery (`disputes.states.STEP_TRANSITIONS`)."""
@@ -92,7 +104,9 @@ class Dispute(models.Model):
     description = models.TextField(max_length=limits.LONG_TEXT)
     requested_outcome = models.JSONField()  # {"kind": ..., "refund_amount"?: int}
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.AWAITING_SELLER)
-    step = models.CharField(max_length=24, choices=Step.choices, default=Step.NONE, blank=True)
+    # `db_default` too: a process of the release before steps (during `parley deploy`) inserts
+    # disputes without naming the column.
+    step = models.CharField(max_length=24, choices=Step.choices, default=Step.NONE, db_default=NO_STEP, blank=True)
     opened_at = models.DateTimeField()
     terms_accepted_at = models.DateTimeField()
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -149,6 +163,7 @@ class Dispute(models.Model):
                 fields=["order"], condition=~models.Q(status="resolved"), name="one_open_dispute_per_order"
             ),
             models.CheckConstraint(condition=step_beside_status(), name="dispute_step_beside_status"),
+            models.CheckConstraint(condition=step_matches_its_times(), name="dispute_step_matches_its_times"),
         ]
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["status", "id"], name="dispute_status"),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disputes", "0006_internal_notes"),
+        ("disputes", "0008_dispute_step_beside_status"),
         ("orders", "0004_list_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

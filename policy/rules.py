@@ -12,6 +12,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils.translation import ngettext
+
 from core.money import Money, share
 from policy.schema import Policy
 
@@ -158,16 +160,28 @@ def format_duration(delta: timedelta | None) -> str | None:
 
 def humane(delta: timedelta) -> str:
     """ "15 minutes", "48 hours", "7 days": how the UI names a policy duration (hours below
-    four days, as the marketplaces themselves say "72 hours")."""
+    four days, as the marketplaces themselves say "72 hours"), with the reader's language's
+    plural forms (1 час, 2 часа, 5 часов, 21 час)."""
     seconds = int(delta.total_seconds())
     units = (
         (("hour", 3600), ("minute", 60)) if seconds < 4 * 86400 else (("day", 86400), ("hour", 3600), ("minute", 60))
     )
     for unit, size in units:
         if seconds >= size and seconds % size == 0:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds} seconds"
+            return _count(unit, seconds // size)
+    return _count("second", seconds)
+
+
+def _count(unit: str, n: int) -> str:
+    if unit == "day":
+        text = ngettext("%(n)d day", "%(n)d days", n)
+    elif unit == "hour":
+        text = ngettext("%(n)d hour", "%(n)d hours", n)
+    elif unit == "minute":
+        text = ngettext("%(n)d minute", "%(n)d minutes", n)
+    else:
+        text = ngettext("%(n)d second", "%(n)d seconds", n)
+    return text % {"n": n}
 
 
 # Refund rules -------------------------------------------------------------------------------

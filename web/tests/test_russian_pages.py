@@ -1,0 +1,109 @@
+# ruff: noqa: RUF001 -- Russian sentences: their letters are Cyrillic on purpose
+"""A Russian reader's pages speak Russian throughout: the timeline's sentences, the status
+badges, the preset's durations and rule texts, told when the page is drawn; the API's timeline
+stays English, as integrators read it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from conftest import PASSWORD
+from core import clock
+from disputes import actions, mediation
+from disputes.tests.support import bring_to_administration
+from policy.active import configured_policy
+from testsupport import factories
+
+
+def russian(user: User) -> Client:
+    user.language, user.time_zone = "ru", "Europe/Moscow"
+    user.save()
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def visible(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.mark.parametrize("preset", ["difmark"], indirect=True)
+def test_a_russian_buyers_dispute_page_tells_its_timeline_in_russian(preset: str, make_user: Any) -> None:
+    buyer, seller = make_user("anna"), make_user("boris")
+    order = factories.delivered_order(buyer, seller, price=1234_50)
+    clock.set_test_time(clock.now() + configured_policy().min_order_age)
+    dispute = factories.open_dispute(order, reason="not_as_described")
+
+    page = visible(russian(buyer).get(f"/disputes/{dispute.public_id}/").content.decode())
+
+    assert "anna: заказ оформлен и оплачен" in page
+    assert "1\xa0234,50 USD" in page or "1 234,50 USD" in page
+    assert "boris: заказ отмечен как переданный" in page
+    assert "anna: открыт спор (не соответствует описанию), требование: полный возврат" in page
+    assert "Ожидает продавца" in page  # the status badge
+    for english in ("placed the order", "marked the order delivered", "opened a dispute", "Awaiting the seller"):
+        assert english not in page
+
+
+def test_a_russian_order_page_shows_the_status_badge_in_russian(make_user: Any) -> None:
+    buyer, seller = make_user(), make_user()
+    order = factories.delivered_order(buyer, seller)
+
+    page = russian(buyer).get(f"/orders/{order.public_id}/").content.decode()
+
+    assert re.search(r'data-testid="order-status">Передан<', page)
+    assert ">Delivered<" not in page
+
+
+def test_the_apis_timeline_stays_english_for_a_russian_caller(api: Any, make_user: Any) -> None:
+    buyer, seller = make_user("anna"), make_user("boris")
+    buyer.language = "ru"
+    buyer.save()
+    order = factories.delivered_order(buyer, seller)
+    clock.set_test_time(clock.now() + configured_policy().min_order_age)
+    dispute = factories.open_dispute(order)
+
+    body = api(buyer).get(f"/disputes/{dispute.public_id}").json()
+
+    texts = [t["text"] for t in body["timeline"]]
+    assert "boris marked the order delivered" in texts
+    assert texts[-1] == "anna opened a dispute (incorrect), asking for: full refund"
+
+
+def test_a_party_named_in_a_sentence_reads_in_its_own_words(make_user: Any, tclock: Any) -> None:
+    buyer, seller, staff = make_user("anna"), make_user("boris"), make_user("carol", staff=True)
+    order = factories.delivered_order(buyer, seller)
+    clock.set_test_time(clock.now() + configured_policy().min_order_age)
+    dispute = bring_to_administration(factories.open_dispute(order), tclock)
+    mediation.request_info(dispute_id=dispute.pk, by=staff, party="seller", question="Which region?")
+
+    page = visible(russian(buyer).get(f"/disputes/{dispute.public_id}/").content.decode())
+
+    assert "Администрация (carol): вопрос продавцу: Which region?" in page
+    assert "asked the seller" not in page
+
+
+@pytest.mark.parametrize("preset", ["difmark"], indirect=True)
+def test_the_presets_rules_read_in_the_readers_language_and_stay_english_in_the_record(
+    preset: str, make_user: Any, tclock: Any
+) -> None:
+    buyer, seller = make_user("anna"), make_user("boris")
+    order = factories.delivered_order(buyer, seller)
+    clock.set_test_time(clock.now() + configured_policy().min_order_age)
+    dispute = factories.open_dispute(order)
+    actions.accept_proposal(proposal_id=dispute.proposals.get().pk, by=seller)
+    dispute.refresh_from_db()
+    assert dispute.reasons is not None
+    stored = {r["name"]: r["text"] for r in dispute.reasons["rules"]}
+    assert stored["agreement"] == "When one side accepts the other's proposal, its effect is carried out at once."
+
+    page = visible(russian(buyer).get(f"/disputes/{dispute.public_id}/").content.decode())
+
+    assert "Когда одна сторона принимает предложение другой, оно исполняется сразу." in page
+    assert "its effect is carried out at once" not in page
+    assert "При возврате покупателю возвращается та же доля сервисного сбора, что и цены." in page

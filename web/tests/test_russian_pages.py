@@ -46,7 +46,17 @@ def test_a_russian_buyers_dispute_page_tells_its_timeline_in_russian(preset: str
     assert "boris: заказ отмечен как переданный" in page
     assert "anna: открыт спор (не соответствует описанию), требование: полный возврат" in page
     assert "Ожидает продавца" in page  # the status badge
-    for english in ("placed the order", "marked the order delivered", "opened a dispute", "Awaiting the seller"):
+    # The preset's rules, and who is to act next.
+    assert "Покупатель может попросить администрацию вмешаться через 72 часа после открытия спора." in page
+    assert "Ожидается: Продавец (boris)." in page
+    for english in (
+        "placed the order",
+        "marked the order delivered",
+        "opened a dispute",
+        "Awaiting the seller",
+        "The buyer pays a service fee",
+        "The seller (boris)",
+    ):
         assert english not in page
 
 

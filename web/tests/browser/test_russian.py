@@ -3,6 +3,7 @@ from the order to a dispute, on a laptop and on a phone. Screenshots land in /tm
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ def test_a_russian_buyer_opens_a_dispute_from_the_order(
     expect(page.get_by_test_id("order-status")).to_have_text("Передан")  # the badge
     expect(page.locator("#case-timeline")).to_contain_text("bob: заказ отмечен как переданный")
     expect(page.locator("#case-timeline")).not_to_contain_text("marked the order delivered")
+    expect(page.locator(".countdown").first).to_have_text(re.compile(r"^через (\d+ д )?\d+ ч \d\d мин$"))
     page.screenshot(path=str(SHOTS / f"order-{size}.png"), full_page=True)
 
     page.locator(f"a[href*='/disputes/new/?order={order.public_id}']").click()

@@ -77,14 +77,24 @@ def label(value: str | None) -> str:
     return (value or "").replace("_", " ").capitalize()
 
 
+_ROLES = {
+    "buyer": pgettext_lazy("role", "Buyer"),
+    "seller": pgettext_lazy("role", "Seller"),
+    "staff": pgettext_lazy("role", "Administration"),
+}
+
+
 @cache
 def _labels() -> dict[str, Any]:
+    from catalog.models import Listing
     from disputes.models import DecisionOutcome, ProposalKind, Reason
     from disputes.outcomes import FINDING_LABELS
     from orders.models import Order
     from policy.labels import RULES
 
     return {
+        **dict(Listing.Kind.choices),
+        **_ROLES,
         **dict(Order.Status.choices),
         **dict(Reason.choices),
         **dict(ProposalKind.choices),

@@ -117,3 +117,18 @@ def test_the_presets_rules_read_in_the_readers_language_and_stay_english_in_the_
     assert "Когда одна сторона принимает предложение другой, оно исполняется сразу." in page
     assert "its effect is carried out at once" not in page
     assert "При возврате покупателю возвращается та же доля сервисного сбора, что и цены." in page
+
+
+def test_a_russian_mediators_case_page_names_kinds_roles_and_rules_in_russian(make_user: Any, tclock: Any) -> None:
+    buyer, seller, staff = make_user("anna"), make_user("boris"), make_user("carol", staff=True)
+    order = factories.delivered_order(buyer, seller)
+    clock.set_test_time(clock.now() + configured_policy().min_order_age)
+    dispute = bring_to_administration(factories.open_dispute(order, reason="not_as_described"), tclock)
+
+    page = visible(russian(staff).get(f"/staff/disputes/{dispute.public_id}/").content.decode())
+
+    assert "Товар" in page  # the order's kind
+    assert "Причина — «не соответствует описанию»: при возврате товара продавец ничего не оставляет себе." in page
+    assert "событие · anna" in page
+    for english in ("The reason is", "Only communication on Parley counts", "event · ", "by system", ">product<"):
+        assert english not in page

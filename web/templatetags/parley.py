@@ -127,3 +127,32 @@ def decided_kind(value: str | None) -> str:
     """How a dispute was decided (`Dispute.DecidedBy`), in the reader's words."""
     known = _DECIDED_KINDS.get(value or "")
     return str(known) if known is not None else (value or "")
+
+
+# The ledger's codes as a page names them, in English as the ledger's own labels read (the
+# ledger keeps bare codes).
+_LEDGER = {
+    "deposit": pgettext_lazy("ledger", "Deposit"),
+    "order_funded": pgettext_lazy("ledger", "Order Funded"),
+    "order_settled": pgettext_lazy("ledger", "Order Settled"),
+    "withdrawal_requested": pgettext_lazy("ledger", "Withdrawal Requested"),
+    "withdrawal_paid": pgettext_lazy("ledger", "Withdrawal Paid"),
+    "withdrawal_failed": pgettext_lazy("ledger", "Withdrawal Failed"),
+    "hold_released": pgettext_lazy("ledger", "Hold Released"),
+    "warranty_settled": pgettext_lazy("ledger", "Warranty Settled"),
+    "chargeback": pgettext_lazy("ledger", "Chargeback"),
+    "wallet": pgettext_lazy("ledger", "Wallet"),
+    "escrow": pgettext_lazy("ledger", "Escrow"),
+    "platform_fees": pgettext_lazy("ledger", "Platform Fees"),
+    "clearing": pgettext_lazy("ledger", "Clearing"),
+    "withdrawing": pgettext_lazy("ledger", "Withdrawing"),
+    "held": pgettext_lazy("ledger", "Held"),
+}
+
+
+@register.filter
+def ledger_label(value: str | None) -> str:
+    """`{{ e.transaction.kind|ledger_label }}`: a ledger transaction's or account's kind, in the
+    reader's language."""
+    known = _LEDGER.get(value or "")
+    return str(known) if known is not None else (value or "").replace("_", " ").title()

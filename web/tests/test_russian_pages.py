@@ -70,6 +70,19 @@ def test_a_russian_order_page_shows_the_status_badge_in_russian(make_user: Any) 
     assert ">Delivered<" not in page
 
 
+def test_a_russian_order_page_names_refusals_kinds_and_ledger_lines_in_russian(make_user: Any) -> None:
+    buyer, seller = make_user(), make_user()
+    order = factories.paid_order(buyer, seller, kind="service")
+
+    page = visible(russian(buyer).get(f"/orders/{order.public_id}/").content.decode())
+
+    assert "Невозможно, пока статус — оплачен." in page  # confirming before delivery
+    assert "Оплата заказа на эскроу" in page and "Кошелёк" in page  # the ledger lines
+    assert "Услуга" in page  # the listing's kind as the buyer saw it
+    for english in ("the order is", "Order Funded", "Wallet (", "service"):
+        assert english not in page
+
+
 def test_the_apis_timeline_stays_english_for_a_russian_caller(api: Any, make_user: Any) -> None:
     buyer, seller = make_user("anna"), make_user("boris")
     buyer.language = "ru"

@@ -87,7 +87,7 @@ _ROLES = {
 @cache
 def _labels() -> dict[str, Any]:
     from catalog.models import Listing
-    from disputes.models import DecisionOutcome, ProposalKind, Reason
+    from disputes.models import DecisionOutcome, InfoRequest, Proposal, ProposalKind, Reason
     from disputes.outcomes import FINDING_LABELS
     from orders.models import Order
     from policy.labels import RULES
@@ -96,6 +96,8 @@ def _labels() -> dict[str, Any]:
         **dict(Listing.Kind.choices),
         **_ROLES,
         **dict(Order.Status.choices),
+        **dict(Proposal.Status.choices),
+        **dict(InfoRequest.Status.choices),
         **dict(Reason.choices),
         **dict(ProposalKind.choices),
         **dict(DecisionOutcome.choices),

@@ -145,3 +145,18 @@ def test_a_russian_mediators_case_page_names_kinds_roles_and_rules_in_russian(ma
     assert "событие · anna" in page
     for english in ("The reason is", "Only communication on Parley counts", "event · ", "by system", ">product<"):
         assert english not in page
+
+
+def test_the_printed_case_file_names_roles_statuses_and_kinds_in_russian(make_user: Any) -> None:
+    buyer, seller = make_user("anna"), make_user("boris")
+    order = factories.delivered_order(buyer, seller)
+    clock.set_test_time(clock.now() + configured_policy().min_order_age)
+    dispute = factories.open_dispute(order)
+
+    page = russian(buyer).get(f"/disputes/{dispute.public_id}/print/").content.decode()
+
+    assert "<td>Покупатель</td>" in page and "<td>Ожидает ответа</td>" in page
+    assert "(товар)" in page
+    assert "Оплата заказа на эскроу" in page
+    for english in ("<td>buyer</td>", "<td>open</td>", "(product)", "order_funded"):
+        assert english not in page

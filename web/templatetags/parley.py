@@ -77,6 +77,12 @@ def label(value: str | None) -> str:
     return (value or "").replace("_", " ").capitalize()
 
 
+_INBOX = {
+    "dispute": pgettext_lazy("inbox", "Dispute"),
+    "ticket": pgettext_lazy("inbox", "Ticket"),
+    "info_request": pgettext_lazy("inbox", "Question"),
+}
+
 _ROLES = {
     "buyer": pgettext_lazy("role", "Buyer"),
     "seller": pgettext_lazy("role", "Seller"),
@@ -95,6 +101,7 @@ def _labels() -> dict[str, Any]:
     return {
         **dict(Listing.Kind.choices),
         **_ROLES,
+        **_INBOX,
         **dict(Order.Status.choices),
         **dict(Proposal.Status.choices),
         **dict(InfoRequest.Status.choices),

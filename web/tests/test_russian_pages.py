@@ -160,3 +160,20 @@ def test_the_printed_case_file_names_roles_statuses_and_kinds_in_russian(make_us
     assert "Оплата заказа на эскроу" in page
     for english in ("<td>buyer</td>", "<td>open</td>", "(product)", "order_funded"):
         assert english not in page
+
+
+def test_an_answered_ticket_reads_in_russian_on_the_home_page_and_its_own(make_user: Any) -> None:
+    from tickets import actions as tickets
+
+    owner, agent = make_user("anna"), make_user("carol", staff=True)
+    ticket = tickets.open_ticket(by=owner, subject="Cannot withdraw", category="payment", body="Stuck.")
+    tickets.reply(ticket_id=ticket.pk, by=agent, body="Fixed.")
+    client = russian(owner)
+
+    home = visible(client.get("/").content.decode())
+    detail = visible(client.get(f"/tickets/{ticket.public_id}/").content.decode())
+
+    assert "Есть ответ" in home and "Иначе обращение закроется как решённое." in home
+    assert "Есть ответ" in detail and "Платежи и кошелёк" in detail
+    for english in ("Answered", "the ticket is resolved", "Payments and wallet"):
+        assert english not in home and english not in detail

@@ -1,10 +1,10 @@
 """Screens in Russian: under the difmark preset a Russian-speaking buyer follows the seeds' path
-from the order to a dispute, on a laptop and on a phone. Screenshots land in /tmp/i18n-shots/."""
+from the order to a dispute, on a laptop and on a phone. Screenshots land in
+test-results/screenshots/russian/ (in the checkout, so runs of other checkouts do not overwrite them)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +13,9 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from testsupport import factories
-from web.tests.browser.conftest import PASSWORD
+from web.tests.browser.conftest import PASSWORD, SCREENSHOTS
 
-SHOTS = Path("/tmp/i18n-shots")
+SHOTS = SCREENSHOTS / "russian"
 SIZES = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 

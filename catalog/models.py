@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core import limits
 from core.ids import PublicIdField
@@ -12,8 +13,8 @@ from core.money import Money
 
 class Listing(models.Model):
     class Kind(models.TextChoices):
-        PRODUCT = "product", "Product"
-        SERVICE = "service", "Service"
+        PRODUCT = "product", _("Product")
+        SERVICE = "service", _("Service")
 
     public_id = PublicIdField(prefix="lst")
     # The marketplace's own references (integrations.metadata: at most 20 short keys).

@@ -8,11 +8,14 @@ import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.utils import dateformat, timezone, translation
+from django.utils import dateformat, formats, timezone, translation
+
+from core.money import Money, exponent_of
 
 
 def languages() -> list[str]:
@@ -92,3 +95,11 @@ def when(value: datetime | None) -> str:
     if zone_label(here) == "UTC":
         return shown
     return f"{shown} ({value.astimezone(UTC):%H:%M} UTC)"
+
+
+def money(value: Money) -> str:
+    """`1,234.50 USD` in English, `1 234,50 USD` in Russian: the reader's separators, the
+    currency's own number of decimals. (The API keeps minor units and codes.)"""
+    places = exponent_of(value.currency)
+    number = formats.number_format(Decimal(value.to_major()), places, use_l10n=True, force_grouping=True)
+    return f"{number} {value.currency}"

@@ -95,7 +95,12 @@ class Money:
         return f"{self.to_major():,.{exponent_of(self.currency)}f} {self.currency}"
 
     def __str__(self) -> str:
-        return self.format()
+        """As the active language writes it (`1 234,50 USD` in Russian): money dropped into a
+        sentence for people (mail, notifications, timelines) reads the reader's way; `format()`
+        is the fixed English form."""
+        from core import locale
+
+        return locale.money(self)
 
 
 def exponent_of(currency: str) -> int:

@@ -1,29 +1,43 @@
 """The case timeline: audit events told as sentences. Each domain names its event codes once,
 in `<domain>/events.py`, each beside the sentence it reads as (`ORDER_DELIVERED =
-event("order.delivered", "{actor} marked the order delivered")`), and its actions record them
-by that name; the timeline is a query over the audit trail."""
+event("order.delivered", _("{actor} marked the order delivered"))`), and its actions record
+them by that name; the timeline is a query over the audit trail.
+
+Sentences are kept translatable (`gettext_lazy`) and told when read, in the language active
+then: a Russian reader's page reads Russian, the API (`english`) reads English. A sentence
+naming a party is written once per party (`{"buyer": …, "seller": …}`), since Russian declines
+the word; the codes an event's data holds (a reason, an outcome) read through the vocabularies
+the domains register (`vocabulary`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from string import Formatter
 from typing import Any
 
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext
 
 from core.models import AuditEvent
+from core.money import Money
 
-_SENTENCES: dict[str, str] = {}
+# A sentence, or one sentence per party keyed by the event's `party` (lazy strings welcome).
+Sentence = Any
+_SENTENCES: dict[str, Sentence] = {}
+_VOCABULARIES: dict[str, Callable[[str], str | None]] = {}
 
 
-def register(sentences: dict[str, str]) -> None:
-    """Adds sentences like `{"order.delivered": "{actor} marked the order delivered"}`.
+def register(sentences: dict[str, Sentence]) -> None:
+    """Adds sentences like `{"order.delivered": _("{actor} marked the order delivered")}`.
     Placeholders: `{actor}` and any key of the event's data."""
     _SENTENCES.update(sentences)
 
 
-def event(code: str, sentence: str) -> str:
+def event(code: str, sentence: Sentence) -> str:
     """Registers how the audit event `code` reads on a timeline, and answers the code, for a
     domain's `events.py` to name it."""
     if _SENTENCES.get(code, sentence) != sentence:
@@ -32,25 +46,71 @@ def event(code: str, sentence: str) -> str:
     return code
 
 
+def vocabulary(key: str, *labels: Mapping[str, Any] | Callable[[str], str | None]) -> None:
+    """How the codes an event's data holds under `key` read: the first of `labels` (value →
+    translatable label, e.g. a model's `dict(Reason.choices)`, or a function answering None for
+    what it does not know) that knows the value."""
+
+    def read(value: str) -> str | None:
+        for known in labels:
+            if callable(known):
+                told = known(value)
+                if told is not None:
+                    return told
+            elif value in known:
+                return str(known[value])
+        return None
+
+    _VOCABULARIES[key] = read
+
+
+@contextmanager
+def english() -> Iterator[None]:
+    """Tells sentences in English whatever the reader's language: the API's timeline."""
+    with translation.override("en"):
+        yield
+
+
 @dataclass(frozen=True, slots=True)
 class TimelineItem:
+    """One event of a timeline; `text` and `actor` are told in the language active when read."""
+
     at: datetime
     code: str
-    text: str
-    actor: str  # "alice", "the administration (carol)", "Parley (guarantee_window)"
     actor_role: str
     rule: str
+    event: AuditEvent = field(repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        return sentence(self.event)
+
+    @property
+    def actor(self) -> str:  # "alice", "the administration (carol)", "Parley"
+        return actor_label(self.event)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "code": self.code,
+            "text": self.text,
+            "actor": self.actor,
+            "actor_role": self.actor_role,
+            "rule": self.rule,
+        }
 
 
 def actor_label(event: AuditEvent) -> str:
-    if event.actor_role == "system" and not (event.data or {}).get("via_key"):
+    key = (event.data or {}).get("via_key")
+    if event.actor_role == "system" and not key:
         return "Parley"
     if event.actor_role == "system":
-        return f"Parley (via key {event.data['via_key'].get('name', '')})"
-    name = event.actor.username if event.actor else "someone"
-    label = f"the administration ({name})" if event.actor_role == "staff" else name
-    key = (event.data or {}).get("via_key")
-    return f"{label} (via key {key.get('name', '')})" if isinstance(key, dict) else label
+        return gettext("Parley (via key %(name)s)") % {"name": key.get("name", "") if isinstance(key, dict) else ""}
+    name = event.actor.username if event.actor else gettext("someone")
+    label = gettext("the administration (%(name)s)") % {"name": name} if event.actor_role == "staff" else name
+    if isinstance(key, dict):
+        return gettext("%(label)s (via key %(name)s)") % {"label": label, "name": key.get("name", "")}
+    return label
 
 
 class _Lenient(dict[str, Any]):
@@ -59,24 +119,29 @@ class _Lenient(dict[str, Any]):
 
 
 def sentence(event: AuditEvent) -> str:
+    data = event.data or {}
     template = _SENTENCES.get(event.code)
+    if isinstance(template, Mapping):
+        template = template.get(str(data.get("party", "")))
     if template is None:
         return event.code.replace(".", " ").replace("_", " ")
-    values = _Lenient({k: _plain(v) for k, v in (event.data or {}).items() if k != "via_key"})
+    values = _Lenient({k: _plain(k, v) for k, v in data.items() if k != "via_key"})
     values["actor"] = actor = actor_label(event)
-    text = Formatter().vformat(template, (), values)
+    text = Formatter().vformat(str(template), (), values)
     if event.actor_role not in ("staff", "system") and text.startswith(actor):
         return text  # a username keeps its spelling: "alice placed the order", not "Alice"
     return text[:1].upper() + text[1:]
 
 
-def _plain(value: Any) -> Any:
+def _plain(key: str, value: Any) -> Any:
     if isinstance(value, dict) and {"amount", "currency"} <= set(value):
-        from core.money import Money
-
-        return Money(int(value["amount"]), str(value["currency"])).format()
+        return str(Money(int(value["amount"]), str(value["currency"])))
     if isinstance(value, str):
-        return value.replace("_", " ")
+        read = _VOCABULARIES.get(key)
+        label = read(value) if read else None
+        if label is None:
+            return value.replace("_", " ")
+        return label[:1].lower() + label[1:]  # inside a sentence: "(not as described)"
     return value
 
 
@@ -86,14 +151,4 @@ def for_case(case_id: int, *, extra: Q | None = None) -> list[TimelineItem]:
     if extra is not None:
         condition |= extra
     events = AuditEvent.objects.filter(condition).select_related("actor").order_by("created_at", "id")
-    return [
-        TimelineItem(
-            at=e.created_at,
-            code=e.code,
-            text=sentence(e),
-            actor=actor_label(e),
-            actor_role=e.actor_role,
-            rule=e.rule,
-        )
-        for e in events
-    ]
+    return [TimelineItem(at=e.created_at, code=e.code, actor_role=e.actor_role, rule=e.rule, event=e) for e in events]

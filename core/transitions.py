@@ -94,9 +94,7 @@ def check(
     """The table's verdict on `action` by someone holding `roles` while in `state`."""
     transition = table[action]
     if not roles & transition.roles:
-        people = sorted(transition.roles - {"system"})
-        who = "the " + " or ".join(people) if people else "the system"
-        return Verdict(action, False, "forbidden", _("Only %(who)s can do this.") % {"who": who})
+        return Verdict(action, False, "forbidden", only(transition.roles - {"system"}))
     if state not in transition.sources:
         return Verdict(
             action,
@@ -122,3 +120,22 @@ def first_refusal(*verdicts: Verdict) -> Verdict:
         if not verdict.allowed:
             return verdict
     return verdicts[-1]
+
+
+def only(roles: frozenset[str] | set[str]) -> str:
+    """Who alone may act, as one whole sentence per set of roles (Russian declines the words)."""
+    people = tuple(sorted(roles))
+    sentences = {
+        (): _("Only the system can do this."),
+        ("buyer",): _("Only the buyer can do this."),
+        ("seller",): _("Only the seller can do this."),
+        ("staff",): _("Only the staff can do this."),
+        ("buyer", "seller"): _("Only the buyer or seller can do this."),
+        ("buyer", "staff"): _("Only the buyer or staff can do this."),
+        ("seller", "staff"): _("Only the seller or staff can do this."),
+        ("buyer", "seller", "staff"): _("Only the buyer or seller or staff can do this."),
+    }
+    sentence = sentences.get(people)
+    if sentence is not None:
+        return str(sentence)
+    return _("Only %(who)s can do this.") % {"who": "the " + " or ".join(people)}

@@ -254,7 +254,7 @@ ESCALATED_BY = {
 
 def _dispute_why(d: Any) -> str:
     if d.status == Dispute.Status.APPEALED:
-        return str(_("appealed by the %(party)s") % {"party": d.appealed_by})
+        return str(_("appealed by the buyer") if d.appealed_by == "buyer" else _("appealed by the seller"))
     return str(ESCALATED_BY.get(d.escalated_by, _("escalated")))
 
 
@@ -320,7 +320,10 @@ def _info_item(r: InfoRequest, now: datetime) -> InboxItem:
         detail=r.question[:140],
         amount=order.price,
         reason=str(r.dispute.get_reason_display()),
-        why=str(_("the %(party)s is asked: %(question)s") % {"party": r.party, "question": r.question[:140]}),
+        why=str(
+            (_("the buyer is asked: %(question)s") if r.party == "buyer" else _("the seller is asked: %(question)s"))
+            % {"question": r.question[:140]}
+        ),
         waiting_since=r.asked_at,
         target=r.due_at,
         people=(order.buyer.username, order.seller.username),

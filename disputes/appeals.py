@@ -119,8 +119,12 @@ def appeal(*, dispute_id: int, by: User, reason: str) -> Dispute:
             skip=by,
             code="dispute.appealed",
             title=lambda: (
-                _("The %(role)s appealed the decision on dispute %(public_id)s")
-                % {"role": role, "public_id": dispute.public_id}
+                (
+                    _("The buyer appealed the decision on dispute %(public_id)s")
+                    if role == "buyer"
+                    else _("The seller appealed the decision on dispute %(public_id)s")
+                )
+                % {"public_id": dispute.public_id}
             ),
             body=lambda: (
                 _("%(value)s\n\nAnother staff member will decide the case; that decision is final.")

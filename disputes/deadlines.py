@@ -31,6 +31,7 @@ from disputes.outcomes import Effect, buyer_wins, check_rules, has_delivery, spl
 from disputes.verdicts import verdict
 from notifications.actions import notify
 from policy import rules
+from policy.schema import Policy
 
 
 def _system(rule: str) -> SystemActor:
@@ -243,27 +244,45 @@ def idle_reminder(deadline: Deadline) -> str:
         if dispute.status not in lifecycle.IDLE_STATES:
             raise NotAllowedInState(_("The case is no longer with the parties."))
         policy = dispute.order.policy
-        idle = rules.humane(policy.idle_dispute_reminder_after or policy.escalation_available_after)
-        who = " or ".join(policy.escalation_parties)
+        span = policy.idle_dispute_reminder_after or policy.escalation_available_after
+        # Stored in the policy's notation ("72h"); the timeline tells it in its reader's words.
+        idle = rules.format_duration(span)
         audit.record(events.DISPUTE_IDLE_REMINDED, subject=dispute, by=by, role="system", data={"idle": idle})
         lifecycle.notify_parties(
             dispute,
             code="dispute.idle_reminder",
             title=lambda: (
-                _("Dispute %(public_id)s has not moved for %(idle)s") % {"public_id": dispute.public_id, "idle": idle}
+                _("Dispute %(public_id)s has not moved for %(idle)s")
+                % {"public_id": dispute.public_id, "idle": rules.humane(span)}
             ),
-            body=lambda: (
-                _(
-                    "The money stays frozen until the dispute ends. You can: write in the dispute "
-                    "chat; make a proposal (a refund, a replacement, a return) or accept the other "
-                    "side's; the buyer can withdraw the dispute; and the %(who)s can ask the "
-                    "administration to decide (%(escalate_button)s)."
-                )
-                % {"who": who, "escalate_button": policy.escalate_button}
-            ),
+            body=lambda: _idle_options(policy) % {"escalate_button": policy.escalate_button},
         )
         lifecycle.finish(dispute)
     return "reminded both sides of their options"
+
+
+def _idle_options(policy: Policy) -> str:
+    """What both sides of an idle dispute can do, one whole sentence per who may escalate."""
+    if set(policy.escalation_parties) == {"buyer"}:
+        return _(
+            "The money stays frozen until the dispute ends. You can: write in the dispute "
+            "chat; make a proposal (a refund, a replacement, a return) or accept the other "
+            "side's; the buyer can withdraw the dispute; and the buyer can ask the "
+            "administration to decide (%(escalate_button)s)."
+        )
+    if set(policy.escalation_parties) == {"seller"}:
+        return _(
+            "The money stays frozen until the dispute ends. You can: write in the dispute "
+            "chat; make a proposal (a refund, a replacement, a return) or accept the other "
+            "side's; the buyer can withdraw the dispute; and the seller can ask the "
+            "administration to decide (%(escalate_button)s)."
+        )
+    return _(
+        "The money stays frozen until the dispute ends. You can: write in the dispute "
+        "chat; make a proposal (a refund, a replacement, a return) or accept the other "
+        "side's; the buyer can withdraw the dispute; and the buyer or seller can ask the "
+        "administration to decide (%(escalate_button)s)."
+    )
 
 
 def _remind(kind: str) -> None:

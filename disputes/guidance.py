@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from disputes.models import Dispute, Reason
 from disputes.outcomes import has_delivery
 from policy import rules
@@ -13,20 +15,30 @@ def applicable_rules(dispute: Dispute) -> list[str]:
     delivered = has_delivery(dispute)
     lines = []
     if not delivered:
-        lines.append("The order was never delivered: the buyer is eligible for a full refund.")
+        lines.append(_("The order was never delivered: the buyer is eligible for a full refund."))
     if dispute.reason in rules.NO_KEEP_REASONS:
-        lines.append(f"The reason is {Reason(dispute.reason).label.lower()}: on a return the seller may keep nothing.")
+        lines.append(
+            _("The reason is %(reason)s: on a return the seller may keep nothing.")
+            % {"reason": str(Reason(dispute.reason).label).lower()}
+        )
     else:
-        lines.append(f"On a return the seller may keep up to {policy.max_seller_keep_on_return} % of the price.")
+        lines.append(
+            _("On a return the seller may keep up to %(percent)s %% of the price.")
+            % {"percent": policy.max_seller_keep_on_return}
+        )
     if order.kind == "service" and delivered:
-        lines.append("A completed service: a refund needs a finding of seller error in delivery (tick “seller error”).")
+        lines.append(
+            _("A completed service: a refund needs a finding of seller error in delivery (tick “seller error”).")
+        )
     if dispute.reason == Reason.DEFECTIVE and delivered and order.kind == "product":
         lines.append(
-            "Defective with no other resolution: the buyer is entitled to a full refund once the item "
-            "is returned (decide “return and refund” with 0 % kept)."
+            _(
+                "Defective with no other resolution: the buyer is entitled to a full refund once the item "
+                "is returned (decide “return and refund” with nothing kept)."
+            )
         )
     if dispute.reason in (Reason.INCORRECT, Reason.INCOMPLETE, Reason.DEFECTIVE):
-        lines.append("Incorrect, incomplete or defective delivery: a full or a partial refund may be decided.")
-    lines.append("A refund returns the same share of the buyer's service fee.")
-    lines.append("Only communication on Parley counts: the order chat and the dispute chat are the record.")
+        lines.append(_("Incorrect, incomplete or defective delivery: a full or a partial refund may be decided."))
+    lines.append(_("A refund returns the same share of the buyer's service fee."))
+    lines.append(_("Only communication on Parley counts: the order chat and the dispute chat are the record."))
     return lines

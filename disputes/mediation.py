@@ -127,8 +127,12 @@ def answer_info(*, request_id: int, by: User, body: str) -> InfoRequest:
             code="dispute.info_answered",
             link=lifecycle.link(dispute),
             title=lambda: (
-                _("The %(party)s answered your question (dispute %(public_id)s)")
-                % {"party": party, "public_id": dispute.public_id}
+                (
+                    _("The buyer answered your question (dispute %(public_id)s)")
+                    if party == "buyer"
+                    else _("The seller answered your question (dispute %(public_id)s)")
+                )
+                % {"public_id": dispute.public_id}
             ),
             body=body[:500],
         )

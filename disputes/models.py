@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import limits
 from core.ids import PublicIdField
@@ -12,16 +13,16 @@ from disputes.states import NO_STEP, STEP_STATUS
 
 
 class Reason(models.TextChoices):
-    NOT_RECEIVED = "not_received", "Not received"
-    INCOMPLETE = "incomplete", "Incomplete"
-    INCORRECT = "incorrect", "Incorrect"
-    DEFECTIVE = "defective", "Defective"
-    NOT_AS_DESCRIBED = "not_as_described", "Not as described"
-    OTHER = "other", "Other"
+    NOT_RECEIVED = "not_received", _("Not received")
+    INCOMPLETE = "incomplete", _("Incomplete")
+    INCORRECT = "incorrect", _("Incorrect")
+    DEFECTIVE = "defective", _("Defective")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    OTHER = "other", _("Other")
     # Reasons that show only later: a buyer may dispute for them during a warranty
     # (the policy's `warranty_reasons`), after the order completed.
-    ACCOUNT_RECOVERED = "account_recovered", "The seller recovered the account"
-    KEY_REVOKED = "key_revoked", "The key was revoked"
+    ACCOUNT_RECOVERED = "account_recovered", _("The seller recovered the account")
+    KEY_REVOKED = "key_revoked", _("The key was revoked")
 
 
 class ProposalKind(models.TextChoices):
@@ -80,14 +81,14 @@ class Dispute(models.Model):
         REDELIVERY_CONFIRMING = "redelivery_confirming", "The buyer confirms the new delivery"
 
     class Status(models.TextChoices):
-        AWAITING_SELLER = "awaiting_seller", "Awaiting the seller"
-        NEGOTIATING = "negotiating", "Negotiating"
-        AWAITING_RETURN = "awaiting_return", "Awaiting return"
-        AWAITING_REDELIVERY = "awaiting_redelivery", "Awaiting redelivery"
-        ESCALATED = "escalated", "Escalated"
-        DECIDED = "decided", "Decided, open to appeal"
-        APPEALED = "appealed", "Appealed"
-        RESOLVED = "resolved", "Resolved"
+        AWAITING_SELLER = "awaiting_seller", _("Awaiting the seller")
+        NEGOTIATING = "negotiating", _("Negotiating")
+        AWAITING_RETURN = "awaiting_return", _("Awaiting return")
+        AWAITING_REDELIVERY = "awaiting_redelivery", _("Awaiting redelivery")
+        ESCALATED = "escalated", _("Escalated")
+        DECIDED = "decided", _("Decided, open to appeal")
+        APPEALED = "appealed", _("Appealed")
+        RESOLVED = "resolved", _("Resolved")
 
     class DecidedBy(models.TextChoices):
         AGREEMENT = "agreement"
@@ -192,11 +193,11 @@ class Dispute(models.Model):
 
 class Proposal(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open"
-        ACCEPTED = "accepted"
-        REJECTED = "rejected"
-        SUPERSEDED = "superseded"  # its author made a newer one
-        LAPSED = "lapsed"  # the dispute ended another way
+        OPEN = "open", pgettext_lazy("status", "Open")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        SUPERSEDED = "superseded", _("Superseded")  # its author made a newer one
+        LAPSED = "lapsed", _("Lapsed")  # the dispute ended another way
 
     public_id = PublicIdField(prefix="prp")
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="proposals")
@@ -228,10 +229,10 @@ class InfoRequest(models.Model):
     """The administration asks one party for information, with a deadline."""
 
     class Status(models.TextChoices):
-        OPEN = "open"
-        ANSWERED = "answered"
-        FORFEITED = "forfeited"
-        CLOSED = "closed"  # the case left mediation (resolved, or a return or redelivery agreed) first
+        OPEN = "open", pgettext_lazy("status", "Open")
+        ANSWERED = "answered", _("Answered")
+        FORFEITED = "forfeited", _("Forfeited")
+        CLOSED = "closed", _("Closed")  # the case left mediation (resolved, or a return or redelivery agreed) first
 
     public_id = PublicIdField(prefix="inf")
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="info_requests")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import Conflict, ValidationFailed
 from disputes.models import DecisionOutcome, Dispute, Proposal, ProposalKind
@@ -21,6 +22,14 @@ DECISION_OUTCOMES = tuple(DecisionOutcome.values)
 # says the goods reached the buyer although no delivery is on record (the one way a seller of an
 # order never marked delivered can be paid); `not_delivered` says the opposite of the record.
 FINDINGS = ("defective", "not_as_described", "seller_error", "not_delivered", "delivered")
+# How a page names each finding.
+FINDING_LABELS = {
+    "defective": gettext_lazy("Defective"),
+    "not_as_described": gettext_lazy("Not as described"),
+    "seller_error": gettext_lazy("Seller error"),
+    "not_delivered": gettext_lazy("Not delivered"),
+    "delivered": gettext_lazy("Delivered"),
+}
 
 
 @dataclass(frozen=True, slots=True)

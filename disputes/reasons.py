@@ -10,6 +10,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from accounts.models import User
 from core.actors import Actor, SystemActor
 from disputes.models import Dispute
@@ -17,63 +20,79 @@ from policy.rules import Split, humane
 from policy.schema import Policy
 
 _TEXTS: dict[str, Callable[[Policy], str]] = {
-    "fee_in_proportion": lambda p: "A refund returns the same share of the buyer's service fee as of the price.",
-    "undelivered_full_refund": lambda p: (
+    "fee_in_proportion": lambda p: _("A refund returns the same share of the buyer's service fee as of the price."),
+    "undelivered_full_refund": lambda p: _(
         "An undelivered order is eligible for a full refund; nothing pays a seller "
         "for an order that was never delivered."
     ),
-    "never_more_than_asked": lambda p: (
+    "never_more_than_asked": lambda p: _(
         "An automatic outcome in the buyer's favour gives the buyer what they asked for, and never more."
     ),
     "seller_response_due": lambda p: (
-        f"The seller must respond to a dispute within {humane(p.seller_response_due)}."
+        _("The seller must respond to a dispute within %(duration)s.") % {"duration": humane(p.seller_response_due)}
         if p.seller_response_due
-        else "The seller has no deadline to respond."
+        else _("The seller has no deadline to respond.")
     ),
     "seller_silence_action": lambda p: (
-        "A seller who does not respond in time: "
-        + (
-            "the buyer is refunded what they asked for."
-            if p.seller_silence_action == "refund_buyer"
-            else "the dispute goes to the administration."
-        )
+        _("A seller who does not respond in time: the buyer is refunded what they asked for.")
+        if p.seller_silence_action == "refund_buyer"
+        else _("A seller who does not respond in time: the dispute goes to the administration.")
     ),
     "info_request_due": lambda p: (
-        f"Questions from the administration must be answered within "
-        f"{humane(p.info_request_due)}, or that side's position is forfeited."
+        _(
+            "Questions from the administration must be answered within %(duration)s, "
+            "or that side's position is forfeited."
+        )
+        % {"duration": humane(p.info_request_due)}
     ),
     "max_seller_keep_on_return": lambda p: (
-        f"On a return the seller may keep up to {p.max_seller_keep_on_return} % "
-        "of the price, nothing if the item was found defective or not as described."
+        _(
+            "On a return the seller may keep up to %(percent)s %% "
+            "of the price, nothing if the item was found defective or not as described."
+        )
+        % {"percent": p.max_seller_keep_on_return}
     ),
-    "service_refund_needs_seller_error": lambda p: (
+    "service_refund_needs_seller_error": lambda p: _(
         "A completed service is refunded only for a seller error in delivery."
     ),
-    "return_by_agreement_or_decision": lambda p: (
+    "return_by_agreement_or_decision": lambda p: _(
         "A return happens only if the seller agrees or the administration decides it."
     ),
     "guarantee_window": lambda p: (
-        f"After a delivery the buyer has {humane(p.guarantee_window)} to confirm or object; "
-        "then the order completes by itself."
+        _("After a delivery the buyer has %(duration)s to confirm or object; then the order completes by itself.")
+        % {"duration": humane(p.guarantee_window)}
     ),
     "decision_target": lambda p: (
-        f"The administration aims to decide an escalated case within {humane(p.decision_target)}."
+        _("The administration aims to decide an escalated case within %(duration)s.")
+        % {"duration": humane(p.decision_target)}
         if p.decision_target
-        else "No decision target is set."
+        else _("No decision target is set.")
     ),
     "appeal_window": lambda p: (
-        f"Either party may appeal a decision once, with a reason, within {humane(p.appeal_window)}; another staff "
-        "member then decides, finally. Until then the money stays in escrow."
+        _(
+            "Either party may appeal a decision once, with a reason, within %(duration)s; another staff "
+            "member then decides, finally. Until then the money stays in escrow."
+        )
+        % {"duration": humane(p.appeal_window)}
         if p.appeal_window
-        else "Decisions of the administration are final."
+        else _("Decisions of the administration are final.")
     ),
-    "withdrawal": lambda p: "The buyer may withdraw the dispute; the money is then released to the seller.",
-    "agreement": lambda p: "When one side accepts the other's proposal, its effect is carried out at once.",
+    "withdrawal": lambda p: _("The buyer may withdraw the dispute; the money is then released to the seller."),
+    "agreement": lambda p: _("When one side accepts the other's proposal, its effect is carried out at once."),
 }
 
 
 def rule(policy: Policy, name: str) -> dict[str, str]:
-    return {"name": name, "text": _TEXTS[name](policy)}
+    """A rule as the statement of reasons stores it: its text in English, as the API gives it."""
+    with translation.override("en"):
+        return {"name": name, "text": _TEXTS[name](policy)}
+
+
+def told(policy: Policy, stored: dict[str, str]) -> str:
+    """A stored rule's text in the reader's language (the pinned policy's numbers are the ones
+    it was stated with); a rule no longer known keeps its stored text."""
+    text = _TEXTS.get(stored.get("name", ""))
+    return text(policy) if text else stored.get("text", "")
 
 
 def rules_applied(dispute: Dispute, *, outcome: str, decided_by: str, fired: str, buyer_refund: int) -> list[str]:

@@ -111,9 +111,10 @@ def _escalates(dispute: Dispute, deadline: Deadline, *, roles: frozenset[str]) -
 
 
 def _describe(dispute: Dispute) -> str:
+    # Russian says «пока статус — завершён»: the translation keeps only the status.
     if dispute.status == Dispute.Status.RESOLVED:
-        return "the dispute is resolved"
-    return f"the dispute is {status_label(dispute).lower()}"
+        return _("the dispute is resolved")
+    return _("the dispute is %(status)s") % {"status": status_label(dispute).lower()}
 
 
 def _escalate(dispute: Dispute, *, roles: frozenset[str], now: datetime) -> Verdict:

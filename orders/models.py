@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core import limits
 from core.ids import PublicIdField
@@ -14,13 +15,13 @@ from policy.schema import Policy
 
 class Order(models.Model):
     class Status(models.TextChoices):
-        PAID = "paid", "Paid"
-        DELIVERED = "delivered", "Delivered"
-        COMPLETED = "completed", "Completed"
-        DISPUTED = "disputed", "Disputed"
-        REFUNDED = "refunded", "Refunded"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
-        CANCELLED = "cancelled", "Cancelled"
+        PAID = "paid", _("Paid")
+        DELIVERED = "delivered", _("Delivered")
+        COMPLETED = "completed", _("Completed")
+        DISPUTED = "disputed", _("Disputed")
+        REFUNDED = "refunded", _("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+        CANCELLED = "cancelled", _("Cancelled")
 
     public_id = PublicIdField(prefix="ord")
     # The marketplace's own references (integrations.metadata: at most 20 short keys).

@@ -48,7 +48,8 @@ def verdict(order: Order, action: str, *, by: Actor, now: datetime) -> Verdict:
 
 
 def _describe(order: Order) -> str:
-    return f"the order is {order.get_status_display().lower()}"
+    # Russian says «пока статус — оплачен»: the translation keeps only the status.
+    return _("the order is %(status)s") % {"status": str(order.get_status_display()).lower()}
 
 
 def _open_dispute(order: Order, *, roles: frozenset[str], now: datetime) -> Verdict:

@@ -11,6 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.money import Money, share
 from policy.schema import Policy
@@ -158,16 +163,28 @@ def format_duration(delta: timedelta | None) -> str | None:
 
 def humane(delta: timedelta) -> str:
     """ "15 minutes", "48 hours", "7 days": how the UI names a policy duration (hours below
-    four days, as the marketplaces themselves say "72 hours")."""
+    four days, as the marketplaces themselves say "72 hours"), with the reader's language's
+    plural forms (1 час, 2 часа, 5 часов, 21 час)."""
     seconds = int(delta.total_seconds())
     units = (
         (("hour", 3600), ("minute", 60)) if seconds < 4 * 86400 else (("day", 86400), ("hour", 3600), ("minute", 60))
     )
     for unit, size in units:
         if seconds >= size and seconds % size == 0:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds} seconds"
+            return _count(unit, seconds // size)
+    return _count("second", seconds)
+
+
+def _count(unit: str, n: int) -> str:
+    if unit == "day":
+        text = ngettext("%(n)d day", "%(n)d days", n)
+    elif unit == "hour":
+        text = ngettext("%(n)d hour", "%(n)d hours", n)
+    elif unit == "minute":
+        text = ngettext("%(n)d minute", "%(n)d minutes", n)
+    else:
+        text = ngettext("%(n)d second", "%(n)d seconds", n)
+    return text % {"n": n}
 
 
 # Refund rules -------------------------------------------------------------------------------
@@ -243,40 +260,64 @@ NOTHING_DELIVERED = (
 
 
 def describe(policy: Policy) -> list[str]:
-    """The rules of a policy as sentences people read on the order and dispute pages."""
+    """The rules of a policy as sentences people read on the order and dispute pages, in the
+    reader's language."""
     h = humane
     lines = [
-        f"The buyer pays a service fee of {policy.buyer_fee_percent} % (at least {policy.buyer_fee_minimum}).",
-        f"After delivery the buyer has {h(policy.guarantee_window)} to confirm or open a dispute; "
-        "then the order completes by itself and the seller is paid.",
-        f"A dispute can be opened {h(policy.min_order_age)} after ordering at the earliest."
+        _("The buyer pays a service fee of %(percent)s %% (at least %(minimum)s).")
+        % {"percent": _number(policy.buyer_fee_percent), "minimum": _number(policy.buyer_fee_minimum)},
+        _(
+            "After delivery the buyer has %(duration)s to confirm or open a dispute; "
+            "then the order completes by itself and the seller is paid."
+        )
+        % {"duration": h(policy.guarantee_window)},
+        _("A dispute can be opened %(duration)s after ordering at the earliest.")
+        % {"duration": h(policy.min_order_age)}
         if policy.min_order_age
-        else "A dispute can be opened at any time before the order completes.",
+        else _("A dispute can be opened at any time before the order completes."),
     ]
     if policy.seller_response_due is not None:
-        action = (
-            "the dispute goes to the administration"
+        sentence = (
+            _(
+                "The seller must respond to a dispute within %(duration)s; "
+                "otherwise the dispute goes to the administration."
+            )
             if policy.seller_silence_action == "escalate"
-            else "the buyer is refunded"
+            else _("The seller must respond to a dispute within %(duration)s; otherwise the buyer is refunded.")
         )
-        lines.append(
-            f"The seller must respond to a dispute within {h(policy.seller_response_due)}; otherwise {action}."
-        )
-    who = " or ".join(policy.escalation_parties)
-    lines.append(
-        f"The {who} may ask the administration to step in {h(policy.escalation_available_after)} "
-        "after the dispute was opened."
-    )
+        lines.append(sentence % {"duration": h(policy.seller_response_due)})
+    lines.append(_escalation_sentence(policy) % {"duration": h(policy.escalation_available_after)})
     if policy.auto_escalate_after is not None:
         lines.append(
-            f"A dispute not resolved after {h(policy.auto_escalate_after)} goes to the administration by itself."
+            _("A dispute not resolved after %(duration)s goes to the administration by itself.")
+            % {"duration": h(policy.auto_escalate_after)}
         )
     lines += [
-        f"Questions from the administration must be answered within {h(policy.info_request_due)}, "
-        "or that side's position is forfeited.",
-        f"On a return the seller may keep up to {policy.max_seller_keep_on_return} % of the price — nothing if the "
-        "item was defective or not as described.",
-        "A completed service is refunded only for a seller error in delivery.",
-        "A refund returns the same share of the service fee.",
+        _(
+            "Questions from the administration must be answered within %(duration)s, "
+            "or that side's position is forfeited."
+        )
+        % {"duration": h(policy.info_request_due)},
+        _(
+            "On a return the seller may keep up to %(percent)s %% of the price — nothing if the "
+            "item was defective or not as described."
+        )
+        % {"percent": policy.max_seller_keep_on_return},
+        _("A completed service is refunded only for a seller error in delivery."),
+        _("A refund returns the same share of the service fee."),
     ]
     return lines
+
+
+def _escalation_sentence(policy: Policy) -> str:
+    """Who may bring in the administration, one whole sentence per set of parties."""
+    parties = set(policy.escalation_parties)
+    if parties == {"buyer"}:
+        return _("The buyer may ask the administration to step in %(duration)s after the dispute was opened.")
+    if parties == {"seller"}:
+        return _("The seller may ask the administration to step in %(duration)s after the dispute was opened.")
+    return _("The buyer or seller may ask the administration to step in %(duration)s after the dispute was opened.")
+
+
+def _number(value: Decimal) -> str:
+    return str(formats.number_format(value, use_l10n=True))

@@ -6,6 +6,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import limits
 from core.files import EXTENSIONS
@@ -19,17 +21,17 @@ MAX_BODY = 5000
 
 class Ticket(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"  # waiting for the administration
-        ANSWERED = "answered", "Answered"  # waiting for the owner
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", pgettext_lazy("ticket status", "Open")  # waiting for the administration
+        ANSWERED = "answered", pgettext_lazy("ticket status", "Answered")  # waiting for the owner
+        RESOLVED = "resolved", pgettext_lazy("ticket status", "Resolved")
 
     class Category(models.TextChoices):
-        ACCOUNT = "account", "My account"
-        PAYMENT = "payment", "Payments and wallet"
-        ORDER = "order", "An order"
-        DISPUTE = "dispute", "A dispute"
-        TECHNICAL = "technical", "Something does not work"
-        OTHER = "other", "Something else"
+        ACCOUNT = "account", _("My account")
+        PAYMENT = "payment", _("Payments and wallet")
+        ORDER = "order", _("An order")
+        DISPUTE = "dispute", _("A dispute")
+        TECHNICAL = "technical", _("Something does not work")
+        OTHER = "other", _("Something else")
 
     public_id = PublicIdField(prefix="tkt")
     # The marketplace's own references (integrations.metadata: at most 20 short keys).

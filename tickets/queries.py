@@ -201,7 +201,7 @@ def deadlines_of(ticket: Ticket) -> list[DeadlineView]:
             name="autoclose",
             at=ticket.autoclose_at,
             party="owner",
-            consequence="the ticket is resolved",
+            consequence=_("the ticket is resolved"),
         )
     ]
 

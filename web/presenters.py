@@ -7,18 +7,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from accounts.models import User
 from orders.models import Order
 
 
 def who(party: str | None, order: Order, viewer: User) -> str:
     if party == "buyer":
-        return "You" if order.buyer_id == viewer.pk else f"The buyer ({order.buyer.username})"
+        if order.buyer_id == viewer.pk:
+            return _("You")
+        return _("The buyer (%(username)s)") % {"username": order.buyer.username}
     if party == "seller":
-        return "You" if order.seller_id == viewer.pk else f"The seller ({order.seller.username})"
+        if order.seller_id == viewer.pk:
+            return _("You")
+        return _("The seller (%(username)s)") % {"username": order.seller.username}
     if party == "staff":
-        return "The administration"
-    return "Both sides"
+        return _("The administration")
+    return _("Both sides")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +36,7 @@ class Obligation:
     who: str
     mine: bool
     consequence: str
+    both: bool = False  # nobody in particular: the two sides are to agree
 
 
 def obligations(deadlines: Sequence[Any], order: Order, viewer: User) -> list[Obligation]:
@@ -38,5 +45,6 @@ def obligations(deadlines: Sequence[Any], order: Order, viewer: User) -> list[Ob
         mine = (d.party == "buyer" and order.buyer_id == viewer.pk) or (
             d.party == "seller" and order.seller_id == viewer.pk
         )
-        rows.append(Obligation(d.name, d.at, who(d.party, order, viewer), mine, d.consequence))
+        both = d.party not in ("buyer", "seller", "staff")
+        rows.append(Obligation(d.name, d.at, who(d.party, order, viewer), mine, d.consequence, both))
     return rows

@@ -11,7 +11,7 @@ from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt
 
 from api.schemas import AllowedAction, DeadlineOut, MoneyIn, MoneyOut
-from core import limits
+from core import limits, timeline
 from core.errors import ValidationFailed
 from disputes.models import REQUEST_KINDS, DecisionOutcome, Evidence, InfoRequest, ProposalKind
 from disputes.models import Reason as DisputeReason
@@ -358,8 +358,15 @@ class DisputeOut(DisputeSummaryOut):
             proposals=[ProposalOut.of(p) for p in case.proposals],
             evidence=[EvidenceOut.of(e) for e in case.evidence],
             info_requests=[InfoRequestOut.of(q.row) for q in case.questions],
-            timeline=[TimelineOut(**asdict(t)) for t in case.timeline],
+            timeline=_timeline(case),
         )
+
+
+def _timeline(case: CaseView) -> list[TimelineOut]:
+    """The timeline's sentences in English whatever the caller's language: integrators match
+    on `code`, and the text stays as stable as the rest of the contract."""
+    with timeline.english():
+        return [TimelineOut(**t.as_dict()) for t in case.timeline]
 
 
 class DisputePage(Schema):

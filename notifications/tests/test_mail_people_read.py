@@ -121,3 +121,16 @@ def test_the_unsubscribe_link_switches_optional_mail_off(make_user: Any) -> None
     assert not OutboundEmail.objects.filter(to=seller.email).exists()  # no digest any more
     # A tampered token is refused.
     assert client.get(link[:-3] + "xyz/").status_code == 404
+
+
+def test_a_russian_readers_mail_writes_money_their_way_in_both_parts(make_user: Any) -> None:
+    buyer, seller = make_user("anna"), make_user("boris")
+    seller.language, seller.time_zone = "ru", "Europe/Moscow"
+    seller.save()
+    factories.paid_order(buyer, seller, price=1234_50)
+    email = OutboundEmail.objects.get(to=seller.email, notification__code="order.placed")
+    for part in (email.body, email.html_body):
+        assert "1\xa0234,50 USD" in part
+        assert "1,234.50" not in part
+        for english in ("Hello", "Item:", "paid", "held in escrow", "Open in Parley"):
+            assert english not in part

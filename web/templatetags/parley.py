@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django import template
-from django.utils import formats
 from django.utils.html import format_html
+from django.utils.translation import pgettext_lazy
 
 from core import locale
-from core.money import Money, exponent_of
+from core.money import Money
 from policy.rules import humane
 
 register = template.Library()
@@ -30,11 +30,7 @@ def money(value: Any, currency: str | None = None) -> str:
 
 
 def local_money(value: Money) -> str:
-    """`1,234.50 USD` in English, `1 234,50 USD` in Russian: the reader's separators, the
-    currency's own number of decimals. (The API keeps minor units and codes.)"""
-    places = exponent_of(value.currency)
-    number = formats.number_format(Decimal(value.to_major()), places, use_l10n=True, force_grouping=True)
-    return f"{number} {value.currency}"
+    return locale.money(value)
 
 
 @register.filter
@@ -71,5 +67,101 @@ def duration(value: timedelta | None) -> str:
 
 @register.filter
 def label(value: str | None) -> str:
-    """`partially_refunded` -> `Partially refunded`."""
+    """A code as people read it, in their language: `full_refund` -> `Full refund to the
+    buyer` (the vocabularies of outcomes, reasons, findings and the policy's rules), else
+    humanised: `partially_refunded` -> `Partially refunded`."""
+    known = _labels().get(value or "")
+    if known is not None:
+        text = str(known)
+        return text[:1].upper() + text[1:]
     return (value or "").replace("_", " ").capitalize()
+
+
+_INBOX = {
+    "dispute": pgettext_lazy("inbox", "Dispute"),
+    "ticket": pgettext_lazy("inbox", "Ticket"),
+    "info_request": pgettext_lazy("inbox", "Question"),
+}
+
+_ROLES = {
+    "buyer": pgettext_lazy("role", "Buyer"),
+    "seller": pgettext_lazy("role", "Seller"),
+    "staff": pgettext_lazy("role", "Administration"),
+}
+
+
+@cache
+def _labels() -> dict[str, Any]:
+    from catalog.models import Listing
+    from disputes.models import DecisionOutcome, InfoRequest, Proposal, ProposalKind, Reason
+    from disputes.outcomes import FINDING_LABELS
+    from orders.models import Order
+    from policy.labels import RULES
+
+    return {
+        **dict(Listing.Kind.choices),
+        **_ROLES,
+        **_INBOX,
+        **dict(Order.Status.choices),
+        **dict(Proposal.Status.choices),
+        **dict(InfoRequest.Status.choices),
+        **dict(Reason.choices),
+        **dict(ProposalKind.choices),
+        **dict(DecisionOutcome.choices),
+        **FINDING_LABELS,
+        **RULES,
+    }
+
+
+@register.filter
+def rule_text(stored: dict[str, str], order: Any) -> str:
+    """`{{ r|rule_text:order }}`: a rule of a statement of reasons in the reader's language,
+    from the order's pinned policy (the statement stores it in English)."""
+    from disputes.reasons import told
+
+    return told(order.policy, stored)
+
+
+_DECIDED_KINDS = {
+    "agreement": pgettext_lazy("decided by", "agreement"),
+    "administrator": pgettext_lazy("decided by", "administrator"),
+    "timeout": pgettext_lazy("decided by", "timeout"),
+    "forfeit": pgettext_lazy("decided by", "forfeit"),
+    "withdrawal": pgettext_lazy("decided by", "withdrawal"),
+}
+
+
+@register.filter
+def decided_kind(value: str | None) -> str:
+    """How a dispute was decided (`Dispute.DecidedBy`), in the reader's words."""
+    known = _DECIDED_KINDS.get(value or "")
+    return str(known) if known is not None else (value or "")
+
+
+# The ledger's codes as a page names them, in English as the ledger's own labels read (the
+# ledger keeps bare codes).
+_LEDGER = {
+    "deposit": pgettext_lazy("ledger", "Deposit"),
+    "order_funded": pgettext_lazy("ledger", "Order Funded"),
+    "order_settled": pgettext_lazy("ledger", "Order Settled"),
+    "withdrawal_requested": pgettext_lazy("ledger", "Withdrawal Requested"),
+    "withdrawal_paid": pgettext_lazy("ledger", "Withdrawal Paid"),
+    "withdrawal_failed": pgettext_lazy("ledger", "Withdrawal Failed"),
+    "hold_released": pgettext_lazy("ledger", "Hold Released"),
+    "warranty_settled": pgettext_lazy("ledger", "Warranty Settled"),
+    "chargeback": pgettext_lazy("ledger", "Chargeback"),
+    "wallet": pgettext_lazy("ledger", "Wallet"),
+    "escrow": pgettext_lazy("ledger", "Escrow"),
+    "platform_fees": pgettext_lazy("ledger", "Platform Fees"),
+    "clearing": pgettext_lazy("ledger", "Clearing"),
+    "withdrawing": pgettext_lazy("ledger", "Withdrawing"),
+    "held": pgettext_lazy("ledger", "Held"),
+}
+
+
+@register.filter
+def ledger_label(value: str | None) -> str:
+    """`{{ e.transaction.kind|ledger_label }}`: a ledger transaction's or account's kind, in the
+    reader's language."""
+    known = _LEDGER.get(value or "")
+    return str(known) if known is not None else (value or "").replace("_", " ").title()

@@ -9,20 +9,24 @@
 
   function pad(n) { return n < 10 ? "0" + n : String(n); }
 
+  // The page's language gives the words: "in {}|due now|overdue by {}|d|h|m|s".
+  var words = (body.getAttribute("data-countdown-words") || "in {}|due now|overdue by {}|d|h|m|s").split("|");
+  if (words.length !== 7) { words = "in {}|due now|overdue by {}|d|h|m|s".split("|"); }
+
   function span(ms) {
     var s = Math.floor(ms / 1000);
     var d = Math.floor(s / 86400); s -= d * 86400;
     var h = Math.floor(s / 3600); s -= h * 3600;
     var m = Math.floor(s / 60); s -= m * 60;
-    if (d > 0) { return d + "d " + h + "h " + pad(m) + "m"; }
-    if (h > 0) { return h + "h " + pad(m) + "m"; }
-    return m + "m " + pad(s) + "s";
+    if (d > 0) { return d + words[3] + " " + h + words[4] + " " + pad(m) + words[5]; }
+    if (h > 0) { return h + words[4] + " " + pad(m) + words[5]; }
+    return m + words[5] + " " + pad(s) + words[6];
   }
 
   function describe(ms) {
-    if (ms > 0) { return "in " + span(ms); }
-    if (ms > -60000) { return "due now"; }
-    return "overdue by " + span(-ms);
+    if (ms > 0) { return words[0].replace("{}", span(ms)); }
+    if (ms > -60000) { return words[1]; }
+    return words[2].replace("{}", span(-ms));
   }
 
   var dueSoon = null; // a countdown reached zero: the page's verdicts are asked for again

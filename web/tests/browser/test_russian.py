@@ -1,9 +1,10 @@
 """Screens in Russian: under the difmark preset a Russian-speaking buyer follows the seeds' path
-from the order to a dispute, on a laptop and on a phone. Screenshots land in /tmp/i18n-shots/."""
+from the order to a dispute, on a laptop and on a phone. Screenshots land in
+test-results/screenshots/russian/ (in the checkout, so runs of other checkouts do not overwrite them)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 from typing import Any
 
 import pytest
@@ -12,9 +13,9 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from testsupport import factories
-from web.tests.browser.conftest import PASSWORD
+from web.tests.browser.conftest import PASSWORD, SCREENSHOTS
 
-SHOTS = Path("/tmp/i18n-shots")
+SHOTS = SCREENSHOTS / "russian"
 SIZES = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
@@ -50,6 +51,10 @@ def test_a_russian_buyer_opens_a_dispute_from_the_order(
     page.goto(f"{live_server.url}/orders/{order.public_id}/")
     expect(page.locator("body")).to_contain_text("1\u00a0234,50 USD")  # Russian separators
     expect(page.locator("time[title$='UTC']").first).to_contain_text("MSK")  # Moscow time, UTC on hover
+    expect(page.get_by_test_id("order-status")).to_have_text("Передан")  # the badge
+    expect(page.locator("#case-timeline")).to_contain_text("bob: заказ отмечен как переданный")
+    expect(page.locator("#case-timeline")).not_to_contain_text("marked the order delivered")
+    expect(page.locator(".countdown").first).to_have_text(re.compile(r"^через (\d+ д )?\d+ ч \d\d мин$"))
     page.screenshot(path=str(SHOTS / f"order-{size}.png"), full_page=True)
 
     page.locator(f"a[href*='/disputes/new/?order={order.public_id}']").click()
@@ -63,6 +68,10 @@ def test_a_russian_buyer_opens_a_dispute_from_the_order(
 
     expect(page.get_by_text("Спор открыт. Оплата заморожена, пока он не будет разрешён.")).to_be_visible()
     expect(page.locator("body")).to_contain_text("Вмешательство администрации")  # the preset's own words
+    timeline = page.locator("#case-timeline")
+    expect(timeline).to_contain_text("alice: открыт спор (получен не полностью), требование: полная передача")
+    expect(timeline).not_to_contain_text("opened a dispute")
+    expect(page.get_by_test_id("dispute-status")).to_have_text("Ожидает продавца")
     # Nothing wider than the screen: the longer Russian words wrap.
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px"

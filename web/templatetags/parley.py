@@ -54,8 +54,14 @@ def utc(value: datetime | None) -> str:
 
 
 @register.filter
-def utc_text(value: datetime | None) -> str:
-    """The same as `utc` for plain text (e-mails): `12 марта 2026, 17:00 MSK (14:00 UTC)`."""
+def utc_text(value: datetime | str | None) -> str:
+    """The same as `utc` for plain text (e-mails, the printed case file, where no title shows):
+    `12 марта 2026, 17:00 MSK (14:00 UTC)`. Takes the ISO strings of an exported document too."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     return locale.when(value) if value else ""
 
 

@@ -160,6 +160,11 @@ def test_the_printed_case_file_names_roles_statuses_and_kinds_in_russian(make_us
     assert "Оплата заказа на эскроу" in page
     for english in ("<td>buyer</td>", "<td>open</td>", "(product)", "order_funded"):
         assert english not in page
+    # Its moments read the reader's way, with UTC beside them on paper, not as ISO strings.
+    placed = order.placed_at.strftime("%Y-%m-%dT%H:%M")
+    assert placed not in page.replace('datetime="', "")
+    months = "января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+    assert "UTC" in page and re.search(rf"\d{{1,2}} ({months}) \d{{4}}", page)
 
 
 def test_an_answered_ticket_reads_in_russian_on_the_home_page_and_its_own(make_user: Any) -> None:

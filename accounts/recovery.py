@@ -112,13 +112,7 @@ def reset_password(*, uid: str, token: str, password: str) -> User:
         user = User.objects.select_for_update().get(pk=user.pk)
         if not default_token_generator.check_token(user, token):
             raise NotFound(_("This reset link is not valid: it was used already, has expired or was mistyped."))
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise ValidationFailed(_("Choose another password."), fields={"password": list(exc.messages)}) from None
-        user.set_password(password)
-        user.save(update_fields=["password"])
-        audit.record(events.USER_PASSWORD_RESET, subject=user, by=user, role="user")
+        _set_password(user, password, event=events.USER_PASSWORD_RESET)
     return user
 
 
@@ -127,25 +121,36 @@ def change_password(*, user: User, current: str, password: str) -> User:
     person's other web sessions stop working (the password hash they are bound to changed); the
     caller keeps its own (`update_session_auth_hash`). Tries of the current password are
     counted per person like log-ins, so an open session is no way to try passwords."""
-    # Counted and checked in one atomic step before the password is: parallel guesses each count.
+    _count_password_try(user)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        _require_current_password(locked, current)
+        _set_password(locked, password, event=events.USER_PASSWORD_CHANGED)
+    user.password = locked.password
+    return locked
+
+
+def _set_password(user: User, password: str, *, event: str) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(_("Choose another password."), fields={"password": list(exc.messages)}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(event, subject=user, by=user, role="user")
+
+
+def _count_password_try(user: User) -> None:
+    """Tries of a signed-in person's current password count like log-ins, counted and checked
+    in one atomic step before the password is, so parallel guesses each count."""
     ratelimit.hit(
         "password-check", str(user.pk), limit=settings.LOGIN_ATTEMPT_LIMIT, window=settings.LOGIN_RATE_LIMIT[1]
     )
-    with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        right = locked.check_password(current)
-        if right:
-            try:
-                validate_password(password, locked)
-            except ValidationError as exc:
-                raise ValidationFailed(_("Choose another password."), fields={"password": list(exc.messages)}) from None
-            locked.set_password(password)
-            locked.save(update_fields=["password"])
-            audit.record(events.USER_PASSWORD_CHANGED, subject=locked, by=locked, role="user")
-    if not right:
+
+
+def _require_current_password(user: User, current: str) -> None:
+    if not user.check_password(current):
         raise ValidationFailed(_("That is not your current password."), fields={"current": [_("Wrong password.")]})
-    user.password = locked.password
-    return locked
 
 
 # E-mail verification -------------------------------------------------------------------------
@@ -201,13 +206,11 @@ def change_email(*, user: User, email: str, current: str = "") -> User:
     except ValidationError as exc:
         raise ValidationFailed(_("Some fields are not valid."), fields={"email": list(exc.messages)}) from None
     if user.has_usable_password():
-        ratelimit.hit(
-            "password-check", str(user.pk), limit=settings.LOGIN_ATTEMPT_LIMIT, window=settings.LOGIN_RATE_LIMIT[1]
-        )
+        _count_password_try(user)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        if locked.has_usable_password() and not locked.check_password(current):
-            raise ValidationFailed(_("That is not your current password."), fields={"current": [_("Wrong password.")]})
+        if locked.has_usable_password():
+            _require_current_password(locked, current)
         if locked.email.lower() == email.lower():
             raise Conflict(_("That is already your address."), code="same_email")
         old = locked.email

@@ -30,6 +30,7 @@ from disputes.kinds import (
 from disputes.models import Dispute, InfoRequest, Proposal
 from disputes.outcomes import Effect
 from disputes.states import STEP_TRANSITIONS, STEP_WAITS_ON
+from disputes.verdicts import status_label
 from notifications.actions import Text, notify
 from orders import actions as order_actions
 from policy import rules
@@ -69,7 +70,7 @@ def notify_parties(dispute: Dispute, *, code: str, title: Text, body: Text = "",
     users = [u for u in (order.buyer, order.seller) if skip is None or u.pk != skip.pk]
     if dispute.assignee_id and (skip is None or dispute.assignee_id != skip.pk):
         users.append(dispute.assignee)  # type: ignore[arg-type]
-    notify(users=users, code=code, title=title, body=body, link=link(dispute))
+    notify(users=users, code=code, title=title, body=body, link=link(dispute), about=order)
 
 
 def respond(dispute: Dispute, *, by: User, now: datetime) -> None:
@@ -114,7 +115,7 @@ def escalate(dispute: Dispute, *, by: Actor, role: str) -> None:
         reason="escalated",
     )
     audit.record(events.DISPUTE_ESCALATED, subject=dispute, by=by, role=role)
-    label = dispute.order.policy.escalated_label
+    label = status_label(dispute)
     who = "Parley" if isinstance(by, SystemActor) else f"The {role}"
     notify_parties(
         dispute,

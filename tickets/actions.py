@@ -450,4 +450,6 @@ def _message(
 
 
 def _tell(users: list[User | None], ticket: Ticket, *, code: str, title: Text, body: Text = "") -> None:
-    notify(users=[u for u in users if u is not None], code=code, title=title, body=body, link=link(ticket))
+    notify(
+        users=[u for u in users if u is not None], code=code, title=title, body=body, link=link(ticket), about=ticket
+    )

@@ -10,10 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import clock
 from disputes import queries as dispute_queries
+from disputes import read_model
 from disputes.models import Dispute
 from disputes.read_model import CaseSummary
 from orders import queries as order_queries
@@ -77,11 +80,6 @@ def order_steps(orders: Sequence[Order], viewer: User) -> dict[int, NextStep | N
     return {o.pk: _first(views[o.pk], o.buyer, o.seller, viewer) for o in orders}
 
 
-def dispute_steps(disputes: Sequence[Dispute], viewer: User) -> dict[int, NextStep | None]:
-    views = dispute_queries.deadlines_of_many(disputes)
-    return {d.pk: _first(views[d.pk], d.order.buyer, d.order.seller, viewer) for d in disputes}
-
-
 def case_step(case: CaseSummary, viewer: User) -> NextStep | None:
     """A dispute's "respond by" from its read model (the deadlines it read at its instant)."""
     return _first(case.deadlines, case.order.buyer, case.order.seller, viewer)
@@ -100,13 +98,6 @@ def ticket_step(ticket: Ticket, viewer: User) -> NextStep | None:
 
 def ticket_steps(tickets: Sequence[Ticket], viewer: User) -> dict[int, NextStep | None]:
     return {t.pk: ticket_step(t, viewer) for t in tickets}
-
-
-def _dispute_is_mine(d: Dispute, viewer: User) -> bool:
-    return bool(
-        (d.waiting_on_buyer and d.order.buyer_id == viewer.pk)
-        or (d.waiting_on_seller and d.order.seller_id == viewer.pk)
-    )
 
 
 def waiting_for(viewer: User) -> list[Waiting]:
@@ -132,19 +123,20 @@ def waiting_for(viewer: User) -> list[Waiting]:
                 step=step,
             )
         )
-    disputes = [
-        d for d in dispute_queries.disputes_for(viewer, tab="open")[:DASHBOARD_LIMIT] if _dispute_is_mine(d, viewer)
-    ]
-    for dispute, step in zip(disputes, dispute_steps(disputes, viewer).values(), strict=True):
-        buyer = dispute.order.buyer_id == viewer.pk
+    mine = dispute_queries.disputes_for(viewer, tab="open").filter(Q(order__buyer=viewer) | Q(order__seller=viewer))
+    for case in read_model.case_summaries(list(mine[:DASHBOARD_LIMIT]), viewer=viewer, now=clock.now()):
+        if case.party not in case.waiting_on:
+            continue
+        step = case_step(case, viewer)
+        order, public_id = case.order, case.dispute.public_id
         rows.append(
             Waiting(
                 kind="dispute",
-                title=dispute.order.listing_snapshot.get("title", dispute.public_id),
-                counterpart=dispute.order.seller.username if buyer else dispute.order.buyer.username,
-                status=dispute.get_status_display(),
-                status_class=dispute.status,
-                url=f"/disputes/{dispute.public_id}/",
+                title=order.listing_snapshot.get("title", public_id),
+                counterpart=order.seller.username if case.party == "buyer" else order.buyer.username,
+                status=case.status_label,
+                status_class=case.dispute.status,
+                url=reverse("web:dispute", args=[public_id]),
                 step=step if step is not None and step.mine else None,
             )
         )

@@ -10,6 +10,7 @@ from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QueryS
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.deadlines import has_passed, passed
 from core.errors import Forbidden, NotFound
 from core.transitions import Verdict
 from orders.models import Order
@@ -115,7 +116,11 @@ def response_due(ticket: Ticket) -> datetime | None:
 
 def first_response_breached(ticket: Ticket, *, now: datetime) -> bool:
     """The first-response target has passed and the administration has not answered yet."""
-    return ticket.status == Ticket.Status.OPEN and ticket.first_responded_at is None and now > ticket.first_response_due
+    return (
+        ticket.status == Ticket.Status.OPEN
+        and ticket.first_responded_at is None
+        and has_passed(ticket.first_response_due, now)
+    )
 
 
 def reply_breached(ticket: Ticket, *, now: datetime) -> bool:
@@ -124,15 +129,15 @@ def reply_breached(ticket: Ticket, *, now: datetime) -> bool:
 
 
 def breached(ticket: Ticket, *, now: datetime) -> bool:
-    """The ticket waits for the administration past its response target (first or next)."""
-    due = response_due(ticket)
-    return due is not None and now > due
+    """The ticket waits for the administration and its response target (first or next) has
+    come: a target at 10:00 is breached from 10:00:00 on, as every deadline (decision 0015)."""
+    return has_passed(response_due(ticket), now)
 
 
 def _breached(now: datetime) -> Q:
     """`breached()` as a condition the database evaluates, for the whole queue at once."""
-    first = Q(first_responded_at__isnull=True, first_response_due__lt=now)
-    again = Q(first_responded_at__isnull=False, reply_due__lt=now)
+    first = Q(first_responded_at__isnull=True) & passed("first_response_due", now)
+    again = Q(first_responded_at__isnull=False) & passed("reply_due", now)
     return Q(status=Ticket.Status.OPEN) & (first | again)
 
 

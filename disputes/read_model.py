@@ -21,6 +21,7 @@ from core.transitions import Verdict
 from disputes import queries
 from disputes.deadlines import forfeit_consequence
 from disputes.models import Dispute, Evidence, InfoRequest, Proposal
+from disputes.outcomes import proposal_effect, split_of
 from disputes.verdicts import UNREAD, Passed, allowed_actions, party_of, proposal_verdict, status_label
 from orders.models import Order
 from orders.queries import DeadlineView
@@ -102,6 +103,8 @@ class CaseView(CaseSummary):
     questions: tuple[QuestionView, ...]
     timeline: tuple[TimelineItem, ...]
     escalation_moot: datetime | None  # the automatic escalation comes first: no button to show
+    agreed: Split | None  # an accepted return or redelivery: the money its last step moves
+    withdrawal: Split | None  # the buyer's, while they may propose: all to the seller, at once
 
 
 def case_summaries(disputes: Sequence[Dispute], *, viewer: User, now: datetime) -> list[CaseSummary]:
@@ -120,11 +123,14 @@ def case_view(dispute: Dispute, *, viewer: User, now: datetime) -> CaseView:
     )
     deadlines = queries.read_deadlines([dispute], now=now)[dispute.pk]
     base = _summary(dispute, viewer=viewer, now=now, deadlines=deadlines)
+    proposals = tuple(
+        proposal_view(p, viewer=viewer, now=now, passed=deadlines.passed) for p in dispute.proposals.all()
+    )
+    propose = base["verdicts"].get("propose")
+    may_withdraw = base["party"] == "buyer" and propose is not None and propose.allowed
     return CaseView(
         **base,
-        proposals=tuple(
-            proposal_view(p, viewer=viewer, now=now, passed=deadlines.passed) for p in dispute.proposals.all()
-        ),
+        proposals=proposals,
         evidence=tuple(dispute.evidence.all()),
         questions=tuple(
             QuestionView(r, forfeit_consequence(dispute, r.party) if r.status == InfoRequest.Status.OPEN else None)
@@ -132,6 +138,15 @@ def case_view(dispute: Dispute, *, viewer: User, now: datetime) -> CaseView:
         ),
         timeline=tuple(timeline.for_case(dispute.order_id)),
         escalation_moot=deadlines.auto_escalation,
+        agreed=next((p.preview for p in proposals if p.row.status == Proposal.Status.ACCEPTED), None),
+        withdrawal=withdrawal_preview(dispute) if may_withdraw else None,
+    )
+
+
+def withdrawal_preview(dispute: Dispute) -> Split:
+    """Where the money goes if the buyer withdraws: all of it to the seller, at once."""
+    return split_of(
+        dispute.order, proposal_effect(dispute.order, kind="withdraw", refund_amount=None, keep_percent=None)
     )
 
 

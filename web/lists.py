@@ -119,7 +119,7 @@ def waiting_for(viewer: User) -> list[Waiting]:
                 counterpart=order.seller.username if buyer else order.buyer.username,
                 status=order.get_status_display(),
                 status_class=order.status,
-                url=f"/orders/{order.public_id}/",
+                url=reverse("web:order", args=[order.public_id]),
                 step=step,
             )
         )
@@ -149,7 +149,7 @@ def waiting_for(viewer: User) -> list[Waiting]:
                 counterpart=_("The administration"),
                 status=ticket.get_status_display(),
                 status_class=ticket.status,
-                url=f"/tickets/{ticket.public_id}/",
+                url=reverse("web:ticket", args=[ticket.public_id]),
                 step=ticket_step(ticket, viewer),
             )
         )

@@ -29,6 +29,7 @@ from disputes.kinds import (
 )
 from disputes.models import Dispute, InfoRequest, Proposal
 from disputes.outcomes import Effect
+from disputes.resolution import resolution_of
 from disputes.states import STEP_TRANSITIONS, STEP_WAITS_ON
 from disputes.verdicts import status_label
 from notifications.actions import Text, notify
@@ -262,6 +263,8 @@ def resolve(
         role=role,
         data={"outcome": outcome, "decided_by": decided_by, **dispute.settlement, "reasons": dispute.reasons},
     )
+    shown = resolution_of(dispute)  # the mail states the settlement as the case's read model does
+    assert shown is not None
     notify_parties(
         dispute,
         code="dispute.resolved",
@@ -269,12 +272,12 @@ def resolve(
         body=lambda: (
             _("Outcome: %(outcome)s (%(decided_by)s). %(to_buyer)s to the buyer, %(seller_payout)s to the seller.")
             % {
-                "outcome": outcome.replace("_", " "),
-                "decided_by": decided_by,
-                "to_buyer": split.to_buyer,
-                "seller_payout": split.seller_payout,
+                "outcome": shown.outcome.replace("_", " "),
+                "decided_by": shown.decided_by,
+                "to_buyer": shown.split.to_buyer,
+                "seller_payout": shown.split.seller_payout,
             }
-            + ((" " + _("Reasons: %(note)s") % {"note": note}) if note else "")
+            + ((" " + _("Reasons: %(note)s") % {"note": shown.note}) if shown.note else "")
             + " "
             + _("The statement of reasons is on the dispute page.")
         ),

@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 
 from disputes import actions as disputes
-from disputes import mediation
+from disputes import appeals, mediation
 from disputes.models import Dispute
 from disputes.read_model import case_view
+from disputes.tests.support import bring_to_administration
 from notifications import mail
 from notifications.models import OutboundEmail
 from ops.worker import Worker
+from policy.rules import Split
 from testsupport import factories
 from tickets import actions as tickets
 
@@ -70,3 +72,28 @@ def test_the_escalation_mail_names_the_state_as_the_read_model_does(preset: str,
     assert label != "Escalated"  # the marketplace's own name for it
     email = OutboundEmail.objects.get(to=seller.email, notification__code="dispute.escalated")
     assert label in email.subject
+
+
+def test_the_decision_and_resolution_mails_state_the_read_models_amounts(make_user: Any, tclock: Any) -> None:
+    buyer, seller, staff = make_user("anna"), make_user("boris"), make_user("mediator", staff=True)
+    order = factories.delivered_order(buyer, seller, price=100_00)
+    tclock.advance(minutes=15)
+    dispute = bring_to_administration(factories.open_dispute(order, kind="full_refund"), tclock)
+    decided = mediation.decide(
+        dispute_id=dispute.pk, by=staff, outcome="partial_refund", refund_amount=40_00, note="Half was missing."
+    )
+
+    def amounts_in(code: str, split: Split) -> None:
+        email = OutboundEmail.objects.get(to=buyer.email, notification__code=code)
+        assert f"{split.to_buyer} to the buyer, {split.seller_payout} to the seller" in email.body
+
+    pending = case_view(decided, viewer=buyer, now=tclock.now()).resolution
+    assert pending is not None and not pending.final
+    amounts_in("dispute.decided", pending.split)
+
+    appeals.accept_decision(dispute_id=dispute.pk, by=buyer)
+    appeals.accept_decision(dispute_id=dispute.pk, by=seller)
+    resolved = Dispute.objects.select_related("order").get(pk=dispute.pk)
+    final = case_view(resolved, viewer=buyer, now=tclock.now()).resolution
+    assert final is not None and final.final and final.split == pending.split
+    amounts_in("dispute.resolved", final.split)

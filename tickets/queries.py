@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +35,17 @@ class TicketView:
     verdicts: Mapping[str, Verdict]
     reply_verdict: Verdict  # on what a message from the viewer would be (answer or reply)
     deadlines: tuple[DeadlineView, ...]
+    waiting_on: str | None  # "staff" while open, "owner" while answered (until it resolves by itself)
+    response_due: datetime | None  # when the administration aims to answer, while it is theirs
+
+
+# Who must move a ticket in each status; a resolved one waits for nobody.
+WAITING_ON = {Ticket.Status.OPEN: "staff", Ticket.Status.ANSWERED: "owner"}
+
+
+def ticket_views(tickets: Sequence[Ticket], *, viewer: User, now: datetime) -> list[TicketView]:
+    """The read model of a page of tickets, judged at one instant (no query of its own)."""
+    return [ticket_view(t, viewer=viewer, now=now) for t in tickets]
 
 
 def ticket_view(ticket: Ticket, *, viewer: User, now: datetime) -> TicketView:
@@ -51,6 +62,8 @@ def ticket_view(ticket: Ticket, *, viewer: User, now: datetime) -> TicketView:
         verdicts=by_action,
         reply_verdict=by_action[reply_action(ticket, viewer)],
         deadlines=tuple(deadlines_of(ticket)),
+        waiting_on=WAITING_ON.get(Ticket.Status(ticket.status)),
+        response_due=response_due(ticket),
     )
 
 

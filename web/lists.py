@@ -23,6 +23,7 @@ from orders import queries as order_queries
 from orders.models import Order
 from tickets import queries as ticket_queries
 from tickets.models import Ticket
+from tickets.queries import TicketView
 
 ACTIVE_ORDERS = (Order.Status.PAID, Order.Status.DELIVERED)
 # What passes by itself without asking anyone to act: shown on the case's page, not as "respond by".
@@ -85,19 +86,22 @@ def case_step(case: CaseSummary, viewer: User) -> NextStep | None:
     return _first(case.deadlines, case.order.buyer, case.order.seller, viewer)
 
 
-def ticket_step(ticket: Ticket, viewer: User) -> NextStep | None:
-    """An answered ticket waits for its owner until it closes by itself; an open one waits for
-    the administration until its response target."""
-    for view in ticket_queries.deadlines_of(ticket):
-        return NextStep(at=view.at, who=_("You"), mine=ticket.owner_id == viewer.pk, consequence=view.consequence)
-    due = ticket_queries.response_due(ticket)
-    if due is not None:
-        return NextStep(at=due, who=_("The administration"), mine=False, consequence=_("an answer is due"))
+def ticket_step(view: TicketView, viewer: User) -> NextStep | None:
+    """From the ticket's read model: an answered ticket waits for its owner until it closes by
+    itself; an open one waits for the administration until its response target."""
+    if view.waiting_on == "owner":
+        for d in view.deadlines:
+            return NextStep(at=d.at, who=_("You"), mine=view.ticket.owner_id == viewer.pk, consequence=d.consequence)
+    if view.waiting_on == "staff" and view.response_due is not None:
+        return NextStep(
+            at=view.response_due, who=_("The administration"), mine=False, consequence=_("an answer is due")
+        )
     return None
 
 
 def ticket_steps(tickets: Sequence[Ticket], viewer: User) -> dict[int, NextStep | None]:
-    return {t.pk: ticket_step(t, viewer) for t in tickets}
+    views = ticket_queries.ticket_views(tickets, viewer=viewer, now=clock.now())
+    return {v.ticket.pk: ticket_step(v, viewer) for v in views}
 
 
 def waiting_for(viewer: User) -> list[Waiting]:
@@ -141,7 +145,8 @@ def waiting_for(viewer: User) -> list[Waiting]:
             )
         )
     answered = ticket_queries.tickets_for(viewer, status=Ticket.Status.ANSWERED, own_only=True)[:DASHBOARD_LIMIT]
-    for ticket in answered:
+    for view in ticket_queries.ticket_views(list(answered), viewer=viewer, now=clock.now()):
+        ticket = view.ticket
         rows.append(
             Waiting(
                 kind="ticket",
@@ -150,7 +155,7 @@ def waiting_for(viewer: User) -> list[Waiting]:
                 status=ticket.get_status_display(),
                 status_class=ticket.status,
                 url=reverse("web:ticket", args=[ticket.public_id]),
-                step=ticket_step(ticket, viewer),
+                step=ticket_step(view, viewer),
             )
         )
     # Soonest deadline first; rows without one last, in the order found.

@@ -104,3 +104,26 @@ def test_the_queue_and_the_ticket_view_agree_on_a_breach_at_the_boundary(
     (row,) = queue(agent, now)
     assert row.breached == view.breached == view.first_response_breached == (offset >= 0)
     assert [t.pk for t in queue(agent, now, breached_only=True)] == ([ticket.pk] if offset >= 0 else [])
+
+
+def test_the_ticket_view_says_who_is_waited_on_and_until_when(people: tuple[User, User], tclock: Any) -> None:
+    owner, agent = people
+    ticket = new_ticket(owner)
+    opened = queries.ticket_view(ticket, viewer=owner, now=tclock.now())
+    assert (opened.waiting_on, opened.response_due) == ("staff", ticket.first_response_due)
+
+    actions.reply(ticket_id=ticket.pk, by=agent, body="Answer.")
+    ticket.refresh_from_db()
+    answered = queries.ticket_view(ticket, viewer=owner, now=tclock.now())
+    assert (answered.waiting_on, answered.response_due) == ("owner", None)
+    assert [d.at for d in answered.deadlines] == [ticket.autoclose_at]
+
+    actions.reply(ticket_id=ticket.pk, by=owner, body="Thanks, one more thing.")
+    ticket.refresh_from_db()
+    again = queries.ticket_view(ticket, viewer=owner, now=tclock.now())
+    assert (again.waiting_on, again.response_due) == ("staff", ticket.reply_due)
+
+    actions.resolve(ticket_id=ticket.pk, by=owner)
+    ticket.refresh_from_db()
+    done = queries.ticket_view(ticket, viewer=owner, now=tclock.now())
+    assert (done.waiting_on, done.response_due, done.deadlines) == (None, None, ())

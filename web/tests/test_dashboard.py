@@ -12,6 +12,8 @@ from disputes.models import Dispute
 from disputes.read_model import case_summaries
 from ops.worker import Worker
 from testsupport import factories
+from tickets import actions as tickets
+from tickets import queries as ticket_queries
 from web import lists
 
 
@@ -46,3 +48,20 @@ def test_a_dispute_waiting_on_the_other_side_is_not_on_my_dashboard(make_user: A
 
     assert [w.kind for w in lists.waiting_for(buyer)] == []
     assert [w.kind for w in lists.waiting_for(seller)] == ["dispute"]
+
+
+def test_an_answered_ticket_waits_for_its_owner_until_it_resolves_by_itself(make_user: Any, tclock: Any) -> None:
+    owner, agent = make_user("anna"), make_user("agent", staff=True)
+    ticket = tickets.open_ticket(by=owner, subject="Locked out", category="account", body="Help.")
+    assert lists.ticket_steps([ticket], agent)[ticket.pk] == lists.NextStep(
+        at=ticket.first_response_due, who="The administration", mine=False, consequence="an answer is due"
+    )
+    tickets.reply(ticket_id=ticket.pk, by=agent, body="Try again now.")
+    ticket.refresh_from_db()
+
+    (row,) = [w for w in lists.waiting_for(owner) if w.kind == "ticket"]
+    view = ticket_queries.ticket_view(ticket, viewer=owner, now=tclock.now())
+    assert view.waiting_on == "owner"
+    assert row.step == lists.ticket_step(view, owner) and row.step is not None
+    assert (row.step.at, row.step.mine) == (ticket.autoclose_at, True)
+    assert row.url == f"/tickets/{ticket.public_id}/"

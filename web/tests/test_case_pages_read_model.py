@@ -31,3 +31,19 @@ def test_a_withdrawal_shows_its_preview_then_the_settlement_it_made(make_user: A
     assert f"{resolution.split.seller_payout} was paid to the seller" in page
     assert done.context["case"].resolution == resolution and done.context["withdrawal"] is None
     assert 'data-testid="resolution"' in page and resolution.split.platform_fee.format() in page
+
+
+def test_the_staff_case_page_shows_the_resolution_of_the_read_model(make_user: Any, client: Any, tclock: Any) -> None:
+    buyer, seller, staff = make_user("anna"), make_user("boris"), make_user("mediator", staff=True)
+    order = factories.delivered_order(buyer, seller, price=100_00)
+    tclock.advance(minutes=15)
+    dispute = factories.open_dispute(order, kind="full_refund")
+    client.force_login(buyer)
+    client.post(f"/disputes/{dispute.public_id}/withdraw/", {"confirm": "withdraw"})
+    client.force_login(staff)
+
+    page = client.get(f"/staff/disputes/{dispute.public_id}/")
+    resolution = page.context["case"].resolution
+    assert resolution is not None and resolution.final and resolution.outcome == "withdrawn"
+    html = page.content.decode()
+    assert f"<strong>Withdrawn</strong> ({resolution.decided_by}, {resolution.decided_by_user})" in html

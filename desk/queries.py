@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -271,7 +272,7 @@ def _dispute_item(d: Any, now: datetime) -> InboxItem:
         due_label=str(_("decision due") if target else _("waiting since")),
         waiting_on="the administration",
         assignee=d.assignee.username if d.assignee else None,
-        link=f"/staff/disputes/{d.public_id}/",
+        link=reverse("web:staff_case", args=[d.public_id]),
         breach=deadlines.has_passed(target, now),
         waiting=target is None,
         detail=f"{d.get_reason_display()} · {d.order.buyer.username} → {d.order.seller.username}{appeal}",
@@ -315,7 +316,7 @@ def _info_item(r: InfoRequest, now: datetime) -> InboxItem:
         due_label=str(_("answer due")),
         waiting_on=r.party,
         assignee=r.dispute.assignee.username if r.dispute.assignee else None,
-        link=f"/staff/disputes/{r.dispute.public_id}/",
+        link=reverse("web:staff_case", args=[r.dispute.public_id]),
         breach=deadlines.has_passed(r.due_at, now),
         detail=r.question[:140],
         amount=order.price,
@@ -368,7 +369,7 @@ def _ticket_item(t: Any, now: datetime) -> InboxItem:
         due_label=str(_("first answer due") if first else _("answer due")),
         waiting_on="the administration",
         assignee=t.assignee.username if t.assignee else None,
-        link=f"/tickets/{t.public_id}/",
+        link=reverse("web:ticket", args=[t.public_id]),
         breach=bool(t.breached),
         detail=f"{t.get_category_display()} · from {t.owner.username}{replied}",
         amount=t.order.price if t.order_id else None,

@@ -24,6 +24,7 @@ from disputes import events, lifecycle, reasons
 from disputes.kinds import APPEAL_WINDOW
 from disputes.models import Dispute
 from disputes.outcomes import Effect, split_of
+from disputes.resolution import resolution_of
 from disputes.verdicts import party_of, verdict
 
 
@@ -58,6 +59,8 @@ def enter_decided(dispute: Dispute, effect: Effect, *, by: User, note: str, find
     lifecycle.lapse_proposals(dispute, now=now)
     lifecycle.close_info_requests(dispute, reason="decided")
     deadlines.schedule(kind=APPEAL_WINDOW, due_at=dispute.appeal_until, subject=dispute, party="")
+    shown = resolution_of(dispute)  # the mail states the decision as the case's read model does
+    assert shown is not None
     lifecycle.notify_parties(
         dispute,
         code="dispute.decided",
@@ -70,9 +73,9 @@ def enter_decided(dispute: Dispute, effect: Effect, *, by: User, note: str, find
                 "in escrow until then, or until both of you accept the decision."
             )
             % {
-                "replace": effect.outcome.replace("_", " "),
-                "to_buyer": split.to_buyer,
-                "seller_payout": split.seller_payout,
+                "replace": shown.outcome.replace("_", " "),
+                "to_buyer": shown.split.to_buyer,
+                "seller_payout": shown.split.seller_payout,
                 "note": note,
                 "appeal_until": locale.when(dispute.appeal_until),
             }

@@ -302,6 +302,7 @@ def _remind(kind: str) -> None:
             users=[user],
             code="dispute.reminder",
             link=lifecycle.link(dispute),
+            about=dispute.order,
             title=lambda: (
                 _("Reminder: dispute %(public_id)s needs you before %(due_at)s")
                 % {"public_id": dispute.public_id, "due_at": locale.when(main.due_at)}

@@ -29,7 +29,9 @@ from disputes.kinds import (
 )
 from disputes.models import Dispute, InfoRequest, Proposal
 from disputes.outcomes import Effect
+from disputes.resolution import resolution_of
 from disputes.states import STEP_TRANSITIONS, STEP_WAITS_ON
+from disputes.verdicts import status_label
 from notifications.actions import Text, notify
 from orders import actions as order_actions
 from policy import rules
@@ -69,7 +71,7 @@ def notify_parties(dispute: Dispute, *, code: str, title: Text, body: Text = "",
     users = [u for u in (order.buyer, order.seller) if skip is None or u.pk != skip.pk]
     if dispute.assignee_id and (skip is None or dispute.assignee_id != skip.pk):
         users.append(dispute.assignee)  # type: ignore[arg-type]
-    notify(users=users, code=code, title=title, body=body, link=link(dispute))
+    notify(users=users, code=code, title=title, body=body, link=link(dispute), about=order)
 
 
 def respond(dispute: Dispute, *, by: User, now: datetime) -> None:
@@ -114,7 +116,7 @@ def escalate(dispute: Dispute, *, by: Actor, role: str) -> None:
         reason="escalated",
     )
     audit.record(events.DISPUTE_ESCALATED, subject=dispute, by=by, role=role)
-    label = dispute.order.policy.escalated_label
+    label = status_label(dispute)
     who = "Parley" if isinstance(by, SystemActor) else f"The {role}"
     notify_parties(
         dispute,
@@ -261,6 +263,8 @@ def resolve(
         role=role,
         data={"outcome": outcome, "decided_by": decided_by, **dispute.settlement, "reasons": dispute.reasons},
     )
+    shown = resolution_of(dispute)  # the mail states the settlement as the case's read model does
+    assert shown is not None
     notify_parties(
         dispute,
         code="dispute.resolved",
@@ -268,12 +272,12 @@ def resolve(
         body=lambda: (
             _("Outcome: %(outcome)s (%(decided_by)s). %(to_buyer)s to the buyer, %(seller_payout)s to the seller.")
             % {
-                "outcome": outcome.replace("_", " "),
-                "decided_by": decided_by,
-                "to_buyer": split.to_buyer,
-                "seller_payout": split.seller_payout,
+                "outcome": shown.outcome.replace("_", " "),
+                "decided_by": shown.decided_by,
+                "to_buyer": shown.split.to_buyer,
+                "seller_payout": shown.split.seller_payout,
             }
-            + ((" " + _("Reasons: %(note)s") % {"note": note}) if note else "")
+            + ((" " + _("Reasons: %(note)s") % {"note": shown.note}) if shown.note else "")
             + " "
             + _("The statement of reasons is on the dispute page.")
         ),

@@ -50,6 +50,7 @@ def assign(*, dispute_id: int, by: User, assignee: str | None) -> Dispute:
                 users=[staff],
                 code="dispute.assigned",
                 link=lifecycle.link(dispute),
+                about=dispute.order,
                 title=lambda: (
                     _("%(username)s gave you dispute %(public_id)s")
                     % {"username": by.username, "public_id": dispute.public_id}
@@ -90,6 +91,7 @@ def request_info(*, dispute_id: int, by: User, party: str, question: str) -> Inf
             users=[target],
             code="dispute.info_requested",
             link=lifecycle.link(dispute),
+            about=dispute.order,
             title=lambda: (
                 _("The administration needs information from you (dispute %(public_id)s)")
                 % {"public_id": dispute.public_id}
@@ -126,6 +128,7 @@ def answer_info(*, request_id: int, by: User, body: str) -> InfoRequest:
             users=list(mediators.values()),  # who asked, and who has the case now
             code="dispute.info_answered",
             link=lifecycle.link(dispute),
+            about=dispute.order,
             title=lambda: (
                 (
                     _("The buyer answered your question (dispute %(public_id)s)")

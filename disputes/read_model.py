@@ -21,18 +21,14 @@ from core.transitions import Verdict
 from disputes import queries
 from disputes.deadlines import forfeit_consequence
 from disputes.models import Dispute, Evidence, InfoRequest, Proposal
+from disputes.outcomes import proposal_effect, split_of
+from disputes.resolution import ResolutionView, resolution_of
 from disputes.verdicts import UNREAD, Passed, allowed_actions, party_of, proposal_verdict, status_label
 from orders.models import Order
 from orders.queries import DeadlineView
 from policy.rules import Split
 
 PROPOSAL_ANSWERS = ("accept_proposal", "reject_proposal")
-
-
-def split_from(amounts: Mapping[str, Mapping[str, Any]]) -> Split:
-    """A split as `Split.as_dict()` stored it (the settlement, a statement's amounts)."""
-    parts = {name: Money(int(m["amount"]), str(m["currency"])) for name, m in amounts.items()}
-    return Split(**parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,23 +51,6 @@ class AppealView:
     by: str
     reason: str
     at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ResolutionView:
-    """How the case ended (`final`), or the decision waiting for its appeal window to pass."""
-
-    final: bool
-    outcome: str
-    decided_by: str
-    decided_by_user: str | None
-    first_decider: str | None
-    note: str
-    seller_error: bool
-    findings: tuple[str, ...]
-    resolved_at: datetime | None
-    split: Split
-    reasons: Mapping[str, Any] | None  # the statement of reasons (PRODUCT.md §15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +81,8 @@ class CaseView(CaseSummary):
     questions: tuple[QuestionView, ...]
     timeline: tuple[TimelineItem, ...]
     escalation_moot: datetime | None  # the automatic escalation comes first: no button to show
+    agreed: Split | None  # an accepted return or redelivery: the money its last step moves
+    withdrawal: Split | None  # the buyer's, while they may propose: all to the seller, at once
 
 
 def case_summaries(disputes: Sequence[Dispute], *, viewer: User, now: datetime) -> list[CaseSummary]:
@@ -120,11 +101,14 @@ def case_view(dispute: Dispute, *, viewer: User, now: datetime) -> CaseView:
     )
     deadlines = queries.read_deadlines([dispute], now=now)[dispute.pk]
     base = _summary(dispute, viewer=viewer, now=now, deadlines=deadlines)
+    proposals = tuple(
+        proposal_view(p, viewer=viewer, now=now, passed=deadlines.passed) for p in dispute.proposals.all()
+    )
+    propose = base["verdicts"].get("propose")
+    may_withdraw = base["party"] == "buyer" and propose is not None and propose.allowed
     return CaseView(
         **base,
-        proposals=tuple(
-            proposal_view(p, viewer=viewer, now=now, passed=deadlines.passed) for p in dispute.proposals.all()
-        ),
+        proposals=proposals,
         evidence=tuple(dispute.evidence.all()),
         questions=tuple(
             QuestionView(r, forfeit_consequence(dispute, r.party) if r.status == InfoRequest.Status.OPEN else None)
@@ -132,6 +116,15 @@ def case_view(dispute: Dispute, *, viewer: User, now: datetime) -> CaseView:
         ),
         timeline=tuple(timeline.for_case(dispute.order_id)),
         escalation_moot=deadlines.auto_escalation,
+        agreed=next((p.preview for p in proposals if p.row.status == Proposal.Status.ACCEPTED), None),
+        withdrawal=withdrawal_preview(dispute) if may_withdraw else None,
+    )
+
+
+def withdrawal_preview(dispute: Dispute) -> Split:
+    """Where the money goes if the buyer withdraws: all of it to the seller, at once."""
+    return split_of(
+        dispute.order, proposal_effect(dispute.order, kind="withdraw", refund_amount=None, keep_percent=None)
     )
 
 
@@ -175,27 +168,3 @@ def _summary(dispute: Dispute, *, viewer: User, now: datetime, deadlines: querie
         if dispute.appealed_at
         else None,
     }
-
-
-def resolution_of(dispute: Dispute) -> ResolutionView | None:
-    """The settlement once resolved; while decided or appealed, the decision's own amounts."""
-    statement = dispute.reasons
-    if dispute.status == Dispute.Status.RESOLVED and dispute.settlement and dispute.resolved_at is not None:
-        amounts, final, outcome = dispute.settlement, True, dispute.outcome
-    elif dispute.status in (Dispute.Status.DECIDED, Dispute.Status.APPEALED) and statement:
-        amounts, final, outcome = statement["amounts"], False, statement["outcome"]
-    else:
-        return None
-    return ResolutionView(
-        final=final,
-        outcome=outcome,
-        decided_by=dispute.decided_by,
-        decided_by_user=dispute.decided_by_user.username if dispute.decided_by_user else None,
-        first_decider=dispute.first_decider.username if dispute.first_decider else None,
-        note=dispute.resolution_note,
-        seller_error=dispute.seller_error,
-        findings=tuple(dispute.findings),
-        resolved_at=dispute.resolved_at if final else None,
-        split=split_from(amounts),
-        reasons=statement or None,
-    )

@@ -18,6 +18,8 @@ from ledger.models import Hold
 from orders import deadlines as order_deadlines
 from orders.models import Order
 from orders.verdicts import allowed_actions, can_see, roles_of, warranty_ends_at
+from policy import rules
+from policy.rules import Split
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,7 @@ class OrderView:
     allowed_actions: tuple[Verdict, ...]
     verdicts: Mapping[str, Verdict]
     deadlines: tuple[DeadlineView, ...]
+    release: Split  # what completing the order pays, for a confirmation to state
 
 
 def order_views(orders: Sequence[Order], *, viewer: User, now: datetime) -> list[OrderView]:
@@ -59,6 +62,7 @@ def _view(order: Order, *, viewer: User, now: datetime, deadlines: list[Deadline
         allowed_actions=tuple(verdicts),
         verdicts={v.action: v for v in verdicts},
         deadlines=tuple(deadlines),
+        release=rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=0),
     )
 
 

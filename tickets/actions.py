@@ -275,7 +275,7 @@ def auto_resolve(*, ticket_id: int, by: SystemActor) -> Ticket:
     with transaction.atomic():
         ticket = lock_ticket(ticket_id)
         verdict(ticket, "auto_resolve", by=by).require()
-        if ticket.autoclose_at is None or ticket.autoclose_at > clock.now():
+        if not deadlines.has_passed(ticket.autoclose_at, clock.now()):
             raise NotAllowedInState(_("The ticket was answered again; it closes later."))
         waited = rules.humane(ticket.policy.ticket_autoclose_after)
         _close(
@@ -450,4 +450,6 @@ def _message(
 
 
 def _tell(users: list[User | None], ticket: Ticket, *, code: str, title: Text, body: Text = "") -> None:
-    notify(users=[u for u in users if u is not None], code=code, title=title, body=body, link=link(ticket))
+    notify(
+        users=[u for u in users if u is not None], code=code, title=title, body=body, link=link(ticket), about=ticket
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +10,7 @@ from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QueryS
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.deadlines import has_passed, passed
 from core.errors import Forbidden, NotFound
 from core.transitions import Verdict
 from orders.models import Order
@@ -34,6 +35,17 @@ class TicketView:
     verdicts: Mapping[str, Verdict]
     reply_verdict: Verdict  # on what a message from the viewer would be (answer or reply)
     deadlines: tuple[DeadlineView, ...]
+    waiting_on: str | None  # "staff" while open, "owner" while answered (until it resolves by itself)
+    response_due: datetime | None  # when the administration aims to answer, while it is theirs
+
+
+# Who must move a ticket in each status; a resolved one waits for nobody.
+WAITING_ON = {Ticket.Status.OPEN: "staff", Ticket.Status.ANSWERED: "owner"}
+
+
+def ticket_views(tickets: Sequence[Ticket], *, viewer: User, now: datetime) -> list[TicketView]:
+    """The read model of a page of tickets, judged at one instant (no query of its own)."""
+    return [ticket_view(t, viewer=viewer, now=now) for t in tickets]
 
 
 def ticket_view(ticket: Ticket, *, viewer: User, now: datetime) -> TicketView:
@@ -50,6 +62,8 @@ def ticket_view(ticket: Ticket, *, viewer: User, now: datetime) -> TicketView:
         verdicts=by_action,
         reply_verdict=by_action[reply_action(ticket, viewer)],
         deadlines=tuple(deadlines_of(ticket)),
+        waiting_on=WAITING_ON.get(Ticket.Status(ticket.status)),
+        response_due=response_due(ticket),
     )
 
 
@@ -115,7 +129,11 @@ def response_due(ticket: Ticket) -> datetime | None:
 
 def first_response_breached(ticket: Ticket, *, now: datetime) -> bool:
     """The first-response target has passed and the administration has not answered yet."""
-    return ticket.status == Ticket.Status.OPEN and ticket.first_responded_at is None and now > ticket.first_response_due
+    return (
+        ticket.status == Ticket.Status.OPEN
+        and ticket.first_responded_at is None
+        and has_passed(ticket.first_response_due, now)
+    )
 
 
 def reply_breached(ticket: Ticket, *, now: datetime) -> bool:
@@ -124,15 +142,15 @@ def reply_breached(ticket: Ticket, *, now: datetime) -> bool:
 
 
 def breached(ticket: Ticket, *, now: datetime) -> bool:
-    """The ticket waits for the administration past its response target (first or next)."""
-    due = response_due(ticket)
-    return due is not None and now > due
+    """The ticket waits for the administration and its response target (first or next) has
+    come: a target at 10:00 is breached from 10:00:00 on, as every deadline (decision 0015)."""
+    return has_passed(response_due(ticket), now)
 
 
 def _breached(now: datetime) -> Q:
     """`breached()` as a condition the database evaluates, for the whole queue at once."""
-    first = Q(first_responded_at__isnull=True, first_response_due__lt=now)
-    again = Q(first_responded_at__isnull=False, reply_due__lt=now)
+    first = Q(first_responded_at__isnull=True) & passed("first_response_due", now)
+    again = Q(first_responded_at__isnull=False) & passed("reply_due", now)
     return Q(status=Ticket.Status.OPEN) & (first | again)
 
 

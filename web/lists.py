@@ -10,16 +10,20 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import clock
 from disputes import queries as dispute_queries
+from disputes import read_model
 from disputes.models import Dispute
 from disputes.read_model import CaseSummary
 from orders import queries as order_queries
 from orders.models import Order
 from tickets import queries as ticket_queries
 from tickets.models import Ticket
+from tickets.queries import TicketView
 
 ACTIVE_ORDERS = (Order.Status.PAID, Order.Status.DELIVERED)
 # What passes by itself without asking anyone to act: shown on the case's page, not as "respond by".
@@ -77,36 +81,27 @@ def order_steps(orders: Sequence[Order], viewer: User) -> dict[int, NextStep | N
     return {o.pk: _first(views[o.pk], o.buyer, o.seller, viewer) for o in orders}
 
 
-def dispute_steps(disputes: Sequence[Dispute], viewer: User) -> dict[int, NextStep | None]:
-    views = dispute_queries.deadlines_of_many(disputes)
-    return {d.pk: _first(views[d.pk], d.order.buyer, d.order.seller, viewer) for d in disputes}
-
-
 def case_step(case: CaseSummary, viewer: User) -> NextStep | None:
     """A dispute's "respond by" from its read model (the deadlines it read at its instant)."""
     return _first(case.deadlines, case.order.buyer, case.order.seller, viewer)
 
 
-def ticket_step(ticket: Ticket, viewer: User) -> NextStep | None:
-    """An answered ticket waits for its owner until it closes by itself; an open one waits for
-    the administration until its response target."""
-    for view in ticket_queries.deadlines_of(ticket):
-        return NextStep(at=view.at, who=_("You"), mine=ticket.owner_id == viewer.pk, consequence=view.consequence)
-    due = ticket_queries.response_due(ticket)
-    if due is not None:
-        return NextStep(at=due, who=_("The administration"), mine=False, consequence=_("an answer is due"))
+def ticket_step(view: TicketView, viewer: User) -> NextStep | None:
+    """From the ticket's read model: an answered ticket waits for its owner until it closes by
+    itself; an open one waits for the administration until its response target."""
+    if view.waiting_on == "owner":
+        for d in view.deadlines:
+            return NextStep(at=d.at, who=_("You"), mine=view.ticket.owner_id == viewer.pk, consequence=d.consequence)
+    if view.waiting_on == "staff" and view.response_due is not None:
+        return NextStep(
+            at=view.response_due, who=_("The administration"), mine=False, consequence=_("an answer is due")
+        )
     return None
 
 
 def ticket_steps(tickets: Sequence[Ticket], viewer: User) -> dict[int, NextStep | None]:
-    return {t.pk: ticket_step(t, viewer) for t in tickets}
-
-
-def _dispute_is_mine(d: Dispute, viewer: User) -> bool:
-    return bool(
-        (d.waiting_on_buyer and d.order.buyer_id == viewer.pk)
-        or (d.waiting_on_seller and d.order.seller_id == viewer.pk)
-    )
+    views = ticket_queries.ticket_views(tickets, viewer=viewer, now=clock.now())
+    return {v.ticket.pk: ticket_step(v, viewer) for v in views}
 
 
 def waiting_for(viewer: User) -> list[Waiting]:
@@ -128,28 +123,30 @@ def waiting_for(viewer: User) -> list[Waiting]:
                 counterpart=order.seller.username if buyer else order.buyer.username,
                 status=order.get_status_display(),
                 status_class=order.status,
-                url=f"/orders/{order.public_id}/",
+                url=reverse("web:order", args=[order.public_id]),
                 step=step,
             )
         )
-    disputes = [
-        d for d in dispute_queries.disputes_for(viewer, tab="open")[:DASHBOARD_LIMIT] if _dispute_is_mine(d, viewer)
-    ]
-    for dispute, step in zip(disputes, dispute_steps(disputes, viewer).values(), strict=True):
-        buyer = dispute.order.buyer_id == viewer.pk
+    mine = dispute_queries.disputes_for(viewer, tab="open").filter(Q(order__buyer=viewer) | Q(order__seller=viewer))
+    for case in read_model.case_summaries(list(mine[:DASHBOARD_LIMIT]), viewer=viewer, now=clock.now()):
+        if case.party not in case.waiting_on:
+            continue
+        step = case_step(case, viewer)
+        order, public_id = case.order, case.dispute.public_id
         rows.append(
             Waiting(
                 kind="dispute",
-                title=dispute.order.listing_snapshot.get("title", dispute.public_id),
-                counterpart=dispute.order.seller.username if buyer else dispute.order.buyer.username,
-                status=dispute.get_status_display(),
-                status_class=dispute.status,
-                url=f"/disputes/{dispute.public_id}/",
+                title=order.listing_snapshot.get("title", public_id),
+                counterpart=order.seller.username if case.party == "buyer" else order.buyer.username,
+                status=case.status_label,
+                status_class=case.dispute.status,
+                url=reverse("web:dispute", args=[public_id]),
                 step=step if step is not None and step.mine else None,
             )
         )
     answered = ticket_queries.tickets_for(viewer, status=Ticket.Status.ANSWERED, own_only=True)[:DASHBOARD_LIMIT]
-    for ticket in answered:
+    for view in ticket_queries.ticket_views(list(answered), viewer=viewer, now=clock.now()):
+        ticket = view.ticket
         rows.append(
             Waiting(
                 kind="ticket",
@@ -157,8 +154,8 @@ def waiting_for(viewer: User) -> list[Waiting]:
                 counterpart=_("The administration"),
                 status=ticket.get_status_display(),
                 status_class=ticket.status,
-                url=f"/tickets/{ticket.public_id}/",
-                step=ticket_step(ticket, viewer),
+                url=reverse("web:ticket", args=[ticket.public_id]),
+                step=ticket_step(view, viewer),
             )
         )
     # Soonest deadline first; rows without one last, in the order found.

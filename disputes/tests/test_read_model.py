@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -138,3 +139,27 @@ def test_the_case_file_is_the_read_model_in_another_shape(case):
     assert document["dispute"]["status_label"] == view.status_label
     assert document["proposals"][0]["preview"] == view.proposals[0].preview.as_dict()
     assert document["resolution"] is None
+
+
+def test_the_buyers_withdrawal_preview_pays_the_seller_everything_and_only_the_buyer_has_one(case: Any) -> None:
+    buyer, seller, _, dispute = case
+    mine, theirs = view_of(dispute, buyer), view_of(dispute, seller)
+    assert theirs.withdrawal is None
+    assert mine.withdrawal is not None
+    assert mine.withdrawal.buyer_refund == Money(0, "USD") and mine.withdrawal.seller_payout == Money(100_00, "USD")
+
+    actions.propose(dispute_id=dispute.pk, by=buyer, kind="withdraw", note="")
+    resolved = view_of(dispute, buyer)
+    assert resolved.withdrawal is None  # nothing left to withdraw
+    assert resolved.resolution is not None and resolved.resolution.split == mine.withdrawal
+
+
+def test_what_was_agreed_is_the_accepted_proposals_preview(case: Any) -> None:
+    buyer, seller, _, dispute = case
+    assert view_of(dispute, buyer).agreed is None
+    offer = actions.propose(dispute_id=dispute.pk, by=seller, kind="return_and_refund", seller_keep_percent=0, note="")
+    actions.accept_proposal(proposal_id=offer.pk, by=buyer)
+    view = view_of(dispute, buyer)
+    assert view.dispute.status == "awaiting_return"
+    (accepted,) = [p for p in view.proposals if p.row.pk == offer.pk]
+    assert view.agreed == accepted.preview and view.agreed.buyer_refund == Money(100_00, "USD")

@@ -54,11 +54,12 @@ def test_the_owners_reply_to_an_answer_starts_a_response_target_that_breaches(pe
     assert queries.response_due(ticket) == ticket.reply_due
     assert not queries.breached(ticket, now=tclock.now())
 
-    tclock.advance(seconds=TARGET.total_seconds())
+    tclock.advance(seconds=TARGET.total_seconds() - 1)
     assert not queries.breached(ticket, now=tclock.now())
     assert not queue(agent, tclock.now())[0].breached
 
-    tclock.advance(seconds=1)
+    tclock.advance(seconds=1)  # the target's own moment: breached (decision 0015)
+    assert tclock.now() == ticket.reply_due
     assert queries.breached(ticket, now=tclock.now())
     assert queries.reply_breached(ticket, now=tclock.now())
     assert not queries.first_response_breached(ticket, now=tclock.now())

@@ -18,13 +18,12 @@ from core.pagination import keyset_page
 from disputes import actions, appeals, export, mediation, opening, queries, read_model
 from disputes.evidence import download_response
 from disputes.models import Dispute
-from disputes.outcomes import agreement_effect, has_delivery, proposal_effect, split_of
+from disputes.outcomes import agreement_effect, has_delivery, split_of
 from disputes.verdicts import party_of
 from orders import queries as order_queries
 from orders.verdicts import verdict as order_verdict
 from policy import rules
 from policy.active import configured_policy
-from policy.rules import Split
 from web import lists, live
 from web.auth import me
 from web.errors import add_to_form, posted
@@ -144,8 +143,7 @@ def dispute_detail(request: HttpRequest, public_id: str, *, proposal_form: Propo
             "verdicts": case.verdicts,
             "obligations": obligations(case.deadlines, order, user),
             "cards": [(p.row, p.preview, p.verdicts) for p in case.proposals],
-            # What was agreed (a return, a new delivery): the money its last step moves.
-            "agreed": next((p.preview for p in case.proposals if p.row.status == "accepted"), None),
+            "agreed": case.agreed,
             "evidence": case.evidence,
             "my_questions": [
                 (q.row, q.if_unanswered) for q in case.questions if q.row.party == party and q.if_unanswered
@@ -155,7 +153,7 @@ def dispute_detail(request: HttpRequest, public_id: str, *, proposal_form: Propo
             "chat": chat,
             "chat_last_id": chat[-1].pk if chat else 0,
             "proposal_form": proposal_form or ProposalForm(role=party, delivered=has_delivery(dispute)),
-            "withdrawal": _withdrawal_split(dispute) if party == "buyer" else None,
+            "withdrawal": case.withdrawal,
             "note_form": NoteForm(),
             "answer_form": AnswerForm(),
             "evidence_form": EvidenceForm(),
@@ -165,12 +163,6 @@ def dispute_detail(request: HttpRequest, public_id: str, *, proposal_form: Propo
             "nav": "disputes",
         },
     )
-
-
-def _withdrawal_split(dispute: Dispute) -> Split:
-    """Where the money goes if the buyer withdraws: all of it to the seller, at once."""
-    effect = proposal_effect(dispute.order, kind="withdraw", refund_amount=None, keep_percent=None)
-    return split_of(dispute.order, effect)
 
 
 @login_required
@@ -259,13 +251,15 @@ def dispute_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
     dispute = _dispute_for_post(request, public_id)
     if request.POST.get("confirm") != "withdraw":
         raise ValidationFailed(gettext("Confirm the withdrawal: the seller is paid at once."))
-    actions.propose(dispute_id=dispute.pk, by=me(request), kind="withdraw", note=request.POST.get("note", ""))
-    split = _withdrawal_split(dispute)
-    messages.success(
-        request,
-        gettext("You withdrew the dispute. %(amount)s was paid to the seller; the case is closed.")
-        % {"amount": split.seller_payout},
-    )
+    user = me(request)
+    actions.propose(dispute_id=dispute.pk, by=user, kind="withdraw", note=request.POST.get("note", ""))
+    resolution = read_model.resolution_of(queries.get_dispute_for(user, public_id))
+    if resolution is not None:  # what the settlement paid, not a second reckoning of it
+        messages.success(
+            request,
+            gettext("You withdrew the dispute. %(amount)s was paid to the seller; the case is closed.")
+            % {"amount": resolution.split.seller_payout},
+        )
     return redirect(dispute_url(dispute))
 
 

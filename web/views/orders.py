@@ -14,7 +14,6 @@ from core.errors import ValidationFailed
 from core.pagination import keyset_page
 from ledger import queries as ledger_queries
 from orders import actions, queries
-from policy import rules
 from web import lists, live
 from web.auth import me
 from web.errors import posted
@@ -71,8 +70,7 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "cancel_form": CancelForm(),
             "chat_last_id": chat[-1].pk if chat else 0,
             "dispute": order.disputes.order_by("-id").first(),
-            # What the seller is paid when the order completes, for the confirmation to state.
-            "release": rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=0),
+            "release": view.release,
             "nav": "orders",
         },
     )

@@ -59,7 +59,7 @@ def utc_text(value: datetime | str | None) -> str:
     `12 марта 2026, 17:00 MSK (14:00 UTC)`. Takes the ISO strings of an exported document too."""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            return locale.when(datetime.fromisoformat(value))
         except ValueError:
             return value
     return locale.when(value) if value else ""

@@ -133,6 +133,12 @@ def sentence(event: AuditEvent) -> str:
     return text[:1].upper() + text[1:]
 
 
+def word(key: str, code: str) -> str:
+    """A code as it reads inside a sentence, in the reader's language: `word("reason",
+    "not_as_described")` -> "not as described"."""
+    return str(_plain(key, code))
+
+
 def _plain(key: str, value: Any) -> Any:
     if isinstance(value, dict) and {"amount", "currency"} <= set(value):
         return str(Money(int(value["amount"]), str(value["currency"])))

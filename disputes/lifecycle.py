@@ -116,20 +116,27 @@ def escalate(dispute: Dispute, *, by: Actor, role: str) -> None:
         reason="escalated",
     )
     audit.record(events.DISPUTE_ESCALATED, subject=dispute, by=by, role=role)
-    label = status_label(dispute)
-    who = "Parley" if isinstance(by, SystemActor) else f"The {role}"
+
+    # Titles and bodies are worked out per recipient, in their language (not the escalating side's).
+    def who() -> str:
+        if isinstance(by, SystemActor):
+            return "Parley"
+        return str({"buyer": _("The buyer"), "seller": _("The seller")}.get(role, role))
+
     notify_parties(
         dispute,
         skip=by if isinstance(by, User) else None,  # who escalated knows
         code="dispute.escalated",
-        title=lambda: _("Dispute %(public_id)s: %(label)s") % {"public_id": dispute.public_id, "label": label},
+        title=lambda: (
+            _("Dispute %(public_id)s: %(label)s") % {"public_id": dispute.public_id, "label": status_label(dispute)}
+        ),
         body=lambda: (
             _(
                 "%(who)s brought in the administration. A mediator will look at the whole case "
                 "and may ask you for information; answer it in time, or your position is "
                 "forfeited."
             )
-            % {"who": who}
+            % {"who": who()}
         ),
     )
 

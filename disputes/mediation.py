@@ -86,7 +86,6 @@ def request_info(*, dispute_id: int, by: User, party: str, question: str) -> Inf
             data={"party": party, "question": question[:500], "due_at": due.isoformat()},
         )
         target = dispute.order.buyer if party == "buyer" else dispute.order.seller
-        consequence = forfeit_consequence(dispute, party)
         notify(
             users=[target],
             code="dispute.info_requested",
@@ -98,7 +97,8 @@ def request_info(*, dispute_id: int, by: User, party: str, question: str) -> Inf
             ),
             body=lambda: (
                 _("%(question)s\n\nPlease answer before %(due)s; otherwise %(consequence)s.")
-                % {"question": question, "due": locale.when(due), "consequence": consequence}
+                # In the recipient's words, not the mediator's: worked out per recipient.
+                % {"question": question, "due": locale.when(due), "consequence": forfeit_consequence(dispute, party)}
             ),
         )
         lifecycle.finish(dispute)

@@ -21,11 +21,12 @@ from core.transitions import Verdict
 from disputes import queries
 from disputes.deadlines import forfeit_consequence
 from disputes.models import Dispute, Evidence, InfoRequest, Proposal
-from disputes.outcomes import proposal_effect, split_of
+from disputes.outcomes import Effect, proposal_effect, split_of
 from disputes.resolution import ResolutionView, resolution_of
 from disputes.verdicts import UNREAD, Passed, allowed_actions, party_of, proposal_verdict, status_label
 from orders.models import Order
 from orders.queries import DeadlineView
+from policy import rules
 from policy.rules import Split
 
 PROPOSAL_ANSWERS = ("accept_proposal", "reject_proposal")
@@ -116,9 +117,22 @@ def case_view(dispute: Dispute, *, viewer: User, now: datetime) -> CaseView:
         ),
         timeline=tuple(timeline.for_case(dispute.order_id)),
         escalation_moot=deadlines.auto_escalation,
-        agreed=next((p.preview for p in proposals if p.row.status == Proposal.Status.ACCEPTED), None),
+        agreed=agreed_split(dispute),
         withdrawal=withdrawal_preview(dispute) if may_withdraw else None,
     )
+
+
+def agreed_split(dispute: Dispute) -> Split | None:
+    """What the open return or redelivery pays once its last step is taken, worked out as that
+    step's action settles it: from the dispute's own terms (the share a return leaves the seller),
+    whichever proposal or decision set them."""
+    if dispute.status == Dispute.Status.AWAITING_RETURN:
+        keep = dispute.return_keep_percent or 0
+        refund = rules.return_refund(dispute.order.policy, price=dispute.order.price, seller_keep_percent=keep)
+        return split_of(dispute.order, Effect("settle", "return_and_refund", refund))
+    if dispute.status == Dispute.Status.AWAITING_REDELIVERY:
+        return split_of(dispute.order, Effect("settle", "delivered", 0))
+    return None
 
 
 def withdrawal_preview(dispute: Dispute) -> Split:

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import timeline
 from core.errors import NotFound
 from core.models import Deadline
 from core.money import Money
@@ -121,13 +122,13 @@ def _hold_deadlines(order: Order, hold: Hold) -> list[DeadlineView]:
     found = []
     ends = warranty_ends_at(order)
     if ends is not None and order.policy.warranty_reasons:
-        reasons = " or ".join(r.replace("_", " ") for r in order.policy.warranty_reasons)
+        reasons = ", ".join(timeline.word("reason", r) for r in order.policy.warranty_reasons)
         found.append(
             DeadlineView(
                 name="warranty_ends",
                 at=ends,
                 party="buyer",
-                consequence=f"the warranty ends: no more disputes because {reasons}",
+                consequence=_("the warranty ends: no more disputes for %(reasons)s") % {"reasons": reasons},
             )
         )
     found.append(
@@ -135,8 +136,8 @@ def _hold_deadlines(order: Order, hold: Hold) -> list[DeadlineView]:
             name="proceeds_released",
             at=hold.release_at,
             party=None,
-            consequence=f"{order.seller.username}'s proceeds of {Money(hold.amount, hold.currency)} "
-            "are released: paid out, no refund after that",
+            consequence=_("the proceeds of %(amount)s are released to %(seller)s: paid out, no refund after that")
+            % {"amount": Money(hold.amount, hold.currency), "seller": order.seller.username},
         )
     )
     return found

@@ -309,16 +309,19 @@ def chargeback(*, deposit_id: int, by: SystemActor | User) -> Deposit:
                 "orders": [o.public_id for o in paid_from],
             },
         )
-        listed = "\n".join(f"- {o.public_id}: {o.listing_snapshot.get('title', '')} ({o.total})" for o in paid_from)
+        listed = "\n".join(
+            f"- {o.public_id}: {o.listing_snapshot.get('title', '')} ({o.total.format()})" for o in paid_from
+        )
         tickets.open_ticket(
             by=user,
             subject=f"Chargeback of deposit {found.public_id}",
             category="payment",
             body=(
-                f"The payment provider reversed deposit {found.public_id} of {money} ({reversal.reference}). "
-                f"{taken} was taken back from the wallet"
+                # A stored English text: money in its fixed form, whatever language the caller reads.
+                f"The payment provider reversed deposit {found.public_id} of {money.format()} ({reversal.reference}). "
+                f"{taken.format()} was taken back from the wallet"
                 + (
-                    f"; {debt} is owed as a debt, so ordering and withdrawing are blocked until it is repaid."
+                    f"; {debt.format()} is owed as a debt, so ordering and withdrawing are blocked until it is repaid."
                     if debt.amount
                     else "."
                 )

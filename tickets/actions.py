@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -277,13 +278,15 @@ def auto_resolve(*, ticket_id: int, by: SystemActor) -> Ticket:
         verdict(ticket, "auto_resolve", by=by).require()
         if not deadlines.has_passed(ticket.autoclose_at, clock.now()):
             raise NotAllowedInState(_("The ticket was answered again; it closes later."))
-        waited = rules.humane(ticket.policy.ticket_autoclose_after)
+        waited = ticket.policy.ticket_autoclose_after
+        with translation.override("en"):  # the stored record is English, whoever's request ran it
+            waited_in_english = rules.humane(waited)
         _close(
             ticket,
             by=by,
             role="system",
             code="ticket.auto_resolved",
-            text=f"Resolved automatically: there was no reply for {waited} after the last answer.",
+            text=f"Resolved automatically: there was no reply for {waited_in_english} after the last answer.",
         )
         _tell(
             [ticket.owner],
@@ -295,7 +298,7 @@ def auto_resolve(*, ticket_id: int, by: SystemActor) -> Ticket:
                     "There was no reply for %(waited)s after the administration's answer, so the "
                     "ticket was resolved. If you still need help, reply to reopen it."
                 )
-                % {"waited": waited}
+                % {"waited": rules.humane(waited)}  # in the owner's language
             ),
         )
     return ticket

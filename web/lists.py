@@ -127,7 +127,13 @@ def waiting_for(viewer: User) -> list[Waiting]:
                 step=step,
             )
         )
-    mine = dispute_queries.disputes_for(viewer, tab="open").filter(Q(order__buyer=viewer) | Q(order__seller=viewer))
+    # Those waiting on the viewer, chosen by the database before the page's limit, so a seller
+    # with many open disputes still sees every one that needs their move.
+    mine = (
+        dispute_queries.disputes_for(viewer, tab="open")
+        .filter(Q(order__buyer=viewer, waiting_on_buyer=True) | Q(order__seller=viewer, waiting_on_seller=True))
+        .order_by("id")
+    )
     for case in read_model.case_summaries(list(mine[:DASHBOARD_LIMIT]), viewer=viewer, now=clock.now()):
         if case.party not in case.waiting_on:
             continue

@@ -163,3 +163,24 @@ def test_what_was_agreed_is_the_accepted_proposals_preview(case: Any) -> None:
     assert view.dispute.status == "awaiting_return"
     (accepted,) = [p for p in view.proposals if p.row.pk == offer.pk]
     assert view.agreed == accepted.preview and view.agreed.buyer_refund == Money(100_00, "USD")
+
+
+def test_what_was_agreed_is_what_the_last_step_will_pay_whatever_was_accepted_first(case: Any, tclock: Any) -> None:
+    # A replacement was accepted and never delivered; the case went to the administration, where
+    # the parties then agreed on a return with 40 % kept. The seller's confirmation must state the
+    # return's split, not the first accepted proposal's.
+    buyer, seller, _, dispute = case
+    replacement = actions.propose(dispute_id=dispute.pk, by=seller, kind="replacement", note="A new key")
+    actions.accept_proposal(proposal_id=replacement.pk, by=buyer)
+    tclock.advance(days=30)  # the redelivery's time runs out: the case is escalated
+    assert refresh(dispute).status == "escalated"
+    offer = actions.propose(dispute_id=dispute.pk, by=seller, kind="return_and_refund", seller_keep_percent=40, note="")
+    actions.accept_proposal(proposal_id=offer.pk, by=buyer)
+
+    agreed = view_of(dispute, seller).agreed
+    settled = actions.confirm_return(
+        dispute_id=actions.mark_returned(dispute_id=dispute.pk, by=buyer).pk, by=seller
+    ).settlement
+
+    assert agreed is not None and agreed.buyer_refund == Money(60_00, "USD")
+    assert agreed.as_dict() == settled

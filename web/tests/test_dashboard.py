@@ -65,3 +65,22 @@ def test_an_answered_ticket_waits_for_its_owner_until_it_resolves_by_itself(make
     assert row.step == lists.ticket_step(view, owner) and row.step is not None
     assert (row.step.at, row.step.mine) == (ticket.autoclose_at, True)
     assert row.url == f"/tickets/{ticket.public_id}/"
+
+
+def test_the_dashboard_limit_counts_only_disputes_waiting_on_me(
+    make_user: Any, tclock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The limit was applied before the "is it my move" check, so a seller whose first cases
+    # waited on buyers never saw a later one that waited on them.
+    monkeypatch.setattr(lists, "DASHBOARD_LIMIT", 2)
+    buyer, seller = make_user("anna"), make_user("boris")
+    opened = []
+    for _ in range(3):
+        order = factories.delivered_order(buyer, seller, price=10_00)
+        tclock.advance(minutes=15)
+        opened.append(factories.open_dispute(order, kind="full_refund"))
+    Dispute.objects.filter(pk__in=[d.pk for d in opened[:2]]).update(waiting_on_seller=False, waiting_on_buyer=True)
+
+    rows = [w for w in lists.waiting_for(seller) if w.kind == "dispute"]
+
+    assert [r.url for r in rows] == [f"/disputes/{opened[2].public_id}/"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import timeline
 from core.errors import NotFound
+from core.lookups import by_unique_key
 from core.models import Deadline
 from core.money import Money
 from core.transitions import Verdict
@@ -83,9 +84,7 @@ def orders_for(user: User, *, role: str | None = None, status: str | None = None
 
 def get_order_for(user: User, public_id: str) -> Order:
     """The order if the user is its buyer or seller or staff; otherwise "not found"."""
-    order = (
-        Order.objects.select_related("buyer", "seller", "policy_version", "listing").filter(public_id=public_id).first()
-    )
+    order = by_unique_key(Order.objects.select_related("buyer", "seller", "policy_version").filter(public_id=public_id))
     if order is None or not can_see(order, user):
         raise NotFound(_("No such order."))
     return order

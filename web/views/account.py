@@ -39,8 +39,15 @@ def _current_password(*, required: bool = True) -> forms.CharField:
 
 
 class AddressChangeForm(EmailForm):
-    # Not required for a person without a password (signed in by the marketplace's links).
+    """The new address, and the current password of a person who has one (not of one signed in
+    by the marketplace's links only)."""
+
     current = _current_password(required=False)
+
+    def __init__(self, data: Any = None, *, user: User) -> None:
+        super().__init__(data, initial={"email": user.email})
+        if not user.has_usable_password():
+            del self.fields["current"]
 
 
 class PasswordChangeForm(forms.Form):
@@ -61,9 +68,7 @@ def section(name: str) -> str:
 def account_view(request: HttpRequest) -> HttpResponse:
     user = me(request)
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    email_form = AddressChangeForm(request.POST if action == "change" else None, initial={"email": user.email})
-    if not user.has_usable_password():
-        del email_form.fields["current"]
+    email_form = AddressChangeForm(request.POST if action == "change" else None, user=user)
     password_form = PasswordChangeForm(request.POST if action == "password" else None)
     if action == "resend":
         if user.email_verified_at is None:
@@ -139,9 +144,7 @@ def page(
 ) -> HttpResponse:
     """The account page, with the form that was just refused (if any) bound to what was sent."""
     if email_form is None:
-        email_form = AddressChangeForm(initial={"email": user.email})
-        if not user.has_usable_password():
-            del email_form.fields["current"]
+        email_form = AddressChangeForm(user=user)
     profile_form = profile_form or ProfileForm(
         initial={"language": user.language, "time_zone": user.time_zone, "optional_email": user.optional_email}
     )

@@ -1,6 +1,7 @@
 """Since when a case has waited for the administration becomes a field, and the staff queue's
 partial index is keyed by what the queue sorts by (the decision target, else that time), so a
-page of the queue is the index's first rows instead of a sort of every waiting case.
+page of the queue is the index's first rows instead of a sort of every waiting case; and, on
+PostgreSQL, the statistics that let the planner see how many cases wait (below).
 
 Existing cases take the value the queue computed until now: the escalation, or the latest
 answer of one of its questions, or the due time of the latest one forfeited, whichever is
@@ -28,6 +29,24 @@ def empty_staff_waiting_since(apps, schema_editor):
     apps.get_model("disputes", "Dispute").objects.update(staff_waiting_since=None)
 
 
+# PostgreSQL estimates the queue's condition (status escalated or appealed, and waiting for the
+# administration) as if the two were independent: a fifth of a fifth of the disputes, when nearly
+# every escalated case waits for the administration. Under-counted, a few hundred waiting cases
+# looked cheaper to join one by one and sort than to read in the index's order; with the two
+# columns' joint statistics the planner counts them right and walks the index under the LIMIT.
+def create_queue_statistics(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "CREATE STATISTICS IF NOT EXISTS dispute_status_waiting (dependencies, mcv) "
+            "ON status, waiting_on_staff FROM disputes_dispute"
+        )
+
+
+def drop_queue_statistics(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP STATISTICS IF EXISTS dispute_status_waiting")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("disputes", "0010_step_default_and_times"),
@@ -53,4 +72,5 @@ class Migration(migrations.Migration):
                 name="dispute_staff_inbox",
             ),
         ),
+        migrations.RunPython(create_queue_statistics, drop_queue_statistics),
     ]

@@ -255,8 +255,18 @@ def _dispute_why(d: Any) -> str:
     return str(ESCALATED_BY.get(d.escalated_by, _("escalated")))
 
 
+REASON_LABELS = dict(Reason.choices)
+
+
+def reason_label(value: str) -> str:
+    """A dispute's reason as `get_reason_display()` words it, in the active language, without
+    rebuilding the field's lookup of every (lazily translated) label for each row as it does."""
+    return str(REASON_LABELS.get(value, value))
+
+
 def _dispute_item(d: Any, now: datetime) -> InboxItem:
     target = d.decision_due_at
+    reason = reason_label(d.reason)
     since = d.staff_waiting_since or d.escalated_at  # as `STAFF_DUE` falls back
     appeal = " · appealed by the " + d.appealed_by if d.status == Dispute.Status.APPEALED else ""
     return InboxItem(
@@ -272,9 +282,9 @@ def _dispute_item(d: Any, now: datetime) -> InboxItem:
         link=reverse("web:staff_case", args=[d.public_id]),
         breach=deadlines.has_passed(target, now),
         waiting=target is None,
-        detail=f"{d.get_reason_display()} · {d.order.buyer.username} → {d.order.seller.username}{appeal}",
+        detail=f"{reason} · {d.order.buyer.username} → {d.order.seller.username}{appeal}",
         amount=d.order.price,
-        reason=str(d.get_reason_display()),
+        reason=reason,
         why=_dispute_why(d),
         waiting_since=since,
         target=target,
@@ -317,7 +327,7 @@ def _info_item(r: InfoRequest, now: datetime) -> InboxItem:
         breach=deadlines.has_passed(r.due_at, now),
         detail=r.question[:140],
         amount=order.price,
-        reason=str(r.dispute.get_reason_display()),
+        reason=reason_label(r.dispute.reason),
         why=str(
             (_("the buyer is asked: %(question)s") if r.party == "buyer" else _("the seller is asked: %(question)s"))
             % {"question": r.question[:140]}

@@ -7,7 +7,8 @@ actions would take hours here). So they have no ledger entries, audit events or 
 this phase runs after the last ledger check. Shape, per size N: 200 buyers and 200 sellers with a
 listing each; one order in five is open (paid, delivered or disputed) and the rest completed;
 one order in fifty is disputed, and one dispute in five of those is escalated and waiting for
-the administration. Sizes grow in place: the rows of 10,000 are part of the million."""
+the administration (since its escalation: no questions asked). Sizes grow in place: the rows of
+10,000 are part of the million."""
 
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ def _insert_orders(people: dict[str, Any], *, start: int, stop: int) -> None:
                 INSERT INTO disputes_dispute (public_id, order_id, reason, description, requested_outcome, status,
                     opened_at, terms_accepted_at, escalated_at, escalated_by, waiting_on_buyer, waiting_on_seller,
                     waiting_on_staff, redelivery_note, outcome, decided_by, resolution_note, seller_error,
-                    metadata, findings, decision_accepted_by, appealed_by, appeal_reason)
+                    metadata, findings, decision_accepted_by, appealed_by, appeal_reason, staff_waiting_since)
                 SELECT 'dsp_scale' || substr(o.public_id, 10), o.id, 'incorrect', 'Seeded in bulk.',
                     '{"kind": "full_refund"}'::jsonb,
                     CASE WHEN substr(o.public_id, 10)::bigint %% 250 = 0 THEN 'escalated' ELSE 'awaiting_seller' END,
@@ -108,7 +109,8 @@ def _insert_orders(people: dict[str, Any], *, start: int, stop: int) -> None:
                     CASE WHEN substr(o.public_id, 10)::bigint %% 250 = 0 THEN o.placed_at END,
                     CASE WHEN substr(o.public_id, 10)::bigint %% 250 = 0 THEN 'buyer' ELSE '' END,
                     false, substr(o.public_id, 10)::bigint %% 250 <> 0, substr(o.public_id, 10)::bigint %% 250 = 0,
-                    '', '', '', '', false, '{}'::jsonb, '[]'::jsonb, '[]'::jsonb, '', ''
+                    '', '', '', '', false, '{}'::jsonb, '[]'::jsonb, '[]'::jsonb, '', '',
+                    CASE WHEN substr(o.public_id, 10)::bigint %% 250 = 0 THEN o.placed_at END
                 FROM orders_order o
                 WHERE o.public_id LIKE 'ord_scale%%' AND o.status = 'disputed'
                     AND substr(o.public_id, 10)::bigint > %(low)s AND substr(o.public_id, 10)::bigint <= %(high)s

@@ -141,6 +141,7 @@ def info_forfeit(deadline: Deadline) -> str:
             raise NotAllowedInState(_("The question was answered."))
         request.status = InfoRequest.Status.FORFEITED
         request.save(update_fields=["status"])
+        lifecycle.staff_waits_since(dispute, request.due_at)
         audit.record(
             events.DISPUTE_INFO_FORFEITED, subject=dispute, by=by, role="system", data={"party": request.party}
         )

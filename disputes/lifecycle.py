@@ -103,6 +103,7 @@ def escalate(dispute: Dispute, *, by: Actor, role: str) -> None:
     dispute.status = Dispute.Status.ESCALATED
     dispute.escalated_at = now
     dispute.escalated_by = role
+    dispute.staff_waiting_since = now  # any earlier answer or forfeit came before this
     target = dispute.order.policy.decision_target
     dispute.decision_due_at = now + target if target is not None else None
     cancel(
@@ -139,6 +140,15 @@ def escalate(dispute: Dispute, *, by: Actor, role: str) -> None:
             % {"who": who()}
         ),
     )
+
+
+def staff_waits_since(dispute: Dispute, at: datetime) -> None:
+    """A question of the case was answered (`at`: the answer) or forfeited (`at`: its due time):
+    the case waits for the administration again from then, unless it already did from later.
+    The stored value is what the staff queue sorts by: the escalation, or the latest answer or
+    forfeit of a question (`desk.tests.test_queue_key` checks it against the questions)."""
+    since = dispute.staff_waiting_since
+    dispute.staff_waiting_since = at if since is None or at > since else since
 
 
 def close_info_requests(dispute: Dispute, *, reason: str) -> None:

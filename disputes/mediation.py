@@ -121,6 +121,7 @@ def answer_info(*, request_id: int, by: User, body: str) -> InfoRequest:
             raise NotFound(_("No open question to you with this id."))
         request.status, request.answer, request.answered_at = InfoRequest.Status.ANSWERED, body, now
         request.save(update_fields=["status", "answer", "answered_at"])
+        lifecycle.staff_waits_since(dispute, now)
         deadlines.cancel(subject=request, reason="answered")
         audit.record(events.DISPUTE_INFO_ANSWERED, subject=dispute, by=by, role=party, data={"answer": body[:500]})
         mediators = {u.pk: u for u in (request.asked_by, dispute.assignee) if u is not None}

@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -68,6 +69,13 @@ def step_matches_its_times() -> models.Q:
         & (~models.Q(step="redelivering") | models.Q(redelivered_at__isnull=True))
         & (~models.Q(step="redelivery_confirming") | models.Q(redelivered_at__isnull=False))
     )
+
+
+# What a dispute waiting for the administration is due by in the staff queue: its decision
+# target, else since when it has waited (under a policy without a target). The escalation last:
+# a case escalated by a process of the release before this field (during `parley deploy`) has
+# none stored, and waits from its escalation.
+STAFF_DUE = Coalesce("decision_due_at", "staff_waiting_since", "escalated_at")
 
 
 class Dispute(models.Model):
@@ -145,6 +153,10 @@ class Dispute(models.Model):
     reasons = models.JSONField(null=True, blank=True)
     # Decision target (policy `decision_target`): when the administration aims to have decided.
     decision_due_at = models.DateTimeField(null=True, blank=True)
+    # Since when the case has waited for the administration: its escalation, or the latest answer
+    # or forfeit of one of its questions (`disputes.lifecycle.staff_waits_since`). Set by the
+    # actions that change it, so the staff queue sorts by a column, not by subqueries per row.
+    staff_waiting_since = models.DateTimeField(null=True, blank=True)
     # A decision waiting for its appeal window (policy `appeal_window`): its terms, settled when
     # the window closes, both parties accept it, or replaced by the decision on appeal.
     pending_decision = models.JSONField(null=True, blank=True)
@@ -171,9 +183,11 @@ class Dispute(models.Model):
             # The staff queue's disputes: escalated or appealed and waiting for the administration,
             # a few among many, found without reading the rest. Its condition is the queue's
             # filter (`desk.queries`), so the planner can use it; an index on escalated disputes
-            # alone was passed over for a full scan once appeals joined the queue.
+            # alone was passed over for a full scan once appeals joined the queue. Its key is the
+            # queue's order (`STAFF_DUE`, then id), so a page is the index's first rows.
             models.Index(
-                fields=["escalated_at", "id"],
+                STAFF_DUE,
+                "id",
                 name="dispute_staff_inbox",
                 condition=models.Q(status__in=["escalated", "appealed"], waiting_on_staff=True),
             ),

@@ -19,12 +19,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from conftest import START
 from core import clock
 from desk import queries as inbox
 from disputes import actions as disputes
 from disputes import mediation
+from disputes.models import Dispute, Reason
 from policy.active import configured_policy
 from testsupport import factories
 from tickets import actions as tickets
@@ -210,3 +212,14 @@ def test_a_decision_target_orders_the_disputes_and_marks_its_breach(make_user, t
     past = START + timedelta(hours=25 + 72, seconds=1)
     assert [n for n, i in items(viewer, names, past).items() if i.breach] == ["late"]
     assert shown(viewer, names, now=past, status="breached") == ["late"]
+
+
+def test_the_queue_words_a_reason_as_the_field_does_in_the_readers_language():
+    """The queue looks reasons up in one table instead of `get_reason_display()` per row (which
+    rebuilds the field's lookup of every translated label each time): the same words."""
+    for language in ("en", "ru"):
+        with translation.override(language):
+            for value, _label in Reason.choices:
+                assert inbox.reason_label(value) == Dispute(reason=value).get_reason_display()
+    with translation.override("ru"):
+        assert inbox.reason_label("defective") != "Defective"

@@ -8,12 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 
 from accounts.models import User
 from core import clock
 from core.models import AuditEvent, Deadline
 from disputes import actions
-from disputes.models import Dispute
+from disputes.models import Dispute, InfoRequest
 from ledger import queries as ledger
 from ledger.models import Account, Entry, Transaction
 from notifications.models import Notification
@@ -181,3 +183,21 @@ def bring_to_administration(dispute: Dispute, tclock: Any) -> Dispute:
     dispute = refresh(dispute)
     assert dispute.status == Dispute.Status.ESCALATED
     return dispute
+
+
+def with_computed_staff_waiting_since(disputes: QuerySet[Dispute]) -> QuerySet[Dispute]:
+    """The disputes with `computed_since`: since when each has waited for the administration,
+    worked out from its questions as the staff queue did before it was stored (its escalation,
+    or the latest answer or forfeit of one of its questions, whichever is latest), and
+    `computed_due`, the queue's key from it. What `staff_waiting_since` must always equal."""
+    returned = InfoRequest.objects.filter(dispute=OuterRef("pk"))
+    answered = returned.filter(status=InfoRequest.Status.ANSWERED).order_by("-answered_at").values("answered_at")
+    forfeited = returned.filter(status=InfoRequest.Status.FORFEITED).order_by("-due_at").values("due_at")
+    since = F("escalated_at")
+    return disputes.annotate(
+        # Coalesce: on SQLite a NULL among GREATEST's arguments makes the whole result NULL.
+        computed_since=Greatest(
+            since, Coalesce(Subquery(answered[:1]), since), Coalesce(Subquery(forfeited[:1]), since)
+        ),
+        computed_due=Coalesce(F("decision_due_at"), F("computed_since")),
+    )

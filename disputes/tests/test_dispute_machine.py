@@ -6,8 +6,10 @@ After every step: the ledger's invariants hold; an order has at most one unresol
 and at most one settlement; a resolved dispute's settlement is what the ledger wrote (and what
 the accepted proposal or the decision previewed); every status is a spec state reached along
 the diagram; a refused action raised a `DomainError` and wrote nothing; and the verdicts that
-`allowed_actions` shows agree with what the action then did. An action the verdict allows may
-only fail on its inputs (`ValidationFailed`, or a refund rule's `Conflict`)."""
+`allowed_actions` shows agree with what the action then did; the staff queue's stored key
+(`staff_waiting_since`) is what the case's questions make it, and the queue's order with it. An
+action the verdict allows may only fail on its inputs (`ValidationFailed`, or a refund rule's
+`Conflict`)."""
 
 from __future__ import annotations
 
@@ -39,10 +41,17 @@ from core import clock
 from core.errors import DomainError, ValidationFailed
 from core.models import AuditEvent, Deadline
 from core.transitions import Verdict
+from desk import queries as inbox
 from disputes import actions, appeals, mediation, opening, queries, states
 from disputes.models import Dispute, InfoRequest, Proposal, ProposalKind, Reason
 from disputes.outcomes import delivered_in_fact, has_delivery, standing_request
-from disputes.tests.support import PRESETS, bring_to_administration, settlement_amounts, settlement_legs
+from disputes.tests.support import (
+    PRESETS,
+    bring_to_administration,
+    settlement_amounts,
+    settlement_legs,
+    with_computed_staff_waiting_since,
+)
 from disputes.verdicts import proposal_verdict, verdict
 from ledger.models import Entry, Transaction
 from notifications.models import Notification
@@ -671,6 +680,20 @@ class DisputeMachine(RuleBasedStateMachine):
             before = self.seen_steps.get(pk)
             assert before in (None, step) or step in STEP_EDGES[before], f"step {before!r} -> {step!r}"
             self.seen_steps[pk] = step
+
+    @invariant()
+    def the_staff_queue_key_is_what_the_questions_say(self) -> None:
+        """The stored `staff_waiting_since` is what the questions of the case make it, and the
+        staff queue (which sorts by it) holds the cases and the order that the questions give."""
+        if not self.changed:
+            return
+        rows = with_computed_staff_waiting_since(Dispute.objects.all())
+        for pk, stored, computed in rows.values_list("pk", "staff_waiting_since", "computed_since"):
+            assert stored == computed, f"dispute {pk}: stored {stored}, computed {computed}"
+        waiting = rows.filter(status__in=(Dispute.Status.ESCALATED, Dispute.Status.APPEALED), waiting_on_staff=True)
+        expected = list(waiting.order_by("computed_due", "id").values_list("pk", "computed_due"))
+        queue = inbox._dispute_rows(inbox.Filters(viewer=self.staff), clock.now())
+        assert list(queue.values_list("pk", "due")) == expected
 
     def check_resolution(self, dispute: Dispute) -> None:
         order = dispute.order

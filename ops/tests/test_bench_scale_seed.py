@@ -6,6 +6,7 @@ test removes them before the ledger check that follows every test.)"""
 from __future__ import annotations
 
 import pytest
+from django.db.models import F
 
 from bench import scale
 from disputes.models import Dispute
@@ -24,7 +25,11 @@ def test_the_bulk_seed_inserts_orders_and_disputes_in_their_shape(db):
     assert orders.filter(status=Order.Status.DISPUTED).count() == 20
     disputes = Dispute.objects.filter(public_id__startswith="dsp_scale")
     assert disputes.count() == 20
-    assert disputes.filter(status=Dispute.Status.ESCALATED, waiting_on_staff=True).count() == 4
+    waiting = disputes.filter(status=Dispute.Status.ESCALATED, waiting_on_staff=True)
+    assert waiting.count() == 4
+    # The staff queue sorts by the stored time: an escalated case waits from its escalation.
+    assert not waiting.exclude(staff_waiting_since=F("escalated_at")).exists()
+    assert not disputes.exclude(status=Dispute.Status.ESCALATED).exclude(staff_waiting_since=None).exists()
     assert not orders.exclude(metadata={}).exists()
     # The seed writes no escrows or ledger rows (it says so); leave the books as the test found them.
     disputes.delete()

@@ -665,6 +665,8 @@ class DisputeMachine(RuleBasedStateMachine):
             self.seen[dispute.pk] = status
             if status == Dispute.Status.ESCALATED:
                 self.expected.pop(dispute.pk, None)  # whatever was agreed, the administration decides now
+            elif status == Dispute.Status.APPEALED:
+                self.expected.pop(dispute.pk, None)  # the appealed decision is set aside: the next one settles
             elif status == Dispute.Status.RESOLVED and before != status:
                 self.check_resolution(dispute)
 

@@ -26,6 +26,7 @@ from accounts.models import User
 from accounts.queries import live_token
 from core import locale
 from core.errors import DomainError, Forbidden, NotFound
+from core.lookups import by_unique_key
 from integrations import scopes
 from integrations.models import ApiKey
 from integrations.queries import SECRET_PREFIX, key_for_secret
@@ -87,7 +88,7 @@ def _resolve(request: HttpRequest, token: str) -> Caller:
     if scopes.ACT not in key.scopes:
         return Caller(key=key, refusal=Forbidden(gettext("This API key may not act on behalf of users.")))
     # Only something shaped like a public id reaches the database (no NUL, no 10 kB header).
-    user = User.objects.filter(public_id=on_behalf).first() if PUBLIC_ID.fullmatch(on_behalf) else None
+    user = by_unique_key(User.objects.filter(public_id=on_behalf)) if PUBLIC_ID.fullmatch(on_behalf) else None
     if user is None:
         return Caller(
             key=key,

@@ -1,5 +1,6 @@
-"""Baselines measured in the same run, on the same database: a CPU probe and the raw-SQL money
-move, the physical ceiling Parley's own money moves are compared with.
+"""Baselines measured in the same run, on the same database: a CPU probe, the raw-SQL money
+move, the physical ceiling Parley's own money moves are compared with, and the same move written
+naively with Django's ORM, the framework's own floor under any money move Parley makes.
 
 The raw move has the shape of Parley's ledger posting without the application: BEGIN; debit one
 balance row; credit another; insert the transaction row and its two entries; COMMIT. It runs
@@ -16,7 +17,8 @@ import timeit
 from pathlib import Path
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 ACCOUNTS = 10_000
 TABLES = ("bench_raw_entry", "bench_raw_txn", "bench_raw_account")
@@ -107,23 +109,105 @@ def _mover(seconds: float, start: threading.Barrier, counts: list[int], seed: in
             connection.close()
 
 
+def _orm_models() -> tuple[type[models.Model], type[models.Model], type[models.Model]]:
+    """The raw move's three tables as Django models (unmanaged: the baseline creates and drops
+    the tables itself), defined once per process under an installed app so the ORM accepts them."""
+    if not _ORM_MODELS:
+
+        class BenchAccount(models.Model):  # noqa: DJ008 - never shown
+            id = models.BigIntegerField(primary_key=True)
+            balance = models.BigIntegerField()
+
+            class Meta:
+                app_label, db_table, managed = "core", "bench_raw_account", False
+
+        class BenchTxn(models.Model):  # noqa: DJ008 - never shown
+            kind = models.CharField(max_length=32)
+            created_at = models.DateTimeField()
+
+            class Meta:
+                app_label, db_table, managed = "core", "bench_raw_txn", False
+
+        class BenchEntry(models.Model):  # noqa: DJ008 - never shown
+            txn = models.ForeignKey(BenchTxn, on_delete=models.CASCADE, db_constraint=False)
+            account = models.ForeignKey(BenchAccount, on_delete=models.CASCADE, db_constraint=False)
+            amount = models.BigIntegerField()
+
+            class Meta:
+                app_label, db_table, managed = "core", "bench_raw_entry", False
+
+        _ORM_MODELS.extend([BenchAccount, BenchTxn, BenchEntry])
+    account, txn, entry = _ORM_MODELS
+    return account, txn, entry
+
+
+_ORM_MODELS: list[type[models.Model]] = []
+
+
+def _orm_mover(seconds: float, start: threading.Barrier, counts: list[int], seed: int) -> None:
+    """The raw move as a Django developer would first write it: both accounts locked in one
+    query, each balance saved, the transaction row created, its two entries in one insert."""
+    account_model, txn_model, entry_model = _orm_models()
+    rng = random.Random(seed)  # noqa: S311 - picks accounts and amounts, no secret
+    done = 0
+    try:
+        start.wait()
+        stop = time.perf_counter() + seconds
+        while time.perf_counter() < stop:
+            a, b = rng.sample(range(ACCOUNTS), 2)
+            amount = rng.randint(1, 10_000)
+            with transaction.atomic():
+                locked = {
+                    row.pk: row
+                    for row in account_model._default_manager.select_for_update().filter(pk__in=(a, b)).order_by("pk")
+                }
+                for pk, change in ((a, -amount), (b, amount)):
+                    locked[pk].balance += change  # type: ignore[attr-defined]
+                    locked[pk].save(update_fields=["balance"])
+                txn = txn_model._default_manager.create(kind="transfer", created_at=timezone.now())
+                entry_model._default_manager.bulk_create(
+                    [
+                        entry_model(txn=txn, account_id=a, amount=-amount),
+                        entry_model(txn=txn, account_id=b, amount=amount),
+                    ]
+                )
+            done += 1
+    finally:
+        counts.append(done)
+        if threading.current_thread() is not threading.main_thread():
+            connection.close()
+
+
 def raw_money_move(*, seconds: float, connections: int) -> dict[str, Any]:
     """Money moves per second with `connections` concurrent connections, each in its own thread."""
+    return _money_move(_mover, seconds=seconds, connections=connections)
+
+
+def orm_money_move(*, seconds: float, connections: int) -> dict[str, Any]:
+    """The same move through Django's ORM (`_orm_mover`), and its CPU per move in this process:
+    what the framework costs before Parley adds a rule. (Threads share one interpreter lock, so
+    more connections show the database's waits overlapping, not more Python.)"""
+    return _money_move(_orm_mover, seconds=seconds, connections=connections)
+
+
+def _money_move(mover: Any, *, seconds: float, connections: int) -> dict[str, Any]:
     _create()
     try:
         counts: list[int] = []
         start = threading.Barrier(connections)
+        cpu_began = time.process_time()
         if connections == 1:
             began = time.perf_counter()
-            _mover(seconds, start, counts, 1)
+            mover(seconds, start, counts, 1)
         else:
-            threads = [threading.Thread(target=_mover, args=(seconds, start, counts, i)) for i in range(connections)]
+            threads = [threading.Thread(target=mover, args=(seconds, start, counts, i)) for i in range(connections)]
             began = time.perf_counter()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
         elapsed = time.perf_counter() - began
+        cpu = time.process_time() - cpu_began
         with connection.cursor() as cur:
             cur.execute("SELECT COALESCE(SUM(balance), 0) FROM bench_raw_account")
             balances = cur.fetchone()[0]
@@ -132,6 +216,12 @@ def raw_money_move(*, seconds: float, connections: int) -> dict[str, Any]:
         moves = sum(counts)
         if balances != 0 or entries != 0 or rows != 2 * moves:
             raise AssertionError(f"raw baseline lost money: balances {balances}, entries {entries}, rows {rows}")
-        return {"connections": connections, "moves": moves, "seconds": round(elapsed, 2), "per_s": moves / elapsed}
+        return {
+            "connections": connections,
+            "moves": moves,
+            "seconds": round(elapsed, 2),
+            "per_s": moves / elapsed,
+            "cpu_us_per_move": round(cpu / moves * 1e6, 1) if moves else None,
+        }
     finally:
         _drop()

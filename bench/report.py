@@ -42,8 +42,21 @@ def _baselines(db: dict[str, Any], ceiling: float) -> str:
         ["disk: 8 kB write + fdatasync", f"{_num(m.get('fdatasync_per_s'))} /s", ""],
     ]
     rows += [
-        [f"raw-SQL money move, {r['connections']} connection(s)", f"{_num(r['per_s'])} /s", _pct(r["per_s"], ceiling)]
+        [
+            f"raw-SQL money move, {r['connections']} connection(s) ({_num(r.get('cpu_us_per_move'))} µs CPU each)",
+            f"{_num(r['per_s'])} /s",
+            _pct(r["per_s"], ceiling),
+        ]
         for r in db.get("raw_sql", [])
+    ]
+    rows += [
+        [
+            f"the same move in Django's ORM, {r['connections']} connection(s) "
+            f"({_num(r.get('cpu_us_per_move'))} µs CPU each)",
+            f"{_num(r['per_s'])} /s",
+            _pct(r["per_s"], ceiling),
+        ]
+        for r in db.get("orm_move", [])
     ]
     return table(["baseline", "value", "% of raw c=1"], rows)
 

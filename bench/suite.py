@@ -121,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             phase(f"raw SQL x{n}", partial(baseline.raw_money_move, seconds=args.baseline_seconds, connections=n))
             for n in sorted({1, 4, *args.concurrency})
         ]
+        result["orm_move"] = [
+            phase(f"ORM move x{n}", partial(baseline.orm_money_move, seconds=args.baseline_seconds, connections=n))
+            for n in (1, 4)
+        ]
         cast = phase("seed domain", lambda: make_cast("dom", buyers=20, sellers=5))
         if "domain" not in args.skip:
             result["domain"] = phase("domain", lambda: domain.throughput(cast, seconds=args.seconds))

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 
 from core import clock
 from core.http import problem_response
+from core.lookups import by_unique_key
 from core.models import IdempotencyKey
 
 if TYPE_CHECKING:
@@ -60,7 +61,9 @@ def _replay(record: IdempotencyKey) -> HttpResponse:
 def stored(user: User, key: str, fingerprint: str) -> HttpResponse | None:
     """The remembered answer to replay, a 422 when the key was used for another request, or
     None when the key is free."""
-    record = IdempotencyKey.objects.filter(owner=user, key=key, created_at__gte=clock.system_now() - RETENTION).first()
+    record = by_unique_key(
+        IdempotencyKey.objects.filter(owner=user, key=key, created_at__gte=clock.system_now() - RETENTION)
+    )
     if record is None:
         return None
     if record.fingerprint != fingerprint:

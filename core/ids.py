@@ -10,9 +10,14 @@ from django.db import models
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base32, lower case: no i, l, o, u
 
 
+_LENGTH = 20  # characters of 5 bits each: 100 random bits
+
+
 def new_public_id(prefix: str) -> str:
-    """`prefix` + "_" + 20 random characters (100 bits)."""
-    return prefix + "_" + "".join(secrets.choice(_ALPHABET) for _ in range(20))
+    """`prefix` + "_" + 20 random characters (100 bits), from one read of the system's random
+    source (a choice per character would read it twenty times: ~50 µs an id)."""
+    bits = secrets.randbits(5 * _LENGTH)
+    return prefix + "_" + "".join(_ALPHABET[(bits >> (5 * i)) & 31] for i in range(_LENGTH))
 
 
 class PublicIdField(models.CharField):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core import audit, clock, deadlines
+from core import audit, clock, deadlines, timeline
 from core.actors import Actor, SystemActor
 from core.errors import NotFound
 from disputes import events, reasons
@@ -281,7 +281,8 @@ def resolve(
         data={"outcome": outcome, "decided_by": decided_by, **dispute.settlement, "reasons": dispute.reasons},
     )
     shown = resolution_of(dispute)  # the mail states the settlement as the case's read model does
-    assert shown is not None
+    if shown is None:  # only a resolved case with its settlement stored has one: set just above
+        raise RuntimeError(f"{dispute.public_id} was resolved without a resolution to tell")
     notify_parties(
         dispute,
         code="dispute.resolved",
@@ -289,8 +290,8 @@ def resolve(
         body=lambda: (
             _("Outcome: %(outcome)s (%(decided_by)s). %(to_buyer)s to the buyer, %(seller_payout)s to the seller.")
             % {
-                "outcome": shown.outcome.replace("_", " "),
-                "decided_by": shown.decided_by,
+                "outcome": timeline.word("outcome", shown.outcome),
+                "decided_by": timeline.word("decided_by", shown.decided_by),
                 "to_buyer": shown.split.to_buyer,
                 "seller_payout": shown.split.seller_payout,
             }

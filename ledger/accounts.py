@@ -6,13 +6,14 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from core import locking
+from core.lookups import by_unique_key
 from ledger.models import Account
 
 Spec = tuple[str, dict[str, object]]  # an account's key, and its fields should it be opened
 
 
 def _get_or_open(key: str, **fields: object) -> Account:
-    found = Account.objects.filter(key=key).first()
+    found = by_unique_key(Account.objects.filter(key=key))
     if found is not None:
         return found
     return _open(key, **fields)
@@ -100,7 +101,7 @@ def locked_wallet(user: User, currency: str) -> Account:
     locked in one query (one row: the same lock, at the same point, as by its id)."""
     assert transaction.get_connection().in_atomic_block, "locked_wallet() needs a transaction"
     key, fields = wallet_spec(user, currency)
-    found = Account.objects.select_for_update().filter(key=key).first()
+    found = by_unique_key(Account.objects.select_for_update().filter(key=key))
     if found is not None:
         return found
     opened = _open(key, **fields)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet, Sum
 
 from accounts.models import User
+from core.lookups import by_unique_key
 from core.money import Money
 from ledger.models import Account, Entry, Hold
 
@@ -38,7 +39,7 @@ def order_entries(order_id: int) -> QuerySet[Entry]:
 
 
 def escrow_balance(order_id: int) -> int:
-    account = Account.objects.filter(key=f"escrow:{order_id}").only("balance").first()
+    account = by_unique_key(Account.objects.filter(key=f"escrow:{order_id}").only("balance"))
     return account.balance if account else 0
 
 

@@ -16,6 +16,7 @@ from chat.models import Message
 from core import audit, clock, deadlines, locale
 from core.actors import Actor, SystemActor
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.lookups import by_unique_key
 from core.money import Money
 from integrations.metadata import checked
 from ledger import accounts, holds
@@ -159,7 +160,7 @@ def _buyable(listing_id: int | str, *, by: User, lock: bool = False) -> Listing:
     if lock:
         listings = listings.select_for_update(of=("self",))
     by_id = {"public_id": listing_id} if isinstance(listing_id, str) else {"pk": listing_id}
-    listing = listings.filter(**by_id, is_active=True).first()
+    listing = by_unique_key(listings.filter(**by_id, is_active=True))
     if listing is None:
         raise NotFound(_("No such listing, or it is no longer for sale."))
     if listing.seller_id == by.pk:
@@ -370,7 +371,7 @@ def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str
 def post_message(*, order_id: int, by: User, body: str) -> Message:
     """A message in the order chat, from the buyer, the seller or the administration."""
     with transaction.atomic():
-        order = Order.objects.select_related("buyer", "seller").filter(pk=order_id).first()
+        order = by_unique_key(Order.objects.select_related("buyer", "seller").filter(pk=order_id))
         if order is None:
             raise NotFound(_("No such order."))
         verdict(order, "message", by=by, now=clock.now()).require()

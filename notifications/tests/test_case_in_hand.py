@@ -97,3 +97,23 @@ def test_the_decision_and_resolution_mails_state_the_read_models_amounts(make_us
     final = case_view(resolved, viewer=buyer, now=tclock.now()).resolution
     assert final is not None and final.final and final.split == pending.split
     amounts_in("dispute.resolved", final.split)
+
+
+def test_the_resolution_mail_says_the_outcome_and_who_decided_in_words_each_reader_reads(
+    make_user: Any, tclock: Any
+) -> None:
+    buyer, seller, staff = make_user("anna"), make_user("boris"), make_user("mediator", staff=True)
+    seller.language = "ru"
+    seller.save(update_fields=["language"])
+    order = factories.delivered_order(buyer, seller, price=100_00)
+    tclock.advance(minutes=15)
+    dispute = bring_to_administration(factories.open_dispute(order, kind="full_refund"), tclock)
+    mediation.decide(dispute_id=dispute.pk, by=staff, outcome="partial_refund", refund_amount=40_00, note="Half.")
+    appeals.accept_decision(dispute_id=dispute.pk, by=buyer)
+    appeals.accept_decision(dispute_id=dispute.pk, by=seller)
+
+    to_buyer = OutboundEmail.objects.get(to=buyer.email, notification__code="dispute.resolved")
+    assert "Outcome: partial refund (by the administration)." in to_buyer.body
+    to_seller = OutboundEmail.objects.get(to=seller.email, notification__code="dispute.resolved")
+    assert "administrator" not in to_seller.body and "partial refund" not in to_seller.body
+    assert "администрац" in to_seller.body

@@ -109,3 +109,31 @@ def test_an_order_is_read_by_its_key_without_limit_or_its_listing(api, make_user
     assert " LIMIT " not in sql and " ORDER BY " not in sql
     assert "catalog_listing" not in sql and sql.count(" JOIN ") == 3  # buyer, seller, policy version
     assert response.json()["id"] == order.public_id
+
+
+def test_the_order_list_says_of_each_order_what_its_own_read_says(api, make_user, tclock):
+    """The list builds its page from rows validated once (`api.schemas.page_of`), its parts as
+    dicts: the answer is the same, byte for byte, as each order's own read."""
+    buyer, seller = make_user("buyer"), make_user("seller")
+    paid = factories.paid_order(buyer, seller)
+    delivered = factories.delivered_order(buyer, seller)
+    client = api(buyer)
+    with override_settings(TEST_CLOCK_ENABLED=False):
+        listed = client.get("/orders").json()["items"]
+        read_one = [client.get(f"/orders/{o.public_id}").json() for o in (delivered, paid)]
+    assert listed == read_one
+    assert [a["action"] for a in listed[0]["allowed_actions"]] == ["confirm", "open_dispute", "cancel"]
+    assert listed[0]["deadlines"] and listed[0]["price"] == {"amount": 100_00, "currency": "USD"}
+
+
+def test_the_dispute_list_says_of_each_case_what_its_own_read_says(api, make_user, tclock):
+    buyer = make_user("buyer")
+    first, second = factories.dispute_of(buyer), factories.dispute_of(buyer)
+    client = api(buyer)
+    with override_settings(TEST_CLOCK_ENABLED=False):
+        listed = client.get("/disputes").json()["items"]
+        read_one = [client.get(f"/disputes/{d.public_id}").json() for d in (second, first)]
+    assert [item["id"] for item in listed] == [second.public_id, first.public_id]
+    for item, whole in zip(listed, read_one, strict=True):
+        assert item == {key: whole[key] for key in item}
+        assert item["allowed_actions"] and item["deadlines"]

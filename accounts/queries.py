@@ -10,6 +10,7 @@ from accounts.actions import token_digest
 from accounts.models import ApiToken, User
 from core import clock
 from core.errors import NotFound
+from core.lookups import by_unique_key
 from core.models import AuditEvent
 from core.money import Money
 
@@ -24,15 +25,13 @@ def user_for_token(token: str) -> User | None:
 
 def live_token(token: str) -> ApiToken | None:
     """The unrevoked, unexpired token of an active user (with the user), or None."""
-    return (
-        ApiToken.objects.select_related("user")
-        .filter(
+    return by_unique_key(
+        ApiToken.objects.select_related("user").filter(
             digest=token_digest(token),
             revoked_at__isnull=True,
             expires_at__gt=clock.system_now(),
             user__is_active=True,
         )
-        .first()
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +65,23 @@ class DeadlineOut(Schema):
     at: datetime
     party: str | None
     consequence: str
+
+
+def shallow_dict(record: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict for a schema to validate, one level deep: `asdict()`
+    deep-copies every value, and a schema given a nested schema's instance validates it again."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+def money_fields(money: Money) -> dict[str, Any]:
+    """`MoneyOut.of(money)` for a schema that validates it as one of its fields."""
+    return {"amount": money.amount, "currency": money.currency}
+
+
+def page_of[P: Schema](page: type[P], items: list[Any], next_cursor: str | None) -> P:
+    """A page of items already validated, one by one, as their schema: building the page with
+    `page(items=…)` validates every item (and what it nests) a second time."""
+    return page.model_construct(items=items, next_cursor=next_cursor)
 
 
 ERRORS: dict[int | frozenset[int], Any] = {

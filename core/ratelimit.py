@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 
 from core import clock
 from core.errors import RateLimited
+from core.lookups import by_unique_key
 from core.models import RateCounter
 
 
@@ -76,7 +77,7 @@ def current(scope: str, ident: str, *, window: int) -> int:
 def _read(key: str) -> int:
     if (redis := _redis()) is not None:
         return int(redis.get(key) or 0)
-    return RateCounter.objects.filter(bucket=key).values_list("count", flat=True).first() or 0
+    return by_unique_key(RateCounter.objects.filter(bucket=key).values_list("count", flat=True)) or 0
 
 
 def guard(scope: str, ident: str, *, limit: int, window: int) -> None:

@@ -4,11 +4,12 @@ what the server then refuses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Choices
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Forbidden, NotAllowedInState
@@ -33,6 +34,17 @@ class Transition:
         waits_for_due_deadline: bool = False,
     ) -> Transition:
         return cls(frozenset(sources), target, frozenset(roles), waits_for_due_deadline)
+
+
+def choice_label(choices: type[Choices], value: str) -> str:
+    """The translated label of one of `choices`' values, as `get_<field>_display()` says it.
+
+    That method builds a dict of every choice first, and hashing the lazy labels translates each
+    one: a dispute's fifteen states are fifteen translations for the one word shown."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +101,18 @@ def check(
     *,
     state: str,
     roles: frozenset[str],
-    describe_state: str | None = None,
+    describe_state: str | Callable[[], str] | None = None,
 ) -> Verdict:
-    """The table's verdict on `action` by someone holding `roles` while in `state`."""
+    """The table's verdict on `action` by someone holding `roles` while in `state`.
+
+    `describe_state` may be a function: it is called only for the refusal that names the state
+    (a page of orders judges every action of every row, and most are allowed or forbidden)."""
     transition = table[action]
     if not roles & transition.roles:
         return Verdict(action, False, "forbidden", only(transition.roles - {"system"}))
     if state not in transition.sources:
+        if callable(describe_state):
+            describe_state = describe_state()
         return Verdict(
             action,
             False,

@@ -13,7 +13,7 @@ from core import locale
 from core.actors import Actor
 from core.deadlines import due
 from core.models import Deadline
-from core.transitions import Verdict, check, check_step
+from core.transitions import Verdict, check, check_step, choice_label
 from disputes.kinds import ESCALATING, REMINDER_SUFFIX, SELLER_RESPONSE
 from disputes.models import Dispute, InfoRequest, Proposal
 from disputes.states import PERSON_ACTIONS, STEP_TRANSITIONS, TRANSITIONS
@@ -34,7 +34,7 @@ def status_label(dispute: Dispute) -> str:
     """The state's name as the policy's marketplace calls it ("Involvement of the administration")."""
     if dispute.status == Dispute.Status.ESCALATED:
         return dispute.order.policy.escalated_label
-    return str(dispute.get_status_display())
+    return choice_label(Dispute.Status, dispute.status)
 
 
 class _Unread:
@@ -49,7 +49,7 @@ def verdict(dispute: Dispute, action: str, *, by: Actor, now: datetime, passed: 
     """`passed` is the case's `passed_deadline` at `now`, when the caller has read it already
     (a read model judging many actions at one instant)."""
     roles = roles_of(dispute, by)
-    base = check(TRANSITIONS, action, state=dispute.status, roles=roles, describe_state=_describe(dispute))
+    base = check(TRANSITIONS, action, state=dispute.status, roles=roles, describe_state=lambda: _describe(dispute))
     if not base.allowed:
         if action == "escalate" and dispute.status == Dispute.Status.ESCALATED:
             return Verdict(action, False, "already_escalated", _("The administration is already involved."))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.actors import Actor, SystemActor
-from core.transitions import Verdict, check
+from core.transitions import Verdict, check, choice_label
 from orders.models import Order
 from orders.states import PERSON_ACTIONS, TRANSITIONS
 from policy import rules
@@ -44,17 +44,17 @@ def verdict(order: Order, action: str, *, by: Actor, now: datetime) -> Verdict:
         return _buyer_cancel(order, roles=roles, now=now)
     if action == "auto_complete" and not order.seller.is_active:
         return _payout_held(order)
-    return check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=_describe(order))
+    return check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=lambda: _describe(order))
 
 
 def _describe(order: Order) -> str:
     # Russian says «пока статус — оплачен»: the translation keeps only the status.
-    return _("the order is %(status)s") % {"status": str(order.get_status_display()).lower()}
+    return _("the order is %(status)s") % {"status": choice_label(Order.Status, order.status).lower()}
 
 
 def _open_dispute(order: Order, *, roles: frozenset[str], now: datetime) -> Verdict:
     action = "open_dispute"
-    base = check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=_describe(order))
+    base = check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=lambda: _describe(order))
     if base.code == "forbidden":
         return base
     policy = order.policy
@@ -123,7 +123,7 @@ def _buyer_cancel(order: Order, *, roles: frozenset[str], now: datetime) -> Verd
     """The buyer cancels an undelivered order for a full refund, without a dispute, on any of
     the grounds below. Each ground is one independent check; add a new one beside the others."""
     action = "cancel"
-    base = check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=_describe(order))
+    base = check(TRANSITIONS, action, state=order.status, roles=roles, describe_state=lambda: _describe(order))
     if not base.allowed:
         return base
     # Ground: the seller is suspended (PRODUCT.md §14): at once, whatever the delivery deadline.

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt
 
-from api.schemas import AllowedAction, DeadlineOut, MoneyIn, MoneyOut
+from api.schemas import AllowedAction, DeadlineOut, MoneyIn, MoneyOut, shallow_dict
 from core import limits, timeline
 from core.errors import ValidationFailed
 from disputes.models import REQUEST_KINDS, DecisionOutcome, Evidence, InfoRequest, ProposalKind
@@ -335,8 +335,9 @@ class DisputeSummaryOut(Schema):
             "decision_due_at": dispute.decision_due_at,
             "appeal_until": dispute.appeal_until,
             "appeal": AppealOut(**asdict(case.appeal)) if case.appeal else None,
-            "allowed_actions": [AllowedAction(**v.as_dict()) for v in case.allowed_actions],
-            "deadlines": [DeadlineOut(**asdict(d)) for d in case.deadlines],
+            # As dicts: validated once, as the case's fields (instances would be validated again).
+            "allowed_actions": [v.as_dict() for v in case.allowed_actions],
+            "deadlines": [shallow_dict(d) for d in case.deadlines],
         }
 
     @classmethod

@@ -29,7 +29,7 @@ from api.routers.dispute_schemas import (
     minor_units,
 )
 from api.routers.orders import MessageIn, MessageOut, MessagePage
-from api.schemas import ERRORS
+from api.schemas import ERRORS, page_of
 from chat import queries as chat_queries
 from core import clock
 from core.pagination import keyset_page
@@ -72,10 +72,7 @@ def list_disputes(
     user = caller(request)
     page = keyset_page(queries.disputes_for(user, tab=tab), cursor=cursor, limit=limit)
     cases = read_model.case_summaries(page.items, viewer=user, now=clock.now())
-    return DisputePage(
-        items=[DisputeSummaryOut.of(case) for case in cases],
-        next_cursor=page.next_cursor,
-    )
+    return page_of(DisputePage, [DisputeSummaryOut.of(case) for case in cases], page.next_cursor)
 
 
 @router.get("/disputes/{dispute_id}", response={200: DisputeOut, **ERRORS})

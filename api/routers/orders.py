@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal
 
@@ -10,7 +9,7 @@ from pydantic import Field
 
 from accounts.models import User
 from api.permissions import caller
-from api.schemas import ERRORS, AllowedAction, DeadlineOut, MoneyIn, MoneyOut
+from api.schemas import ERRORS, AllowedAction, DeadlineOut, MoneyIn, MoneyOut, money_fields, page_of, shallow_dict
 from chat import queries as chat_queries
 from chat.models import Message
 from core import clock, limits
@@ -53,25 +52,28 @@ class OrderOut(Schema):
     @classmethod
     def of(cls, view: OrderView) -> OrderOut:
         order = view.order
-        return cls(
-            id=order.public_id,
-            status=order.status,  # type: ignore[arg-type]
-            buyer=order.buyer.username,
-            buyer_id=order.buyer.public_id,
-            seller=order.seller.username,
-            seller_id=order.seller.public_id,
-            metadata=order.metadata or {},
-            price=MoneyOut.of(order.price),
-            fee=MoneyOut.of(order.fee),
-            total=MoneyOut.of(order.total),
-            placed_at=order.placed_at,
-            delivered_at=order.delivered_at,
-            completed_at=order.completed_at,
-            delivery_note=order.delivery_note,
-            listing_snapshot=order.listing_snapshot,
-            policy=PolicyRef(name=order.policy_version.name, version=order.policy_version.number),
-            allowed_actions=[AllowedAction(**v.as_dict()) for v in view.allowed_actions],
-            deadlines=[DeadlineOut(**asdict(d)) for d in view.deadlines],
+        # Nested parts as dicts: validated once, here (an instance would be validated again).
+        return cls.model_validate(
+            {
+                "id": order.public_id,
+                "status": order.status,
+                "buyer": order.buyer.username,
+                "buyer_id": order.buyer.public_id,
+                "seller": order.seller.username,
+                "seller_id": order.seller.public_id,
+                "metadata": order.metadata or {},
+                "price": money_fields(order.price),
+                "fee": money_fields(order.fee),
+                "total": money_fields(order.total),
+                "placed_at": order.placed_at,
+                "delivered_at": order.delivered_at,
+                "completed_at": order.completed_at,
+                "delivery_note": order.delivery_note,
+                "listing_snapshot": order.listing_snapshot,
+                "policy": {"name": order.policy_version.name, "version": order.policy_version.number},
+                "allowed_actions": [v.as_dict() for v in view.allowed_actions],
+                "deadlines": [shallow_dict(d) for d in view.deadlines],
+            }
         )
 
     @classmethod
@@ -168,10 +170,7 @@ def list_orders(
     user = caller(request)
     page = keyset_page(queries.orders_for(user, role=role, status=status), cursor=cursor, limit=limit)
     views = queries.order_views(page.items, viewer=user, now=clock.now())
-    return OrderPage(
-        items=[OrderOut.of(view) for view in views],
-        next_cursor=page.next_cursor,
-    )
+    return page_of(OrderPage, [OrderOut.of(view) for view in views], page.next_cursor)
 
 
 @router.get("/orders/{order_id}", response={200: OrderOut, **ERRORS})

@@ -97,3 +97,24 @@ def test_one_reading_still_sees_the_clock_moved_inside_it(db):
             assert clock.now() == moved
         assert captured.captured_queries == []
     assert clock.now() == moved
+
+
+def test_every_request_finds_its_token_and_rate_counter_by_key_without_order_by_or_limit(api, make_user):
+    """`first()` compiled an ORDER BY … LIMIT 1 for rows a unique key finds (the token's digest,
+    the counter's bucket): ORM work on every API request for nothing."""
+    from django.test import override_settings
+
+    buyer, seller = make_user("buyer"), make_user("seller")
+    order = factories.paid_order(buyer, seller)
+    client = api(buyer)
+    with override_settings(TEST_CLOCK_ENABLED=False), CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/orders/{order.public_id}")
+    assert response.status_code == 200 and response["RateLimit-Remaining"]
+    sqls = [q["sql"] for q in captured.captured_queries]
+    (token,) = [s for s in sqls if 'FROM "accounts_apitoken"' in s]
+    (counter,) = [s for s in sqls if 'FROM "core_ratecounter"' in s]
+    for sql in (token, counter):
+        assert " ORDER BY " not in sql and " LIMIT " not in sql
+    assert len(sqls) == MAX_QUERIES["detail"] - 1  # the test clock is off here
+    assert api(make_user("stranger")).get(f"/orders/{order.public_id}").status_code == 404
+    assert api().get(f"/orders/{order.public_id}").status_code == 401

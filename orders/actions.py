@@ -245,27 +245,35 @@ def confirm(*, order_id: int, by: User) -> Order:
 def auto_complete(*, order_id: int, by: SystemActor) -> Order:
     """The guarantee window ended without confirmation or dispute: the order completes."""
     with transaction.atomic():
-        order = lock_order(order_id)
-        # A fresh read after the lock: a suspension committed while this waited for the order
-        # must stop the payout (the seller joined to the locked row is as it was before the wait).
-        order.seller.refresh_from_db(fields=["is_active"])
-        verdict(order, "auto_complete", by=by, now=clock.now()).require()
-        split = settle(order, buyer_refund=0, by=by, role="system", status=Order.Status.COMPLETED)
-        audit.record(events.ORDER_AUTO_COMPLETED, subject=order, by=by, role="system")
-        notify(
-            users=[order.buyer, order.seller],
-            code="order.auto_completed",
-            link=link(order),
-            about=order,
-            title=lambda: _("Order %(public_id)s completed by itself") % {"public_id": order.public_id},
-            body=lambda: (
-                _(
-                    "The guarantee window ended without a confirmation or a dispute. %(username)s "
-                    "was paid %(seller_payout)s."
-                )
-                % {"username": order.seller.username, "seller_payout": split.seller_payout}
-            ),
-        )
+        return auto_complete_in_savepoint(order_id=order_id, by=by)
+
+
+def auto_complete_in_savepoint(*, order_id: int, by: SystemActor) -> Order:
+    """`auto_complete` for a caller that already runs it in a savepoint (or transaction) of its
+    own, which rolls back whatever this wrote if it raises: the deadline worker, which applies
+    each deadline in its own savepoint. Skips the second, nested savepoint (two round trips)."""
+    assert transaction.get_connection().in_atomic_block, "auto_complete_in_savepoint() needs a transaction"
+    order = lock_order(order_id)
+    # A fresh read after the lock: a suspension committed while this waited for the order
+    # must stop the payout (the seller joined to the locked row is as it was before the wait).
+    order.seller.refresh_from_db(fields=["is_active"])
+    verdict(order, "auto_complete", by=by, now=clock.now()).require()
+    split = settle(order, buyer_refund=0, by=by, role="system", status=Order.Status.COMPLETED)
+    audit.record(events.ORDER_AUTO_COMPLETED, subject=order, by=by, role="system")
+    notify(
+        users=[order.buyer, order.seller],
+        code="order.auto_completed",
+        link=link(order),
+        about=order,
+        title=lambda: _("Order %(public_id)s completed by itself") % {"public_id": order.public_id},
+        body=lambda: (
+            _(
+                "The guarantee window ended without a confirmation or a dispute. %(username)s "
+                "was paid %(seller_payout)s."
+            )
+            % {"username": order.seller.username, "seller_payout": split.seller_payout}
+        ),
+    )
     return order
 
 

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from django.db import OperationalError, transaction
 from django.utils.translation import gettext as _
 
-from core import clock, crashpoints, requestid
+from core import clock, crashpoints, requestid, spans
 from core.deadlines import due, handler_for
 from core.errors import DomainError, ValidationFailed
 from core.models import Deadline
@@ -72,7 +72,7 @@ def run_batch(*, limit: int = CLAIM_BATCH) -> Batch:
     its own savepoint and commits them together."""
     applied: list[Deadline] = []
     deferred = 0
-    with clock.one_reading(), transaction.atomic():
+    with clock.one_reading(), spans.span(), transaction.atomic():
         now = clock.now()
         claimed = list(
             Deadline.objects.select_for_update(skip_locked=True).filter(due(now)).order_by("due_at", "id")[:limit]
@@ -129,8 +129,7 @@ def _lock_contention(exc: BaseException) -> bool:
 def _apply_bound(deadline: Deadline, now: datetime) -> bool:
     """Runs the deadline's handler in a savepoint and marks the outcome."""
     try:
-        with transaction.atomic():
-            outcome = handler_for(deadline.kind)(deadline)
+        outcome = _in_savepoint(deadline)
         deadline.status = Deadline.Status.DONE
         deadline.outcome = outcome[:200]
     except DomainError as exc:
@@ -153,6 +152,15 @@ def _apply_bound(deadline: Deadline, now: datetime) -> bool:
     deadline.fired_at = now
     deadline.save(update_fields=["status", "outcome", "fired_at", "attempts", "last_error"])
     return True
+
+
+def _in_savepoint(deadline: Deadline) -> str:
+    try:
+        with transaction.atomic():
+            return handler_for(deadline.kind)(deadline)
+    except BaseException:
+        spans.forget()  # the savepoint rolled back: a row read or written in it may be gone
+        raise
 
 
 def run_due(*, limit: int = 1000) -> int:

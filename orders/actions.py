@@ -347,7 +347,8 @@ def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str
         moves.append((to(order.seller, currency), split.seller_payout))
     if split.platform_fee.amount:
         moves.append((accounts.platform_fees_spec(currency), split.platform_fee))
-    found = accounts.opened(*(spec for spec, _ in moves))  # one query for all of them
+    # The escrow and the seller's (or buyer's) account found and locked in one query.
+    found, locked = accounts.found_and_locked(*(spec for spec, _ in moves))
     legs = [Leg(account, money) for account, (_, money) in zip(found, moves, strict=True)]
     post(
         kind=Transaction.Kind.ORDER_SETTLED,
@@ -355,6 +356,7 @@ def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str
         order_id=order.pk,
         memo=f"settlement of {order.public_id} ({status})",
         unique_key=f"order:{order.pk}:settlement",
+        locked=locked,
     )
     order.status = status
     order.completed_at = clock.now()

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from core import audit, clock, deadlines
+from core import audit, clock, deadlines, spans
 from core.actors import SystemActor
 from core.errors import Conflict
 from core.models import AuditEvent, Deadline
@@ -53,6 +53,15 @@ def _then(deadline: Deadline) -> str:
 @deadlines.handles("test.between")
 def _between(deadline: Deadline) -> str:
     calls.append(("between", deadline.pk, clock.now()))
+    return "done"
+
+
+@deadlines.handles("test.remembers")
+def _remembers(deadline: Deadline) -> str:
+    calls.append(("remembers", deadline.pk, spans.remembered("test.row")))
+    spans.remember("test.row", deadline.pk)
+    if deadline.party == "fails":
+        raise RuntimeError("the handler broke after remembering")
     return "done"
 
 
@@ -293,3 +302,20 @@ def test_withdrawing_a_subjects_deadlines_is_one_statement_and_touches_only_its_
     assert set(Deadline.objects.filter(subject_id=other.pk).values_list("status", flat=True)) == {
         Deadline.Status.PENDING
     }
+
+
+def test_what_a_batch_remembers_lasts_the_batch_and_is_forgotten_when_a_savepoint_rolls_back(order):
+    now = clock.now()
+    for minutes, party in ((5, ""), (4, ""), (3, "fails"), (2, ""), (1, "")):
+        deadlines.schedule(kind="test.remembers", due_at=now - timedelta(minutes=minutes), subject=order, party=party)
+    made = list(Deadline.objects.filter(kind="test.remembers").order_by("due_at").values_list("pk", flat=True))
+
+    engine.run_batch()
+
+    # Each handler sees what the one before it remembered, except after the failed one's
+    # savepoint rolled back: then nothing, and the row is read afresh.
+    assert [c[2] for c in calls] == [None, made[0], made[1], None, made[3]]
+    assert spans.remembered("test.row") is None  # nothing outlives the batch
+    clock.set_test_time(now + timedelta(minutes=2))  # the failed one's retry: a batch of its own
+    assert engine.run_batch().claimed == 1
+    assert calls[-1][2] is None

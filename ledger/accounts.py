@@ -20,11 +20,17 @@ def _get_or_open(key: str, **fields: object) -> Account:
 
 def _open(key: str, **fields: object) -> Account:
     """Opens an account just found missing (or, if a concurrent transaction opened it since, reads it)."""
+    return _opened(key, **fields)[0]
+
+
+def _opened(key: str, **fields: object) -> tuple[Account, bool]:
+    """`_open`, and whether this transaction inserted the row: then nobody else can see it, let
+    alone lock it, until this transaction commits."""
     try:
         with transaction.atomic():
-            return Account.objects.create(key=key, **fields)
+            return Account.objects.create(key=key, **fields), True
     except IntegrityError:  # opened by a concurrent transaction
-        return Account.objects.get(key=key)
+        return Account.objects.get(key=key), False
 
 
 def found_and_locked(*wanted: Spec) -> tuple[list[Account], list[Account]]:
@@ -32,7 +38,7 @@ def found_and_locked(*wanted: Spec) -> tuple[list[Account], list[Account]]:
     balance is cached (wallets, escrows, held proceeds) are found and locked in one query, in id
     order, and read under the lock; the others (the platform's) are read without a lock, and
     inside a `core.spans.span()` (a batch of deadlines) once per span. Any missing one is
-    opened (and left for `post()` to lock)."""
+    opened (one opened by a concurrent transaction meanwhile is left for `post()` to lock)."""
     guarded = [key for key, fields in wanted if fields["kind"] not in UNGUARDED_KINDS]
     found: dict[str, Account] = {}
     if guarded:
@@ -47,7 +53,14 @@ def found_and_locked(*wanted: Spec) -> tuple[list[Account], list[Account]]:
         for account in Account.objects.filter(key__in=missing):
             found[account.key] = account
             spans.remember(f"ledger.account:{account.key}", account)
-    return [found.get(key) or _open(key, **fields) for key, fields in wanted], locked
+    result = []
+    for key, fields in wanted:
+        if (account := found.get(key)) is None:
+            account, inserted = _opened(key, **fields)
+            if inserted and fields["kind"] not in UNGUARDED_KINDS:
+                locked.append(account)  # this transaction's own row, its balance as inserted
+        result.append(account)
+    return result, locked
 
 
 def wallet_spec(user: User, currency: str) -> Spec:

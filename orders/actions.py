@@ -4,6 +4,8 @@ queue notifications."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -258,8 +260,14 @@ def auto_complete_in_savepoint(*, order_id: int, by: SystemActor) -> Order:
     # must stop the payout (the seller joined to the locked row is as it was before the wait).
     order.seller.refresh_from_db(fields=["is_active"])
     verdict(order, "auto_complete", by=by, now=clock.now()).require()
-    split = settle(order, buyer_refund=0, by=by, role="system", status=Order.Status.COMPLETED)
-    audit.record(events.ORDER_AUTO_COMPLETED, subject=order, by=by, role="system")
+    split = settle(
+        order,
+        buyer_refund=0,
+        by=by,
+        role="system",
+        status=Order.Status.COMPLETED,
+        then=[audit.Entry(events.ORDER_AUTO_COMPLETED, by=by, role="system")],
+    )
     notify(
         users=[order.buyer, order.seller],
         code="order.auto_completed",
@@ -328,11 +336,14 @@ def auto_cancel(*, order_id: int, by: SystemActor) -> Order:
     return order
 
 
-def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str) -> Split:
+def settle(
+    order: Order, *, buyer_refund: int, by: Actor, role: str, status: str, then: Sequence[audit.Entry] = ()
+) -> Split:
     """Ends an order: empties its escrow to buyer, seller and platform in one ledger transaction.
 
     The caller holds the order's lock and has checked its verdict. The settlement's unique key
-    makes a second settlement of the same order impossible, whatever races."""
+    makes a second settlement of the same order impossible, whatever races. `then`: the order's
+    events the caller records right after the settlement's own, written with it in one INSERT."""
     split = rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=buyer_refund)
     currency = order.currency
     hold_until = rules.hold_ends_at(
@@ -364,16 +375,8 @@ def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str
     deadlines.cancel(subject=order, reason=f"order {status}")
     if hold_until is not None and split.seller_payout.amount:
         holds.place(order_id=order.pk, seller=order.seller, amount=split.seller_payout, release_at=hold_until)
-    audit.record(
-        events.ORDER_SETTLED,
-        subject=order,
-        by=by,
-        role=role,
-        data={
-            "status": status,
-            **split.as_dict(),
-        },
-    )
+    settled = audit.Entry(events.ORDER_SETTLED, by=by, role=role, data={"status": status, **split.as_dict()})
+    audit.record_many(order, [settled, *then])
     return split
 
 

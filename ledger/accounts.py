@@ -55,10 +55,12 @@ def found_and_locked(*wanted: Spec) -> tuple[list[Account], list[Account]]:
             spans.remember(f"ledger.account:{account.key}", account)
     result = []
     for key, fields in wanted:
-        if (account := found.get(key)) is None:
-            account, inserted = _opened(key, **fields)
-            if inserted and fields["kind"] not in UNGUARDED_KINDS:
-                locked.append(account)  # this transaction's own row, its balance as inserted
+        if key in found:
+            result.append(found[key])
+            continue
+        account, inserted = _opened(key, **fields)
+        if inserted and fields["kind"] not in UNGUARDED_KINDS:
+            locked.append(account)  # this transaction's own row, its balance as inserted
         result.append(account)
     return result, locked
 

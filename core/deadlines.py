@@ -1,7 +1,8 @@
 """Deadlines are rows stored with their case; the domain registers what each kind does.
 
-A handler receives the locked deadline row inside the worker's transaction and applies the
-effect through the same action a person would use. It returns a short outcome, or raises a
+A handler receives the locked deadline row inside the worker's transaction, in a savepoint of
+its own (rolled back if the handler raises), and applies the effect through the same action a
+person would use. It returns a short outcome, or raises a
 `DomainError` when the case has moved on (the deadline is then marked moot). Running it, its
 effect and marking it done commit together, which is what makes a deadline fire exactly once.
 The worker itself lives in `ops.deadlines`.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from core import locking
+from core import locking, spans
 from core.lookups import by_unique_key
-from ledger.models import Account
+from ledger.models import UNGUARDED_KINDS, Account
 
 Spec = tuple[str, dict[str, object]]  # an account's key, and its fields should it be opened
 
@@ -21,17 +21,49 @@ def _get_or_open(key: str, **fields: object) -> Account:
 
 def _open(key: str, **fields: object) -> Account:
     """Opens an account just found missing (or, if a concurrent transaction opened it since, reads it)."""
+    return _opened(key, **fields)[0]
+
+
+def _opened(key: str, **fields: object) -> tuple[Account, bool]:
+    """`_open`, and whether this transaction inserted the row: then nobody else can see it, let
+    alone lock it, until this transaction commits."""
     try:
         with transaction.atomic():
-            return Account.objects.create(key=key, **fields)
+            return Account.objects.create(key=key, **fields), True
     except IntegrityError:  # opened by a concurrent transaction
-        return Account.objects.get(key=key)
+        return Account.objects.get(key=key), False
 
 
-def opened(*wanted: Spec) -> list[Account]:
-    """The accounts of these specs, in order: found in one query, any missing one opened."""
-    found = {account.key: account for account in Account.objects.filter(key__in=[key for key, _ in wanted])}
-    return [found.get(key) or _open(key, **fields) for key, fields in wanted]
+def found_and_locked(*wanted: Spec) -> tuple[list[Account], list[Account]]:
+    """The accounts of these specs, in order, and those of them locked here. The accounts whose
+    balance is cached (wallets, escrows, held proceeds) are found and locked in one query, in id
+    order, and read under the lock; the others (the platform's) are read without a lock, and
+    inside a `core.spans.span()` (a batch of deadlines) once per span. Any missing one is
+    opened (one opened by a concurrent transaction meanwhile is left for `post()` to lock)."""
+    guarded = [key for key, fields in wanted if fields["kind"] not in UNGUARDED_KINDS]
+    found: dict[str, Account] = {}
+    if guarded:
+        found |= {a.key: a for a in Account.objects.select_for_update().filter(key__in=guarded).order_by("pk")}
+    locked = list(found.values())
+    others = [key for key, fields in wanted if fields["kind"] in UNGUARDED_KINDS]
+    for key in others:
+        kept = spans.remembered(f"ledger.account:{key}")
+        if isinstance(kept, Account):
+            found[key] = kept
+    if missing := [key for key in others if key not in found]:
+        for account in Account.objects.filter(key__in=missing):
+            found[account.key] = account
+            spans.remember(f"ledger.account:{account.key}", account)
+    result = []
+    for key, fields in wanted:
+        if key in found:
+            result.append(found[key])
+            continue
+        account, inserted = _opened(key, **fields)
+        if inserted and fields["kind"] not in UNGUARDED_KINDS:
+            locked.append(account)  # this transaction's own row, its balance as inserted
+        result.append(account)
+    return result, locked
 
 
 def wallet_spec(user: User, currency: str) -> Spec:

@@ -60,9 +60,11 @@ class Account(models.Model):
 
     @property
     def may_go_negative(self) -> bool:
-        return self.kind in (self.Kind.PLATFORM_FEES, self.Kind.CLEARING, self.Kind.RECEIVABLE)
+        return self.kind in UNGUARDED_KINDS
 
 
+# The accounts that may go below zero: never locked, their balance not cached on the row.
+UNGUARDED_KINDS = (Account.Kind.PLATFORM_FEES, Account.Kind.CLEARING, Account.Kind.RECEIVABLE)
 # The accounts whose balance is cached on the row and must never go below zero.
 CACHED_KINDS = (Account.Kind.WALLET, Account.Kind.ESCROW, Account.Kind.WITHDRAWING, Account.Kind.HELD)
 

@@ -4,6 +4,8 @@ queue notifications."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -246,27 +248,41 @@ def confirm(*, order_id: int, by: User) -> Order:
 def auto_complete(*, order_id: int, by: SystemActor) -> Order:
     """The guarantee window ended without confirmation or dispute: the order completes."""
     with transaction.atomic():
-        order = lock_order(order_id)
-        # A fresh read after the lock: a suspension committed while this waited for the order
-        # must stop the payout (the seller joined to the locked row is as it was before the wait).
-        order.seller.refresh_from_db(fields=["is_active"])
-        verdict(order, "auto_complete", by=by, now=clock.now()).require()
-        split = settle(order, buyer_refund=0, by=by, role="system", status=Order.Status.COMPLETED)
-        audit.record(events.ORDER_AUTO_COMPLETED, subject=order, by=by, role="system")
-        notify(
-            users=[order.buyer, order.seller],
-            code="order.auto_completed",
-            link=link(order),
-            about=order,
-            title=lambda: _("Order %(public_id)s completed by itself") % {"public_id": order.public_id},
-            body=lambda: (
-                _(
-                    "The guarantee window ended without a confirmation or a dispute. %(username)s "
-                    "was paid %(seller_payout)s."
-                )
-                % {"username": order.seller.username, "seller_payout": split.seller_payout}
-            ),
-        )
+        return auto_complete_in_savepoint(order_id=order_id, by=by)
+
+
+def auto_complete_in_savepoint(*, order_id: int, by: SystemActor) -> Order:
+    """`auto_complete` for a caller that already runs it in a savepoint (or transaction) of its
+    own, which rolls back whatever this wrote if it raises: the deadline worker, which applies
+    each deadline in its own savepoint. Skips the second, nested savepoint (two round trips)."""
+    assert transaction.get_connection().in_atomic_block, "auto_complete_in_savepoint() needs a transaction"
+    order = lock_order(order_id)
+    # A fresh read after the lock: a suspension committed while this waited for the order
+    # must stop the payout (the seller joined to the locked row is as it was before the wait).
+    order.seller.refresh_from_db(fields=["is_active"])
+    verdict(order, "auto_complete", by=by, now=clock.now()).require()
+    split = settle(
+        order,
+        buyer_refund=0,
+        by=by,
+        role="system",
+        status=Order.Status.COMPLETED,
+        then=[audit.Entry(events.ORDER_AUTO_COMPLETED, by=by, role="system")],
+    )
+    notify(
+        users=[order.buyer, order.seller],
+        code="order.auto_completed",
+        link=link(order),
+        about=order,
+        title=lambda: _("Order %(public_id)s completed by itself") % {"public_id": order.public_id},
+        body=lambda: (
+            _(
+                "The guarantee window ended without a confirmation or a dispute. %(username)s "
+                "was paid %(seller_payout)s."
+            )
+            % {"username": order.seller.username, "seller_payout": split.seller_payout}
+        ),
+    )
     return order
 
 
@@ -321,11 +337,14 @@ def auto_cancel(*, order_id: int, by: SystemActor) -> Order:
     return order
 
 
-def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str) -> Split:
+def settle(
+    order: Order, *, buyer_refund: int, by: Actor, role: str, status: str, then: Sequence[audit.Entry] = ()
+) -> Split:
     """Ends an order: empties its escrow to buyer, seller and platform in one ledger transaction.
 
     The caller holds the order's lock and has checked its verdict. The settlement's unique key
-    makes a second settlement of the same order impossible, whatever races."""
+    makes a second settlement of the same order impossible, whatever races. `then`: the order's
+    events the caller records right after the settlement's own, written with it in one INSERT."""
     split = rules.settlement_split(order.policy, price=order.price, fee=order.fee, buyer_refund=buyer_refund)
     currency = order.currency
     hold_until = rules.hold_ends_at(
@@ -340,7 +359,8 @@ def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str
         moves.append((to(order.seller, currency), split.seller_payout))
     if split.platform_fee.amount:
         moves.append((accounts.platform_fees_spec(currency), split.platform_fee))
-    found = accounts.opened(*(spec for spec, _ in moves))  # one query for all of them
+    # The escrow and the seller's (or buyer's) account found and locked in one query.
+    found, locked = accounts.found_and_locked(*(spec for spec, _ in moves))
     legs = [Leg(account, money) for account, (_, money) in zip(found, moves, strict=True)]
     post(
         kind=Transaction.Kind.ORDER_SETTLED,
@@ -348,6 +368,7 @@ def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str
         order_id=order.pk,
         memo=f"settlement of {order.public_id} ({status})",
         unique_key=f"order:{order.pk}:settlement",
+        locked=locked,
     )
     order.status = status
     order.completed_at = clock.now()
@@ -355,16 +376,8 @@ def settle(order: Order, *, buyer_refund: int, by: Actor, role: str, status: str
     deadlines.cancel(subject=order, reason=f"order {status}")
     if hold_until is not None and split.seller_payout.amount:
         holds.place(order_id=order.pk, seller=order.seller, amount=split.seller_payout, release_at=hold_until)
-    audit.record(
-        events.ORDER_SETTLED,
-        subject=order,
-        by=by,
-        role=role,
-        data={
-            "status": status,
-            **split.as_dict(),
-        },
-    )
+    settled = audit.Entry(events.ORDER_SETTLED, by=by, role=role, data={"status": status, **split.as_dict()})
+    audit.record_many(order, [settled, *then])
     return split
 
 

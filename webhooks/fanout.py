@@ -27,32 +27,43 @@ NOT_DELIVERED = ("webhook.", "api_key.", "canned_reply.", "dispute.note_added")
 def queue_deliveries(event: AuditEvent, subject: models.Model) -> list[WebhookDelivery]:
     """Queues `event` for every active endpoint whose filter takes it, in the caller's
     transaction. All of them share one event id (the `webhook-id`)."""
-    if event.code.startswith(NOT_DELIVERED):
+    return queue_many_deliveries([event], subject)
+
+
+def queue_many_deliveries(events: list[AuditEvent], subject: models.Model) -> list[WebhookDelivery]:
+    """`queue_deliveries` for several events of one subject (`audit.record_many`): their stored
+    copies in one INSERT, their deliveries in another."""
+    delivered = [event for event in events if not event.code.startswith(NOT_DELIVERED)]
+    if not delivered:
         return []
-    event_id = new_public_id("evt")
-    payload = payload_of(event, subject, event_id=event_id)
-    ids = public_ids_of(subject, event.subject_type)
-    Event.objects.create(
-        public_id=event_id,
-        code=event.code,
-        subject_id=ids.get(f"{event.subject_type}_id", "")[:32],
-        order_id=ids.get("order_id", "")[:32],
-        payload=payload,
-        created_at=event.created_at,
-    )
-    endpoint_ids = [pk for pk, filters in active_endpoints() if matches(filters, event.code)]
-    if not endpoint_ids:
-        return []
+    ids = public_ids_of(subject, delivered[0].subject_type)
+    copies = []
+    for event in delivered:
+        event_id = new_public_id("evt")
+        copies.append(
+            Event(
+                public_id=event_id,
+                code=event.code,
+                subject_id=ids.get(f"{event.subject_type}_id", "")[:32],
+                order_id=ids.get("order_id", "")[:32],
+                payload=payload_of(event, subject, event_id=event_id),
+                created_at=event.created_at,
+            )
+        )
+    Event.objects.bulk_create(copies)
+    endpoints = active_endpoints()
     return WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
             endpoint_id=pk,
-            event_id=event_id,
-            event_code=event.code,
-            payload=payload,
-            next_attempt_at=event.created_at,
-            created_at=event.created_at,
+            event_id=copy.public_id,
+            event_code=copy.code,
+            payload=copy.payload,
+            next_attempt_at=copy.created_at,
+            created_at=copy.created_at,
         )
-        for pk in endpoint_ids
+        for copy in copies
+        for pk, filters in endpoints
+        if matches(filters, copy.code)
     )
 
 

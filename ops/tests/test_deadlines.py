@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from core import audit, clock, deadlines
+from core import audit, clock, deadlines, spans
 from core.actors import SystemActor
 from core.errors import Conflict
 from core.models import AuditEvent, Deadline
@@ -53,6 +53,22 @@ def _then(deadline: Deadline) -> str:
 @deadlines.handles("test.between")
 def _between(deadline: Deadline) -> str:
     calls.append(("between", deadline.pk, clock.now()))
+    return "done"
+
+
+@deadlines.handles("test.remembers")
+def _remembers(deadline: Deadline) -> str:
+    calls.append(("remembers", deadline.pk, spans.remembered("test.row")))
+    spans.remember("test.row", deadline.pk)
+    if deadline.party == "fails":
+        raise RuntimeError("the handler broke after remembering")
+    return "done"
+
+
+@deadlines.handles("test.peeks")
+def _peeks(deadline: Deadline) -> str:
+    others = Deadline.objects.filter(case_id=deadline.case_id).exclude(pk=deadline.pk).order_by("pk")
+    calls.append(("peeks", deadline.pk, [(d.kind, d.status) for d in others]))
     return "done"
 
 
@@ -292,4 +308,52 @@ def test_withdrawing_a_subjects_deadlines_is_one_statement_and_touches_only_its_
     }
     assert set(Deadline.objects.filter(subject_id=other.pk).values_list("status", flat=True)) == {
         Deadline.Status.PENDING
+    }
+
+
+def test_what_a_batch_remembers_lasts_the_batch_and_is_forgotten_when_a_savepoint_rolls_back(order):
+    now = clock.now()
+    for minutes, party in ((5, ""), (4, ""), (3, "fails"), (2, ""), (1, "")):
+        deadlines.schedule(kind="test.remembers", due_at=now - timedelta(minutes=minutes), subject=order, party=party)
+    made = list(Deadline.objects.filter(kind="test.remembers").order_by("due_at").values_list("pk", flat=True))
+
+    engine.run_batch()
+
+    # Each handler sees what the one before it remembered, except after the failed one's
+    # savepoint rolled back: then nothing, and the row is read afresh.
+    assert [c[2] for c in calls] == [None, made[0], made[1], None, made[3]]
+    assert spans.remembered("test.row") is None  # nothing outlives the batch
+    clock.set_test_time(now + timedelta(minutes=2))  # the failed one's retry: a batch of its own
+    assert engine.run_batch().claimed == 1
+    assert calls[-1][2] is None
+
+
+def test_a_handler_sees_the_marks_of_its_cases_deadlines_applied_before_it_in_the_batch(order, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    other = factories.paid_order(*people)
+    deadlines.cancel(subject=other, reason="the test schedules its own")
+    now = clock.now()
+    deadlines.schedule(kind="test.between", due_at=now - timedelta(minutes=5), subject=order)
+    deadlines.schedule(kind="test.between", due_at=now - timedelta(minutes=4), subject=other)
+    deadlines.schedule(kind="test.boom", due_at=now - timedelta(minutes=3), subject=order)
+    deadlines.schedule(kind="test.peeks", due_at=now - timedelta(minutes=2), subject=order)
+    deadlines.schedule(kind="test.peeks", due_at=now - timedelta(minutes=1), subject=other)
+
+    with CaptureQueriesContext(connection) as captured:
+        batch = engine.run_batch()
+
+    assert len(batch.applied) == 5
+    # Each case's earlier deadlines are marked when its later one runs (done; the failed one
+    # pending, its attempt counted), whatever another case's deadlines did in between.
+    peeks = [c[2] for c in calls if c[0] == "peeks"]
+    assert peeks[0][-2:] == [("test.between", Deadline.Status.DONE), ("test.boom", Deadline.Status.PENDING)]
+    assert peeks[1][-1:] == [("test.between", Deadline.Status.DONE)]
+    assert Deadline.objects.get(kind="test.boom").attempts == 1
+    marks = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('UPDATE "core_deadline"')]
+    # Held back until the first peek (its case's three, and the other case's one), then the rest.
+    assert len(marks) == 3, marks  # done ones in one statement, the retried one in another; then the last two
+    assert set(Deadline.objects.filter(kind__in=["test.between", "test.peeks"]).values_list("status", flat=True)) == {
+        Deadline.Status.DONE
     }

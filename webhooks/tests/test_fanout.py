@@ -185,3 +185,27 @@ def test_recording_an_event_costs_two_queries_for_webhooks_when_nobody_listens(m
 )
 def test_filters_take_codes_and_families_at_a_dot(filters, code, taken):
     assert matches(filters, code) is taken
+
+
+def test_the_automatic_completions_two_events_are_copied_and_queued_in_order_each_under_its_own_id(
+    make_user, receiver, endpoint
+):
+    from webhooks.models import Event
+
+    everything, settled_only = endpoint(receiver.url), endpoint(receiver.url, events=("order.settled",))
+    buyer, seller = make_user("buyer"), make_user("seller")
+    order = factories.delivered_order(buyer, seller)
+    before = set(Event.objects.values_list("pk", flat=True))
+
+    orders.auto_complete(order_id=order.pk, by=SystemActor(rule="guarantee_window"))
+
+    copies = list(Event.objects.exclude(pk__in=before).order_by("id"))
+    assert [c.code for c in copies] == ["order.settled", "order.auto_completed"]
+    assert len({c.public_id for c in copies}) == 2
+    assert codes(everything) == [*codes(everything)[:-2], "order.settled", "order.auto_completed"]
+    assert codes(settled_only) == ["order.settled"]
+    for copy in copies:
+        assert everything.deliveries.get(event_id=copy.public_id).payload == copy.payload
+        assert copy.order_id == order.public_id
+    assert settled_only.deliveries.get().event_id == copies[0].public_id
+    assert copies[1].payload["data"]["actor"] == {"role": "system", "user_id": None, "rule": "guarantee_window"}

@@ -77,61 +77,22 @@ def run_batch(*, limit: int = CLAIM_BATCH) -> Batch:
         claimed = list(
             Deadline.objects.select_for_update(skip_locked=True).filter(due(now)).order_by("due_at", "id")[:limit]
         )
-        marks = _Marks()
         for position, deadline in enumerate(claimed):
             if position == 1:
                 _bound_lock_waits()
-            marks.before(deadline)
-            if _apply(deadline, now, marks):
+            if _apply(deadline, now):
                 applied.append(deadline)
             else:
                 deferred += 1
             crashpoints.reached("before_commit")
-        marks.write()
     return Batch(applied=applied, deferred=deferred)
 
 
-class _Marks:
-    """The applied deadlines' new state (done, moot, failed, retry), written for many in one
-    UPDATE instead of one each, in the batch's transaction, outside every deadline's savepoint.
-
-    A mark is held back only where no handler can tell: a deadline of a case (`case_id`; an
-    order and its dispute and questions share it) waits until the batch ends or until a deadline
-    of the same case comes up, whose handler may read or withdraw the case's deadlines; then
-    everything held back is written first. A deadline without a case (a hold, a withdrawal, a
-    ticket) is written at once, and everything held back before its handler runs: such subjects'
-    deadlines are withdrawn by other cases' actions (a dispute freezing a hold)."""
-
-    def __init__(self) -> None:
-        self._held: dict[tuple[str, ...], list[Deadline]] = {}
-        self._cases: set[int] = set()
-
-    def before(self, deadline: Deadline) -> None:
-        if deadline.case_id is None or deadline.case_id in self._cases:
-            self.write()
-
-    def add(self, deadline: Deadline, fields: tuple[str, ...]) -> None:
-        self._held.setdefault(fields, []).append(deadline)
-        if deadline.case_id is None:
-            self.write()
-        else:
-            self._cases.add(deadline.case_id)
-
-    def write(self) -> None:
-        for fields, rows in self._held.items():
-            if len(rows) == 1:
-                rows[0].save(update_fields=fields)
-            else:
-                Deadline.objects.bulk_update(rows, fields)
-        self._held.clear()
-        self._cases.clear()
-
-
-def _apply(deadline: Deadline, now: datetime, marks: _Marks) -> bool:
+def _apply(deadline: Deadline, now: datetime) -> bool:
     """Applies one claimed deadline under the id of the request that scheduled it; False when it
     was left pending untouched because its locks were held elsewhere."""
     with requestid.bound(deadline.request_id):
-        applied = _apply_bound(deadline, now, marks)
+        applied = _apply_bound(deadline, now)
         if applied:
             logger.info(
                 "deadline applied",
@@ -165,8 +126,8 @@ def _lock_contention(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and type(cause).__name__ in {"LockNotAvailable", "DeadlockDetected"}
 
 
-def _apply_bound(deadline: Deadline, now: datetime, marks: _Marks) -> bool:
-    """Runs the deadline's handler in a savepoint and marks the outcome (written by `marks`)."""
+def _apply_bound(deadline: Deadline, now: datetime) -> bool:
+    """Runs the deadline's handler in a savepoint and marks the outcome."""
     try:
         outcome = _in_savepoint(deadline)
         deadline.status = Deadline.Status.DONE
@@ -186,10 +147,10 @@ def _apply_bound(deadline: Deadline, now: datetime, marks: _Marks) -> bool:
             deadline.status = Deadline.Status.FAILED
         else:
             deadline.retry_at = now + timedelta(seconds=30 * 2**deadline.attempts)
-            marks.add(deadline, ("attempts", "last_error", "retry_at"))
+            deadline.save(update_fields=["attempts", "last_error", "retry_at"])
             return True
     deadline.fired_at = now
-    marks.add(deadline, ("status", "outcome", "fired_at", "attempts", "last_error"))
+    deadline.save(update_fields=["status", "outcome", "fired_at", "attempts", "last_error"])
     return True
 
 

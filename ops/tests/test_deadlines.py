@@ -65,13 +65,6 @@ def _remembers(deadline: Deadline) -> str:
     return "done"
 
 
-@deadlines.handles("test.peeks")
-def _peeks(deadline: Deadline) -> str:
-    others = Deadline.objects.filter(case_id=deadline.case_id).exclude(pk=deadline.pk).order_by("pk")
-    calls.append(("peeks", deadline.pk, [(d.kind, d.status) for d in others]))
-    return "done"
-
-
 def _order(deadline: Deadline) -> Order:
     return Order.objects.get(pk=deadline.subject_id)
 
@@ -326,34 +319,3 @@ def test_what_a_batch_remembers_lasts_the_batch_and_is_forgotten_when_a_savepoin
     clock.set_test_time(now + timedelta(minutes=2))  # the failed one's retry: a batch of its own
     assert engine.run_batch().claimed == 1
     assert calls[-1][2] is None
-
-
-def test_a_handler_sees_the_marks_of_its_cases_deadlines_applied_before_it_in_the_batch(order, people):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    other = factories.paid_order(*people)
-    deadlines.cancel(subject=other, reason="the test schedules its own")
-    now = clock.now()
-    deadlines.schedule(kind="test.between", due_at=now - timedelta(minutes=5), subject=order)
-    deadlines.schedule(kind="test.between", due_at=now - timedelta(minutes=4), subject=other)
-    deadlines.schedule(kind="test.boom", due_at=now - timedelta(minutes=3), subject=order)
-    deadlines.schedule(kind="test.peeks", due_at=now - timedelta(minutes=2), subject=order)
-    deadlines.schedule(kind="test.peeks", due_at=now - timedelta(minutes=1), subject=other)
-
-    with CaptureQueriesContext(connection) as captured:
-        batch = engine.run_batch()
-
-    assert len(batch.applied) == 5
-    # Each case's earlier deadlines are marked when its later one runs (done; the failed one
-    # pending, its attempt counted), whatever another case's deadlines did in between.
-    peeks = [c[2] for c in calls if c[0] == "peeks"]
-    assert peeks[0][-2:] == [("test.between", Deadline.Status.DONE), ("test.boom", Deadline.Status.PENDING)]
-    assert peeks[1][-1:] == [("test.between", Deadline.Status.DONE)]
-    assert Deadline.objects.get(kind="test.boom").attempts == 1
-    marks = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('UPDATE "core_deadline"')]
-    # Held back until the first peek (its case's three, and the other case's one), then the rest.
-    assert len(marks) == 3, marks  # done ones in one statement, the retried one in another; then the last two
-    assert set(Deadline.objects.filter(kind__in=["test.between", "test.peeks"]).values_list("status", flat=True)) == {
-        Deadline.Status.DONE
-    }

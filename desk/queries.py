@@ -39,6 +39,7 @@ from core import deadlines
 from core.errors import ValidationFailed
 from core.money import Money
 from core.pagination import decode_cursor, encode_cursor
+from core.transitions import choice_label
 from disputes.models import STAFF_DUE, Dispute, InfoRequest, Reason
 from disputes.verdicts import status_label
 from orders.models import Order
@@ -255,18 +256,9 @@ def _dispute_why(d: Any) -> str:
     return str(ESCALATED_BY.get(d.escalated_by, _("escalated")))
 
 
-REASON_LABELS = dict(Reason.choices)
-
-
-def reason_label(value: str) -> str:
-    """A dispute's reason as `get_reason_display()` words it, in the active language, without
-    rebuilding the field's lookup of every (lazily translated) label for each row as it does."""
-    return str(REASON_LABELS.get(value, value))
-
-
 def _dispute_item(d: Any, now: datetime) -> InboxItem:
     target = d.decision_due_at
-    reason = reason_label(d.reason)
+    reason = choice_label(Reason, d.reason)  # not get_reason_display(): it translates every label
     since = d.staff_waiting_since or d.escalated_at  # as `STAFF_DUE` falls back
     appeal = " · appealed by the " + d.appealed_by if d.status == Dispute.Status.APPEALED else ""
     return InboxItem(
@@ -327,7 +319,7 @@ def _info_item(r: InfoRequest, now: datetime) -> InboxItem:
         breach=deadlines.has_passed(r.due_at, now),
         detail=r.question[:140],
         amount=order.price,
-        reason=reason_label(r.dispute.reason),
+        reason=choice_label(Reason, r.dispute.reason),
         why=str(
             (_("the buyer is asked: %(question)s") if r.party == "buyer" else _("the seller is asked: %(question)s"))
             % {"question": r.question[:140]}

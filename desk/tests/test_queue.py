@@ -23,6 +23,7 @@ from django.utils import translation
 
 from conftest import START
 from core import clock
+from core.transitions import choice_label
 from desk import queries as inbox
 from disputes import actions as disputes
 from disputes import mediation
@@ -215,11 +216,11 @@ def test_a_decision_target_orders_the_disputes_and_marks_its_breach(make_user, t
 
 
 def test_the_queue_words_a_reason_as_the_field_does_in_the_readers_language():
-    """The queue looks reasons up in one table instead of `get_reason_display()` per row (which
-    rebuilds the field's lookup of every translated label each time): the same words."""
+    """The queue words reasons with `core.transitions.choice_label` instead of
+    `get_reason_display()` per row (which translates every label each time): the same words."""
     for language in ("en", "ru"):
         with translation.override(language):
             for value, _label in Reason.choices:
-                assert inbox.reason_label(value) == Dispute(reason=value).get_reason_display()
+                assert choice_label(Reason, value) == Dispute(reason=value).get_reason_display()
     with translation.override("ru"):
-        assert inbox.reason_label("defective") != "Defective"
+        assert choice_label(Reason, "defective") != "Defective"

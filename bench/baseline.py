@@ -9,6 +9,7 @@ persistent connections on PostgreSQL) on three tables of its own, dropped afterw
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import threading
@@ -109,39 +110,34 @@ def _mover(seconds: float, start: threading.Barrier, counts: list[int], seed: in
             connection.close()
 
 
+@functools.cache
 def _orm_models() -> tuple[type[models.Model], type[models.Model], type[models.Model]]:
     """The raw move's three tables as Django models (unmanaged: the baseline creates and drops
     the tables itself), defined once per process under an installed app so the ORM accepts them."""
-    if not _ORM_MODELS:
 
-        class BenchAccount(models.Model):  # noqa: DJ008 - never shown
-            id = models.BigIntegerField(primary_key=True)
-            balance = models.BigIntegerField()
+    class BenchAccount(models.Model):  # noqa: DJ008 - never shown
+        id = models.BigIntegerField(primary_key=True)
+        balance = models.BigIntegerField()
 
-            class Meta:
-                app_label, db_table, managed = "core", "bench_raw_account", False
+        class Meta:
+            app_label, db_table, managed = "core", "bench_raw_account", False
 
-        class BenchTxn(models.Model):  # noqa: DJ008 - never shown
-            kind = models.CharField(max_length=32)
-            created_at = models.DateTimeField()
+    class BenchTxn(models.Model):  # noqa: DJ008 - never shown
+        kind = models.CharField(max_length=32)
+        created_at = models.DateTimeField()
 
-            class Meta:
-                app_label, db_table, managed = "core", "bench_raw_txn", False
+        class Meta:
+            app_label, db_table, managed = "core", "bench_raw_txn", False
 
-        class BenchEntry(models.Model):  # noqa: DJ008 - never shown
-            txn = models.ForeignKey(BenchTxn, on_delete=models.CASCADE, db_constraint=False)
-            account = models.ForeignKey(BenchAccount, on_delete=models.CASCADE, db_constraint=False)
-            amount = models.BigIntegerField()
+    class BenchEntry(models.Model):  # noqa: DJ008 - never shown
+        txn = models.ForeignKey(BenchTxn, on_delete=models.CASCADE, db_constraint=False)
+        account = models.ForeignKey(BenchAccount, on_delete=models.CASCADE, db_constraint=False)
+        amount = models.BigIntegerField()
 
-            class Meta:
-                app_label, db_table, managed = "core", "bench_raw_entry", False
+        class Meta:
+            app_label, db_table, managed = "core", "bench_raw_entry", False
 
-        _ORM_MODELS.extend([BenchAccount, BenchTxn, BenchEntry])
-    account, txn, entry = _ORM_MODELS
-    return account, txn, entry
-
-
-_ORM_MODELS: list[type[models.Model]] = []
+    return BenchAccount, BenchTxn, BenchEntry
 
 
 def _orm_mover(seconds: float, start: threading.Barrier, counts: list[int], seed: int) -> None:
